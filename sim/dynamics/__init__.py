@@ -1,0 +1,34 @@
+"""The daily kernels, one module per mechanism, run in the order fixed by :mod:`sim.simulation`.
+
+Each kernel is a function of (state arrays, today's contacts, parameters, rng). Kernels read the
+state as the previous phase left it and write their own outputs in place (no per-day copies of
+whole arrays); within a phase every person is updated from the same inputs, so no result depends
+on the order of people. All work is O(people + ties) numpy; there is no Python loop over people.
+"""
+
+import numpy as np
+
+
+def logit(p: float) -> float:
+    """log(p / (1 - p)) with p clipped away from 0 and 1."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1 - p)))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
+
+
+def decay_factor(days: float) -> float:
+    """Share of a gap closed in one day by an exponential approach with e-folding time ``days``."""
+    return float(1.0 - np.exp(-1.0 / days))
+
+
+def per_day_probability(rate_per_day):
+    """p = 1 - exp(-rate * dt) with dt = 1 day (design.md: Time and units)."""
+    return -np.expm1(-rate_per_day)
+
+
+def tally(index: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per-person counts (or weighted sums) of events indexed by person id."""
+    return np.bincount(index, weights=weights, minlength=n)

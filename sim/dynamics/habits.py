@@ -1,0 +1,22 @@
+"""Step 5b — habit strength: 'connection is like a muscle'.
+
+habit ← habit + gain_per_act x (smiles given + kind_act_weight x kind acts given) x (1 - habit)
+              - habit x (1 - exp(-1/fade_days))
+It grows with practice (saturating at 1) and fades without it, with an e-folding time of 66 days by
+default (Lally et al. 2010: median 66 days to automaticity).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import HabitsConfig
+from sim.dynamics import decay_factor
+from sim.population import People
+
+
+def update_habit(people: People, cfg: HabitsConfig, smiles_given: np.ndarray, kind_given: np.ndarray) -> None:
+    h = people.habit
+    practice = cfg.gain_per_act * (smiles_given + cfg.kind_act_weight * kind_given)
+    new = h + practice * (1.0 - h) - h * decay_factor(cfg.fade_days)
+    people.habit[:] = np.where(people.alive, np.clip(new, 0.0, 1.0), h)

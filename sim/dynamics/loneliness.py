@@ -1,0 +1,41 @@
+"""Step 5 — loneliness (subjective) and isolation (objective), kept distinct.
+
+Received connection today (contact-equivalents per day) = meetings + smile value x smiles received
++ kind-act value x kind acts received + programme visits. ``perceived`` is its moving average
+(e-folding ``perception_days``). Loneliness moves (e-folding ``adjustment_days``) toward
+    target = clip(1 - perceived / desired, 0, 1) + mood_bias x max(-mood, 0)
+— the gap between desired and actual connection, widened by negative mood (social-threat
+vigilance; Hawkley & Cacioppo 2010). Isolation is derived from structure and behaviour only:
+at most ``max_ties`` ties, or recent meetings averaging at most ``isolated_max_contacts_per_week``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import Scenario
+from sim.dynamics import decay_factor
+from sim.population import People
+
+
+def loneliness_target(people: People, cfg: Scenario) -> np.ndarray:
+    gap = np.clip(1.0 - people.perceived / np.maximum(people.desired, 1e-6), 0.0, 1.0)
+    return np.clip(gap + cfg.loneliness.mood_bias * np.maximum(-people.mood, 0.0), 0.0, 1.0)
+
+
+def update_loneliness(people: People, cfg: Scenario, received: np.ndarray, meetings: np.ndarray) -> None:
+    alive = people.alive
+    k = decay_factor(cfg.loneliness.perception_days)
+    people.perceived[alive] += (received[alive] - people.perceived[alive]) * k
+    people.contact_rate[alive] += (meetings[alive] - people.contact_rate[alive]) * k
+    target = loneliness_target(people, cfg)
+    people.loneliness[alive] += (target[alive] - people.loneliness[alive]) * decay_factor(cfg.loneliness.adjustment_days)
+    classify(people, cfg)
+
+
+def classify(people: People, cfg: Scenario) -> None:
+    """Refresh the derived flags ``lonely`` and ``isolated`` from the state."""
+    people.lonely[:] = people.alive & (people.loneliness >= cfg.loneliness.threshold)
+    few_ties = people.degree <= cfg.network.isolation.max_ties
+    rare_contact = people.contact_rate * 7.0 <= cfg.contacts.isolated_max_contacts_per_week
+    people.isolated[:] = people.alive & (few_ties | rare_contact)

@@ -1,0 +1,28 @@
+"""Step 4b — mood: today's affect valence on a -1..1 scale.
+
+mood ← mood + (resting - mood) x (1 - exp(-1/relaxation_days)) + gain x (1 - mood) / 2
+The resting level depends on the emotional state (content / neutral / discontent) minus a drag
+from loneliness; ``gain`` sums today's smiles and kind acts given and received and any
+self-directed micro-acts. The factor (1 - mood)/2 gives diminishing returns and larger gains
+to those who start low, as the Big Joy dose–response reports (science.md §3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import MoodConfig
+from sim.dynamics import decay_factor
+from sim.population import People
+
+
+def resting_mood(people: People, cfg: MoodConfig) -> np.ndarray:
+    levels = np.array([cfg.neutral_level, cfg.content_level, cfg.discontent_level], np.float32)
+    return (levels[people.emotion] - cfg.loneliness_drag * people.loneliness).astype(np.float32)
+
+
+def update_mood(people: People, cfg: MoodConfig, gain: np.ndarray) -> None:
+    rest = resting_mood(people, cfg)
+    m = people.mood
+    new = m + (rest - m) * decay_factor(cfg.relaxation_days) + gain * (1.0 - m) * 0.5
+    people.mood[:] = np.where(people.alive, np.clip(new, -1.0, 1.0), m)

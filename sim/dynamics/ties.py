@@ -1,0 +1,81 @@
+"""Step 6 — ties: lonely people withdraw and lose ties; new ties form by triadic closure.
+
+Each active tie dissolves on a given day with probability
+    1 - exp(-dissolution_per_year / 365 x (1 + loneliness_weight x (L_i + L_j)))
+(baseline 0.1 per year: about half of personal ties replaced in 7 years, Mollenhorst et al. 2014;
+lonely ends dissolve faster, Cacioppo, Fowler & Christakis 2009). Each living person attempts
+triadic closure at ``triadic_closure_per_year`` x (1 - withdrawal x L) per year: pick a random
+friend j, then a random friend k of j; if both ties are active and k is not already a friend,
+the tie i–k forms. Kind acts to strangers add ties too (:mod:`sim.dynamics.kindness`).
+Sampling is O(events): candidates are drawn at the largest rate and thinned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import ContactsConfig, TiesConfig
+from sim.population import TIE_ACTIVE, People, Ties
+
+DAYS_PER_YEAR = 365.0
+
+
+@dataclass
+class TieChanges:
+    dissolved: int
+    formed: int
+
+
+def _sample_without_replacement(population: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k distinct indices below ``population`` in O(k) expected time for k << population."""
+    if k * 4 > population:
+        return np.sort(rng.permutation(population)[:k])
+    picks = np.unique(rng.integers(0, population, int(k * 1.1) + 8))
+    while picks.size < k:
+        picks = np.unique(np.concatenate([picks, rng.integers(0, population, k)]))
+    return np.sort(rng.permutation(picks)[:k])
+
+
+def dissolve_ties(people: People, ties: Ties, cfg: TiesConfig, rng: np.random.Generator) -> int:
+    active = ties.active_ids()
+    if active.size == 0:
+        return 0
+    max_factor = 1.0 + 2.0 * cfg.loneliness_weight
+    p_max = -np.expm1(-cfg.dissolution_per_year / DAYS_PER_YEAR * max_factor)
+    cand = active[_sample_without_replacement(active.size, int(rng.binomial(active.size, p_max)), rng)]
+    factor = 1.0 + cfg.loneliness_weight * (people.loneliness[ties.u[cand]] + people.loneliness[ties.v[cand]])
+    p = -np.expm1(-cfg.dissolution_per_year / DAYS_PER_YEAR * factor)
+    keep = rng.random(cand.size) < p / p_max
+    return ties.remove(cand[keep])
+
+
+def close_triads(people: People, ties: Ties, cfg: TiesConfig, contacts_cfg: ContactsConfig,
+                 rng: np.random.Generator) -> int:
+    n = people.n
+    p_max = -np.expm1(-cfg.triadic_closure_per_year / DAYS_PER_YEAR)
+    tries = _sample_without_replacement(n, int(rng.binomial(n, p_max)), rng).astype(np.int32)
+    willing = 1.0 - contacts_cfg.withdrawal_per_loneliness * people.loneliness[tries]
+    tries = tries[people.alive[tries] & (rng.random(tries.size) < willing)]
+    j, e1 = ties.random_neighbour(tries, rng)
+    ok = e1 >= 0
+    ok[ok] = ties.status[e1[ok]] == TIE_ACTIVE
+    tries, j = tries[ok], j[ok]
+    k, e2 = ties.random_neighbour(j, rng)
+    ok = (e2 >= 0) & (k != tries)
+    ok[ok] = ties.status[e2[ok]] == TIE_ACTIVE
+    ok &= people.alive[np.maximum(k, 0)]
+    if not ok.any():
+        return 0
+    return ties.add(tries[ok], k[ok], cfg.new_tie_strength)
+
+
+def update_ties(people: People, ties: Ties, cfg: TiesConfig, contacts_cfg: ContactsConfig,
+                rng: np.random.Generator) -> TieChanges:
+    if not cfg.dynamic:
+        return TieChanges(0, 0)
+    lost = dissolve_ties(people, ties, cfg, rng)
+    formed = close_triads(people, ties, cfg, contacts_cfg, rng)
+    ties.maybe_rebuild()
+    return TieChanges(lost, formed)

@@ -1,0 +1,303 @@
+"""Per-person state arrays and the tie table, and their initialisation from a scenario.
+
+State is held Starsim-style: one numpy array per quantity, indexed by person id ``0..n-1``
+(float32 where precision allows, int32 ids). Mesa agents (``sim.model.Person``) are views of a
+row; the daily kernels in ``sim/dynamics/`` never see an agent object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from sim.config import Scenario
+from sim.networks import EdgeList
+
+FEMALE, MALE = 0, 1
+NEUTRAL, CONTENT, DISCONTENT = 0, 1, 2  # SISa emotional states (Hill et al. 2010)
+TIE_GONE, TIE_ACTIVE, TIE_SUSPENDED = 0, 1, 2
+
+# US adult age structure, Census 2020 (share of adults 18+ by age band; science.md §4, [S]).
+US_ADULT_AGE_BANDS = [(18, 30, 0.21), (30, 40, 0.17), (40, 50, 0.155), (50, 60, 0.165),
+                      (60, 70, 0.155), (70, 80, 0.095), (80, 90, 0.04), (90, 100, 0.01)]
+
+
+@dataclass
+class People:
+    """One array per quantity, one row per person. Units in comments."""
+
+    age: np.ndarray            # years (float32), grows 1/365 per day
+    sex: np.ndarray            # int8: 0 female, 1 male
+    alive: np.ndarray          # bool
+    desired: np.ndarray        # desired connection, contact-equivalents per day (float32)
+    mood: np.ndarray           # affect valence, -1..1 (float32)
+    emotion: np.ndarray        # int8 SISa state: 0 neutral, 1 content, 2 discontent
+    loneliness: np.ndarray     # perceived isolation, 0..1 (float32)
+    perceived: np.ndarray      # moving average of received connection, contact-equivalents per day
+    contact_rate: np.ndarray   # moving average of meetings per day (objective isolation)
+    health: np.ndarray         # physiological reserve, 0..1 (float32)
+    habit: np.ndarray          # smile/kindness habit strength, 0..1 (float32)
+    degree: np.ndarray         # current number of active ties (int32)
+    isolated: np.ndarray       # bool, derived: few ties or rare contact (objective)
+    lonely: np.ndarray         # bool, derived: loneliness >= threshold (subjective)
+    relative_hazard: np.ndarray  # hazard multiplier from isolation and loneliness (float32)
+    pay_forward: np.ndarray    # bool: received a kind act yesterday and will pay it forward today
+    death_day: np.ndarray      # int32: day of death, -1 while alive
+    isolated0: np.ndarray      # bool: isolated at day 0 (cohort exposure for survival analysis)
+    lonely0: np.ndarray        # bool: lonely at day 0
+    smiles_given: np.ndarray   # int32 running totals
+    kind_given: np.ndarray     # int32 running totals
+
+    @property
+    def n(self) -> int:
+        return int(self.age.size)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class Ties:
+    """The tie table: slots of undirected ties with a strength and a status, and a CSR index.
+
+    New ties are appended to free capacity; dissolved ties keep their slot (status 0) until the
+    next :meth:`rebuild_index`, which compacts the table and rebuilds the CSR index. Between
+    rebuilds, ties formed since the last rebuild take part in every mechanism except serving as a
+    path for triadic closure (they are not yet in the index); the index is rebuilt once the table
+    has changed by ``rebuild_fraction`` of its size, so that lag stays small.
+    """
+
+    n: int
+    u: np.ndarray          # int32 [capacity]
+    v: np.ndarray          # int32 [capacity]
+    strength: np.ndarray   # float32 [capacity], 0..1: scales the contact rate
+    status: np.ndarray     # int8 [capacity]: 0 gone, 1 active, 2 suspended by a shock
+    suspended_by: np.ndarray  # int16 [capacity]: which shock suspended the tie, -1 none
+    m: int = 0             # slots in use
+    indptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    nbr: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    eid: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))   # sorted u*n+v of indexed slots
+    key_slot: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    changes: int = 0
+    rebuild_fraction: float = 0.02
+
+    @classmethod
+    def from_edges(cls, edges: EdgeList, strength: float | np.ndarray = 1.0, headroom: float = 0.25) -> "Ties":
+        m = edges.m
+        cap = max(16, int(m * (1 + headroom)))
+        t = cls(
+            n=edges.n,
+            u=np.zeros(cap, np.int32),
+            v=np.zeros(cap, np.int32),
+            strength=np.zeros(cap, np.float32),
+            status=np.zeros(cap, np.int8),
+            suspended_by=np.full(cap, -1, np.int16),
+            m=m,
+        )
+        t.u[:m], t.v[:m] = edges.u, edges.v
+        t.strength[:m] = strength
+        t.status[:m] = TIE_ACTIVE
+        t.rebuild_index()
+        return t
+
+    # -- views --------------------------------------------------------------------------------
+    def active_ids(self) -> np.ndarray:
+        return np.flatnonzero(self.status[: self.m] == TIE_ACTIVE).astype(np.int32)
+
+    def count_active(self) -> int:
+        return int(np.count_nonzero(self.status[: self.m] == TIE_ACTIVE))
+
+    def degrees(self) -> np.ndarray:
+        a = self.status[: self.m] == TIE_ACTIVE
+        return (np.bincount(self.u[: self.m][a], minlength=self.n)
+                + np.bincount(self.v[: self.m][a], minlength=self.n)).astype(np.int32)
+
+    # -- index --------------------------------------------------------------------------------
+    def rebuild_index(self) -> None:
+        """Compact away dissolved slots and rebuild the CSR and key index. O(ties log ties)."""
+        from sim.fastgraph import csr_from_edges
+
+        keep = np.flatnonzero(self.status[: self.m] != TIE_GONE)
+        k = keep.size
+        for name in ("u", "v", "strength", "status", "suspended_by"):
+            arr = getattr(self, name)
+            arr[:k] = arr[keep]
+        self.status[k:] = TIE_GONE
+        self.suspended_by[k:] = -1
+        self.m = k
+        self.indptr, self.nbr, self.eid = csr_from_edges(self.n, self.u[:k], self.v[:k])
+        keys = self.u[:k].astype(np.int64) * self.n + self.v[:k]
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.key_slot = keys[order], order.astype(np.int32)
+        self.changes = 0
+
+    def maybe_rebuild(self) -> None:
+        if self.changes > self.rebuild_fraction * max(self.m, 1) or self.m + 1 >= self.u.size:
+            self.rebuild_index()
+
+    def random_neighbour(self, people: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """One uniformly chosen indexed tie slot per person: (neighbour, tie id); -1 where there is none.
+
+        Dissolved or suspended ties are returned too; callers check ``status``.
+        """
+        start = self.indptr[people]
+        deg = self.indptr[people + 1] - start
+        pick = start + (rng.random(people.size) * deg).astype(np.int64)
+        has = deg > 0
+        nbr = np.full(people.size, -1, np.int32)
+        eid = np.full(people.size, -1, np.int32)
+        nbr[has] = self.nbr[pick[has]]
+        eid[has] = self.eid[pick[has]]
+        return nbr, eid
+
+    # -- changes ------------------------------------------------------------------------------
+    def lookup(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Slot id of tie {a, b} or -1 (searches the index and the slots added since)."""
+        lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+        key = lo * self.n + hi
+        out = np.full(key.size, -1, np.int32)
+        if self.keys.size:
+            pos = np.searchsorted(self.keys, key)
+            pos_c = np.minimum(pos, self.keys.size - 1)
+            hit = self.keys[pos_c] == key
+            out[hit] = self.key_slot[pos_c[hit]]
+        indexed = self.keys.size
+        if self.m > indexed:  # slots appended since the last rebuild
+            recent = self.u[indexed: self.m].astype(np.int64) * self.n + self.v[indexed: self.m]
+            miss = out < 0
+            if miss.any():
+                order = np.argsort(recent)
+                pos = np.searchsorted(recent[order], key[miss])
+                pos_c = np.minimum(pos, recent.size - 1)
+                hit = recent[order][pos_c] == key[miss]
+                idx = np.flatnonzero(miss)[hit]
+                out[idx] = indexed + order[pos_c[hit]]
+        return out
+
+    def add(self, a: np.ndarray, b: np.ndarray, strength: float) -> int:
+        """Form ties {a_i, b_i} (ignoring self-ties and existing ones); revives dissolved slots.
+
+        Returns the number of ties formed.
+        """
+        ok = a != b
+        a, b = a[ok], b[ok]
+        if a.size == 0:
+            return 0
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        key = lo.astype(np.int64) * self.n + hi
+        key, first = np.unique(key, return_index=True)
+        lo, hi = lo[first], hi[first]
+        slot = self.lookup(lo, hi)
+        revive = slot >= 0
+        revive_slots = slot[revive]
+        gone = self.status[revive_slots] == TIE_GONE
+        self.status[revive_slots[gone]] = TIE_ACTIVE
+        self.strength[revive_slots[gone]] = strength
+        formed = int(gone.sum())
+        new_lo, new_hi = lo[~revive], hi[~revive]
+        if new_lo.size:
+            if self.m + new_lo.size >= self.u.size:
+                self.rebuild_index()
+                if self.m + new_lo.size >= self.u.size:
+                    self._grow(self.m + new_lo.size)
+            s = slice(self.m, self.m + new_lo.size)
+            self.u[s], self.v[s] = new_lo, new_hi
+            self.strength[s] = strength
+            self.status[s] = TIE_ACTIVE
+            self.suspended_by[s] = -1
+            self.m += new_lo.size
+            formed += int(new_lo.size)
+        self.changes += formed
+        return formed
+
+    def remove(self, ids: np.ndarray) -> int:
+        ids = ids[self.status[ids] == TIE_ACTIVE]
+        self.status[ids] = TIE_GONE
+        self.changes += int(ids.size)
+        return int(ids.size)
+
+    def _grow(self, need: int) -> None:
+        cap = int(max(need, self.u.size) * 1.5)
+        for name, fill in (("u", 0), ("v", 0), ("strength", 0), ("status", TIE_GONE), ("suspended_by", -1)):
+            old = getattr(self, name)
+            new = np.full(cap, fill, old.dtype)
+            new[: old.size] = old
+            setattr(self, name, new)
+
+
+# =========================================================================== initialisation
+def sample_ages(cfg: Scenario, n: int, rng: np.random.Generator) -> np.ndarray:
+    lo, hi = cfg.population.age_min, cfg.population.age_max
+    if cfg.population.age_distribution == "uniform" or hi - lo < 1:
+        return rng.uniform(lo, hi, n).astype(np.float32) if hi > lo else np.full(n, lo, np.float32)
+    bands = [(max(a, lo), min(b, hi), w * (min(b, hi) - max(a, lo)) / (b - a))
+             for a, b, w in US_ADULT_AGE_BANDS if min(b, hi) > max(a, lo)]
+    weights = np.array([w for _, _, w in bands])
+    which = rng.choice(len(bands), size=n, p=weights / weights.sum())
+    starts = np.array([a for a, _, _ in bands])[which]
+    widths = np.array([b - a for a, b, _ in bands])[which]
+    return (starts + rng.random(n) * widths).astype(np.float32)
+
+
+def expected_health(age: np.ndarray) -> np.ndarray:
+    """Age-expected physiological reserve, 0..1: 1 at 18 falling to ~0.4 at 100 (a relative scale; assumption)."""
+    x = np.clip((age - 18.0) / 82.0, 0, 1)
+    return (1.0 - 0.6 * x * x).astype(np.float32)
+
+
+def sisa_resting_fractions(cfg: Scenario) -> tuple[float, float, float]:
+    """Stationary (neutral, content, discontent) shares of the SISa chain without contagion terms."""
+    c = cfg.contagion
+    to_c = c.neutral_to_content_per_year / max(c.content_to_neutral_per_year, 1e-12)
+    to_d = c.neutral_to_discontent_per_year / max(c.discontent_to_neutral_per_year, 1e-12)
+    total = 1 + to_c + to_d
+    return 1 / total, to_c / total, to_d / total
+
+
+def sisa_mean_field(cfg: Scenario, mean_degree: float, p_meet_ratio: float = 1.0) -> tuple[float, float, float]:
+    """Mean-field steady state (neutral, content, discontent) of SISa on a network of ``mean_degree``.
+
+    Used to start runs near the contagion layer's equilibrium, which takes years to reach from the
+    contagion-free shares. ``p_meet_ratio`` scales contact (1 = baseline frequency).
+    """
+    c = cfg.contagion
+    s_n, s_c, s_d = sisa_resting_fractions(cfg)
+    k = mean_degree * p_meet_ratio
+    dt = 0.05  # years; forward Euler on the mean-field equations for 200 years
+    for _ in range(4000):
+        nc = (c.neutral_to_content_per_year + c.neutral_to_content_per_contact_year * k * s_c) * s_n
+        nd = (c.neutral_to_discontent_per_year + c.neutral_to_discontent_per_contact_year * k * s_d) * s_n
+        cn = c.content_to_neutral_per_year * s_c
+        cd = c.content_to_discontent_per_contact_year * k * s_d * s_c
+        dn = c.discontent_to_neutral_per_year * s_d
+        dc = c.discontent_to_content_per_contact_year * k * s_c * s_d
+        s_c += dt * (nc + dc - cn - cd)
+        s_d += dt * (nd + cd - dn - dc)
+        s_n = 1.0 - s_c - s_d
+    return s_n, s_c, s_d
+
+
+def init_people(cfg: Scenario, n: int, rng: np.random.Generator, mean_degree: float | None = None) -> People:
+    """Draw the day-0 population. Loneliness and perception start at 0 and settle during burn-in."""
+    f32 = np.float32
+    age = sample_ages(cfg, n, rng)
+    sex = (rng.random(n) >= cfg.population.female_fraction).astype(np.int8)
+    desired = (cfg.population.desired_contacts_median
+               * np.exp(cfg.population.desired_contacts_sigma * rng.standard_normal(n))).astype(f32)
+    p_n, p_c, p_d = (sisa_mean_field(cfg, mean_degree) if mean_degree is not None and cfg.contagion.enabled
+                     else sisa_resting_fractions(cfg))
+    emotion = rng.choice(3, size=n, p=[p_n, p_c, p_d]).astype(np.int8)
+    levels = np.array([cfg.mood.neutral_level, cfg.mood.content_level, cfg.mood.discontent_level], f32)
+    mood = np.clip(levels[emotion] + 0.1 * rng.standard_normal(n), -1, 1).astype(f32)
+    habit = np.clip(cfg.habits.initial_mean + 0.1 * rng.standard_normal(n), 0, 1).astype(f32)
+    health = np.clip(expected_health(age) + 0.05 * rng.standard_normal(n), 0, 1).astype(f32)
+    z = lambda dt: np.zeros(n, dt)  # noqa: E731
+    return People(
+        age=age, sex=sex, alive=np.ones(n, bool), desired=desired, mood=mood, emotion=emotion,
+        loneliness=z(f32), perceived=desired.copy(), contact_rate=z(f32), health=health, habit=habit,
+        degree=z(np.int32), isolated=z(bool), lonely=z(bool), relative_hazard=np.ones(n, f32),
+        pay_forward=z(bool), death_day=np.full(n, -1, np.int32), isolated0=z(bool), lonely0=z(bool),
+        smiles_given=z(np.int32), kind_given=z(np.int32),
+    )

@@ -1,0 +1,307 @@
+"""The array engine: builds a run from a scenario and steps it one day at a time, in a fixed order.
+
+The day (one step = one day), each phase reading what the previous one left:
+
+0. calendar — shocks start or end (isolation level c); programmes enrol and act
+1. contacts — each active tie meets with a probability scaled by the isolation level  (dynamics.contacts)
+2. smiles — on each meeting each side may smile; smiles may be returned                (dynamics.smiles)
+3. kind acts — rarer, larger, paid forward, strengthen or start ties                    (dynamics.kindness)
+4. contagion and mood — SISa emotional states from today's meetings; mood gains        (dynamics.contagion, .mood)
+5. loneliness, isolation and habits                                                    (dynamics.loneliness, .habits)
+6. ties — dissolution (faster for the lonely) and triadic closure                     (dynamics.ties)
+7. health — wear from chronic loneliness and isolation, buffered by mood and smiles    (dynamics.health)
+8. mortality — hazards, the risk ledger, deaths and bereavement                       (mortality)
+then everyone ages one day and the day's means are recorded.
+
+A ``Simulation`` holds no Mesa objects; :class:`sim.model.ConnectionModel` puts Mesa on top.
+Randomness: one ``SeedSequence(seed, spawn_key=(replicate,))`` per run (identical to
+``SeedSequence(seed).spawn(r + 1)[r]``), split into network, population and dynamics streams.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import mortality
+from sim.config import Scenario
+from sim.dynamics import per_day_probability
+from sim.dynamics.contacts import draw_contacts
+from sim.dynamics.contagion import sisa_step
+from sim.dynamics.habits import update_habit
+from sim.dynamics.health import update_health
+from sim.dynamics.kindness import do_kind_acts
+from sim.dynamics.loneliness import classify, loneliness_target, update_loneliness
+from sim.dynamics.mood import resting_mood, update_mood
+from sim.dynamics.smiles import exchange_smiles, return_probability, smile_probability
+from sim.dynamics.ties import update_ties
+from sim.interventions import Programmes, apply_shocks
+from sim.networks import build_edges
+from sim.population import CONTENT, DISCONTENT, TIE_GONE, Ties, init_people
+
+DAYS_PER_YEAR = 365.0
+
+TIMESERIES_COLUMNS = [
+    "alive", "mean_mood", "mean_loneliness", "loneliness_prevalence", "isolation_prevalence",
+    "content_share", "discontent_share", "mean_health", "mean_habit", "mean_relative_hazard",
+    "contacts", "smiles", "smiles_returned", "kind_acts", "ties", "mean_degree", "ties_formed",
+    "ties_dissolved", "deaths", "expected_deaths",
+]
+
+
+def run_seed_sequence(seed: int, replicate: int = 0) -> np.random.SeedSequence:
+    """The run's root SeedSequence: replicate r of any sweep point gets the same one (common random numbers)."""
+    return np.random.SeedSequence(seed, spawn_key=(replicate,))
+
+
+class Simulation:
+    """One run: state arrays, tie table, the day loop, the time series and the risk ledger."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, replicate: int = 0, burn_in: bool = True):
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else int(seed)
+        self.replicate = replicate
+        self.timings: dict[str, float] = {}
+        net_ss, pop_ss, dyn_ss = run_seed_sequence(self.seed, replicate).spawn(3)
+        self.rng = np.random.Generator(np.random.PCG64(dyn_ss))
+
+        t0 = time.perf_counter()
+        edges = build_edges(scenario.network, scenario.population.size, np.random.Generator(np.random.PCG64(net_ss)))
+        self.node_labels = edges.labels
+        self.timings["network_s"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        self.n = edges.n
+        mean_degree = 2.0 * edges.m / max(edges.n, 1)
+        self.people = init_people(scenario, self.n, np.random.Generator(np.random.PCG64(pop_ss)), mean_degree)
+        self.ties = Ties.from_edges(edges, strength=scenario.ties.initial_strength)
+        del edges
+        self.people.degree[:] = self.ties.degrees()
+        # Meeting probability of a baseline tie per day: converts SISa per-tie-year rates to per meeting.
+        self.p_meet = float(per_day_probability(scenario.contacts.rate_per_tie_per_day * scenario.ties.initial_strength))
+        self.programmes = Programmes(scenario)
+        self.ledger = mortality.RiskLedger()
+        self.day = 0
+        self._series = np.full((scenario.days, len(TIMESERIES_COLUMNS)), np.nan)
+        self._settle_initial_state()
+        if burn_in:
+            for _ in range(scenario.burn_in_days):
+                self._advance(recording=False)
+        self._start_cohort()
+        self.timings["setup_s"] = time.perf_counter() - t0
+        self.timings["step_s"] = 0.0
+
+    # ------------------------------------------------------------------ set-up
+    def _settle_initial_state(self) -> None:
+        """Start perceived connection and loneliness near their steady state (burn-in finishes the job)."""
+        p, sc = self.people, self.scenario
+        contact_p = per_day_probability(sc.contacts.rate_per_tie_per_day * sc.contacts.frequency_multiplier
+                                        * sc.ties.initial_strength)
+        meetings = p.degree * contact_p
+        smiles_per_meeting = smile_probability(p, sc.smiles) * (1 + return_probability(p, sc.smiles))
+        p.perceived[:] = meetings * (1 + sc.smiles.connection_value * smiles_per_meeting)
+        p.contact_rate[:] = meetings
+        p.loneliness[:] = loneliness_target(p, sc)
+        classify(p, sc)
+
+    def _start_cohort(self) -> None:
+        p = self.people
+        p.isolated0[:] = p.isolated
+        p.lonely0[:] = p.lonely
+        p.smiles_given[:] = 0
+        p.kind_given[:] = 0
+        self.ledger = mortality.RiskLedger()
+        self.day = 0
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        """Simulate one day (raises once the scenario's days are done)."""
+        if self.day >= self.scenario.days:
+            raise RuntimeError(f"the scenario has {self.scenario.days} days; all are simulated")
+        t0 = time.perf_counter()
+        self._advance(recording=True)
+        self.timings["step_s"] += time.perf_counter() - t0
+
+    def run(self, days: int | None = None, progress: bool = False) -> "Simulation":
+        """Simulate ``days`` more days (default: the rest of the scenario)."""
+        remaining = self.scenario.days - self.day
+        days = remaining if days is None else min(days, remaining)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=days, unit="day", desc=self.scenario.name, leave=False, dynamic_ncols=True)
+        for _ in range(days):
+            self.step()
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        return self
+
+    def _advance(self, recording: bool) -> None:
+        sc, p, ties, rng = self.scenario, self.people, self.ties, self.rng
+        n = self.n
+        # 0. calendar: shocks and programmes act only on recorded days.
+        multiplier = apply_shocks(self.day, sc, p, ties, rng) if recording else 1.0
+        prog = self.programmes.effects(self.day, p, rng) if recording else None
+        smile_boost = prog.smile_log_odds if prog else None
+        extra_kind = prog.extra_kind_rate if prog else None
+        # 1. contacts
+        contacts = draw_contacts(p, ties, sc.contacts, multiplier, rng)
+        # 2. smiles
+        smiles = exchange_smiles(p, contacts, sc.smiles, rng, smile_boost)
+        # 3. kind acts
+        kind = do_kind_acts(p, ties, sc.kindness, sc.ties, rng, extra_kind)
+        # 4. contagion, then mood (both from the day's meetings and acts)
+        rest = resting_mood(p, sc.mood)
+        if sc.contagion.enabled:
+            p.emotion[:] = sisa_step(p, contacts, sc.contagion, self.p_meet, rest, rng)
+        gain = (sc.smiles.giver_mood_gain * smiles.given + sc.smiles.receiver_mood_gain * smiles.received
+                + sc.kindness.giver_mood_gain * kind.given + sc.kindness.receiver_mood_gain * kind.received)
+        if prog is not None and prog.self_mood_gain is not None:
+            gain = gain + prog.self_mood_gain
+        update_mood(p, sc.mood, gain.astype(np.float32))
+        # 5. loneliness, isolation, habits
+        received = (contacts.per_person + sc.smiles.connection_value * smiles.received
+                    + sc.kindness.connection_value * kind.received)
+        meetings = contacts.per_person.astype(np.float64)
+        if prog is not None and prog.visits is not None:
+            received = received + prog.visits
+            meetings = meetings + prog.visits
+        update_loneliness(p, sc, received, meetings)
+        update_habit(p, sc.habits, smiles.given, kind.given)
+        p.smiles_given += smiles.given.astype(np.int32)
+        p.kind_given += kind.given.astype(np.int32)
+        # 6. ties
+        changes = update_ties(p, ties, sc.ties, sc.contacts, rng)
+        p.degree[:] = ties.degrees()
+        classify(p, sc)
+        # 7. health
+        update_health(p, sc.health, (smiles.given + smiles.received).astype(np.float32))
+        # 8. mortality
+        deaths = 0
+        expected_before = self.ledger.expected_deaths
+        if recording:
+            hazard = mortality.assess_day(p, sc.mortality, self.ledger)
+            if sc.mortality.simulate_deaths:
+                deaths = self._bury(mortality.draw_deaths(hazard, rng))
+            p.age[p.alive] += np.float32(1.0 / DAYS_PER_YEAR)
+            self._record(contacts.count, smiles, kind, changes, deaths, self.ledger.expected_deaths - expected_before)
+        self.day += 1 if recording else 0
+
+    def _bury(self, dead: np.ndarray) -> int:
+        """The dead leave the network; each of their neighbours grieves (loneliness jumps toward 1)."""
+        if dead.size == 0:
+            return 0
+        p, ties, sc = self.people, self.ties, self.scenario
+        p.alive[dead] = False
+        p.death_day[dead] = self.day
+        is_dead = np.zeros(self.n, bool)
+        is_dead[dead] = True
+        m = ties.m
+        hit = np.flatnonzero((ties.status[:m] != TIE_GONE) & (is_dead[ties.u[:m]] | is_dead[ties.v[:m]]))
+        mourners = np.concatenate([ties.u[hit], ties.v[hit]])
+        mourners = mourners[~is_dead[mourners]]
+        ties.status[hit] = TIE_GONE
+        ties.changes += int(hit.size)
+        grief = np.bincount(mourners, minlength=self.n) > 0
+        shock = sc.loneliness.bereavement_shock
+        p.loneliness[grief] += shock * (1.0 - p.loneliness[grief])
+        p.degree[:] = ties.degrees()
+        for arr in (p.lonely, p.isolated, p.pay_forward):
+            arr[dead] = False
+        p.relative_hazard[dead] = 1.0
+        classify(p, sc)
+        return int(dead.size)
+
+    def _record(self, contacts: int, smiles, kind, changes, deaths: int, expected: float) -> None:
+        p = self.people
+        alive = p.alive
+        na = max(int(alive.sum()), 1)
+        row = [
+            float(alive.sum()), float(p.mood[alive].mean()) if na else np.nan,
+            float(p.loneliness[alive].mean()), float(p.lonely[alive].mean()), float(p.isolated[alive].mean()),
+            float((p.emotion[alive] == CONTENT).mean()), float((p.emotion[alive] == DISCONTENT).mean()),
+            float(p.health[alive].mean()), float(p.habit[alive].mean()), float(p.relative_hazard[alive].mean()),
+            contacts, smiles.total, smiles.returned, kind.total, self.ties.count_active(),
+            float(p.degree[alive].mean()), changes.formed + kind.new_ties, changes.dissolved, deaths, expected,
+        ]
+        self._series[self.day] = row
+
+    # ------------------------------------------------------------------ outputs
+    def timeseries(self) -> pd.DataFrame:
+        df = pd.DataFrame(self._series[: self.day], columns=TIMESERIES_COLUMNS)
+        df.insert(0, "day", np.arange(self.day, dtype=np.int32))
+        for col in ("alive", "contacts", "smiles", "smiles_returned", "kind_acts", "ties", "ties_formed",
+                    "ties_dissolved", "deaths"):
+            df[col] = df[col].astype(np.int64)
+        return df
+
+    def agents_frame(self) -> pd.DataFrame:
+        p = self.people
+        df = pd.DataFrame({
+            "agent_id": np.arange(self.n, dtype=np.int32),
+            "age": p.age, "sex": np.where(p.sex == 1, "male", "female"),
+            "mood": p.mood, "emotion": pd.Categorical.from_codes(p.emotion, ["neutral", "content", "discontent"]),
+            "loneliness": p.loneliness, "health": p.health, "habit": p.habit, "desired_contacts": p.desired,
+            "isolated": p.isolated, "lonely": p.lonely, "degree": p.degree, "relative_hazard": p.relative_hazard,
+            "alive": p.alive, "death_day": p.death_day, "isolated_at_start": p.isolated0,
+            "lonely_at_start": p.lonely0, "smiles_given": p.smiles_given, "kind_acts_given": p.kind_given,
+        })
+        if self.node_labels is not None:
+            df.insert(1, "node_label", [str(x) for x in self.node_labels])
+        return df
+
+    def edges_frame(self) -> pd.DataFrame:
+        ids = self.ties.active_ids()
+        order = np.lexsort((self.ties.v[ids], self.ties.u[ids]))
+        ids = ids[order]
+        return pd.DataFrame({"source": self.ties.u[ids], "target": self.ties.v[ids],
+                             "strength": self.ties.strength[ids]})
+
+    def summary(self) -> dict[str, Any]:
+        """The run's headline numbers: prevalences, activity, and the mortality-risk proxies."""
+        sc, p = self.scenario, self.people
+        ts = self.timeseries()
+        alive = p.alive
+        out: dict[str, Any] = {
+            "scenario": sc.name, "seed": self.seed, "replicate": self.replicate,
+            "people": self.n, "days": int(self.day),
+            "loneliness_prevalence": float(p.lonely[alive].mean()) if alive.any() else float("nan"),
+            "isolation_prevalence": float(p.isolated[alive].mean()) if alive.any() else float("nan"),
+            "loneliness_prevalence_mean": float(ts["loneliness_prevalence"].mean()) if len(ts) else float("nan"),
+            "isolation_prevalence_mean": float(ts["isolation_prevalence"].mean()) if len(ts) else float("nan"),
+            "mean_mood": float(p.mood[alive].mean()) if alive.any() else float("nan"),
+            "mean_loneliness": float(p.loneliness[alive].mean()) if alive.any() else float("nan"),
+            "mean_health": float(p.health[alive].mean()) if alive.any() else float("nan"),
+            "mean_degree": float(p.degree[alive].mean()) if alive.any() else float("nan"),
+            "smiles_per_person_day": float(ts["smiles"].sum() / max(ts["alive"].sum(), 1)),
+            "kind_acts_per_person_day": float(ts["kind_acts"].sum() / max(ts["alive"].sum(), 1)),
+        }
+        out.update(mortality.proxies(self.ledger, sc.mortality, self.n))
+        if sc.mortality.simulate_deaths:
+            out.update(self._observed_mortality())
+        return out
+
+    def _observed_mortality(self) -> dict[str, Any]:
+        from lifelines import KaplanMeierFitter
+
+        p = self.people
+        died = p.death_day >= 0
+        duration = np.where(died, p.death_day + 1, self.day).astype(float)
+        py = self.ledger.person_days / DAYS_PER_YEAR
+        out: dict[str, Any] = {"observed_deaths": int(died.sum()),
+                               "observed_deaths_per_1000_py": 1000 * int(died.sum()) / max(py, 1e-12)}
+        km: dict[str, Any] = {}
+        for name, flag in (("isolated", p.isolated0), ("lonely", p.lonely0)):
+            for label, sel in ((name, flag), (f"not_{name}", ~flag)):
+                if sel.sum() == 0:
+                    continue
+                f = KaplanMeierFitter().fit(duration[sel], died[sel])
+                km[label] = {"n": int(sel.sum()), "deaths": int(died[sel].sum()),
+                             "survival_at_end": float(f.survival_function_at_times(self.day).iloc[0])}
+        out["kaplan_meier"] = km
+        return out
