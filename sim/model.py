@@ -1,0 +1,195 @@
+"""Mesa on top of the array engine: ``ConnectionModel`` (a ``mesa.Model``) and ``Person`` agents.
+
+The day's arithmetic happens in :class:`sim.simulation.Simulation` over numpy arrays; the Mesa
+layer exists so that Mesa's tools (AgentSet, DataCollector, SolaraViz) work unchanged. A
+``Person`` holds no state of its own: each attribute reads (and writes) its row of the arrays.
+
+Mesa objects cost about 2–3 KB per person and seconds per hundred thousand to build, so agents
+and the ``Network`` space are built only up to ``AGENT_THRESHOLD`` people unless asked for
+(``agents=True``); above it the model runs on arrays alone and ``people`` is empty.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import FixedAgent, Network
+
+from sim.config import Scenario, load_scenario
+from sim.simulation import Simulation
+
+AGENT_THRESHOLD = 20_000  # people; above this Mesa objects (~2-3 KB each) cost more than they give
+
+# Keyword arguments the browser page and Reset pass, mapped to scenario paths.
+KEYWORD_PATHS = {
+    "n_people": "population.size",
+    "days": "days",
+    "isolation_fraction": "network.isolation.fraction",
+    "contact_multiplier": "contacts.frequency_multiplier",
+    "smile_propensity": "smiles.propensity",
+    "kind_rate": "kindness.rate_per_day",
+    "network_kind": "network.kind",
+    "mean_degree": "network.mean_degree",
+    "simulate_deaths": "mortality.simulate_deaths",
+}
+
+
+def _array_property(name: str, doc: str, cast=float):
+    def getter(self: "Person"):
+        return cast(getattr(self.model.sim.people, name)[self.index])
+
+    def setter(self: "Person", value) -> None:
+        getattr(self.model.sim.people, name)[self.index] = value
+
+    return property(getter, setter, doc=doc)
+
+
+class Person(FixedAgent):
+    """One person: a view of row ``index`` of the model's state arrays, fixed to a network node."""
+
+    age = _array_property("age", "Age, years.")
+    mood = _array_property("mood", "Affect valence, -1..1.")
+    loneliness = _array_property("loneliness", "Perceived isolation, 0..1.")
+    health = _array_property("health", "Physiological reserve, 0..1.")
+    habit = _array_property("habit", "Smile/kindness habit strength, 0..1.")
+    desired_contacts = _array_property("desired", "Desired connection, contact-equivalents per day.")
+    relative_hazard = _array_property("relative_hazard", "Hazard multiplier from isolation and loneliness.")
+    degree = _array_property("degree", "Active ties.", int)
+    alive = _array_property("alive", "Alive?", bool)
+    isolated = _array_property("isolated", "Objectively isolated (derived)?", bool)
+    lonely = _array_property("lonely", "Lonely (loneliness >= threshold)?", bool)
+    emotion = _array_property("emotion", "SISa state: 0 neutral, 1 content, 2 discontent.", int)
+
+    def __init__(self, model: "ConnectionModel", index: int, cell) -> None:
+        super().__init__(model)
+        self.index = index
+        self.cell = cell
+
+    @property
+    def sex(self) -> str:
+        return "male" if self.model.sim.people.sex[self.index] == 1 else "female"
+
+
+class ConnectionModel(mesa.Model):
+    """Loneliness, connection and health on a social network; one step is one day.
+
+    ``scenario`` is a YAML path, a :class:`Scenario`, or None (defaults). The keyword arguments
+    (``n_people``, ``isolation_fraction``, ``contact_multiplier``, ``smile_propensity``,
+    ``kind_rate``, ``intervention``, ...) override the scenario, so that SolaraViz's Reset, which
+    rebuilds the model from keyword arguments only, can change anything a slider shows.
+    """
+
+    def __init__(self, scenario: str | Path | Scenario | None = None, seed: int | str | None = None,
+                 intervention: str | None = None, agents: bool | None = None, layout: bool = True,
+                 overrides: dict[str, Any] | None = None, **keywords: Any) -> None:
+        base = scenario if isinstance(scenario, Scenario) else (load_scenario(scenario) if scenario else Scenario())
+        changes: dict[str, Any] = dict(overrides or {})
+        for key, value in keywords.items():
+            if key not in KEYWORD_PATHS:
+                raise TypeError(f"ConnectionModel got an unknown keyword {key!r}; known: {sorted(KEYWORD_PATHS)}")
+            if value is not None:
+                changes[KEYWORD_PATHS[key]] = value
+        if seed is not None and str(seed).strip() != "":
+            changes["seed"] = int(seed)  # SolaraViz text inputs arrive as strings
+        self.config = base.with_overrides(changes) if changes else base
+        if intervention not in (None, "none", ""):
+            self.config = self._with_intervention(self.config, intervention)
+        super().__init__(rng=self.config.seed)
+
+        self.sim = Simulation(self.config)
+        self.running = True
+        build_agents = agents if agents is not None else self.sim.n <= AGENT_THRESHOLD
+        self.grid: Network | None = None
+        self.layout: dict[int, tuple[float, float]] | None = None
+        if build_agents:
+            graph = self.graph()
+            self.grid = Network(graph, random=self.random, layout=None)
+            for i in range(self.sim.n):
+                Person(self, i, self.grid[i])
+            if layout:
+                self.layout = seeded_layout(graph, self.config.seed)
+        self.datacollector = mesa.DataCollector(model_reporters=self.reporters())
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ Mesa interface
+    @property
+    def people(self) -> mesa.agent.AgentSet:
+        """All Person agents (empty when running on arrays alone)."""
+        return self.agents_by_type.get(Person, mesa.agent.AgentSet([], random=self.random))
+
+    def step(self) -> None:
+        if self.sim.day >= self.config.days:
+            self.running = False
+            return
+        self.sim.step()
+        self.datacollector.collect(self)
+        if self.sim.day >= self.config.days:
+            self.running = False
+
+    @staticmethod
+    def reporters() -> dict[str, Any]:
+        def last(column: str):
+            return lambda m: float(m.sim._series[m.sim.day - 1][_COLUMN_INDEX[column]]) if m.sim.day else float("nan")
+
+        def alive_mean(attr: str):
+            return lambda m: float(getattr(m.sim.people, attr)[m.sim.people.alive].mean())
+
+        return {
+            "day": lambda m: m.sim.day,
+            "mean_mood": alive_mean("mood"),
+            "mean_loneliness": alive_mean("loneliness"),
+            "loneliness_prevalence": alive_mean("lonely"),
+            "isolation_prevalence": alive_mean("isolated"),
+            "mean_health": alive_mean("health"),
+            "mean_relative_hazard": alive_mean("relative_hazard"),
+            "smiles": last("smiles"),
+            "kind_acts": last("kind_acts"),
+            "alive": lambda m: int(m.sim.people.alive.sum()),
+        }
+
+    # ------------------------------------------------------------------ helpers
+    def graph(self) -> nx.Graph:
+        """The current network (active ties) as a NetworkX graph."""
+        g = nx.Graph()
+        g.add_nodes_from(range(self.sim.n))
+        ids = self.sim.ties.active_ids()
+        g.add_edges_from(zip(self.sim.ties.u[ids].tolist(), self.sim.ties.v[ids].tolist()))
+        return g
+
+    def scenario_yaml(self) -> str:
+        """YAML of the effective scenario (slider values included), ready for ``lonesim run``."""
+        return self.config.to_yaml()
+
+    @staticmethod
+    def _with_intervention(scenario: Scenario, kind: str) -> Scenario:
+        defaults = {
+            "smile_campaign": {"kind": "smile_campaign", "start_day": 0, "duration_days": scenario.days, "coverage": 0.5},
+            "big_joy": {"kind": "big_joy", "start_day": 0, "duration_days": 7, "coverage": 0.3},
+            "kindness_campaign": {"kind": "kindness_campaign", "start_day": 0, "duration_days": scenario.days,
+                                  "coverage": 0.3, "kind_acts_per_day": 0.3},
+            "befriending": {"kind": "befriending", "start_day": 0, "duration_days": scenario.days,
+                            "coverage": 0.1, "targeting": "loneliest"},
+        }
+        if kind not in defaults:
+            raise ValueError(f"unknown intervention {kind!r}; known: none, {', '.join(defaults)}")
+        raw = scenario.model_dump(mode="json")
+        raw["interventions"] = list(raw.get("interventions") or []) + [defaults[kind]]
+        return Scenario.model_validate(raw)
+
+
+from sim.simulation import TIMESERIES_COLUMNS as _COLUMNS  # noqa: E402
+
+_COLUMN_INDEX = {c: i for i, c in enumerate(_COLUMNS)}
+
+
+def seeded_layout(graph: nx.Graph, seed: int, max_iterations: int = 50) -> dict[int, tuple[float, float]]:
+    """Node positions computed once per model with a fixed seed (Mesa's default layout is unseeded
+    and takes seconds past a few hundred nodes)."""
+    if graph.number_of_nodes() == 0:
+        return {}
+    pos = nx.spring_layout(graph, seed=seed % (2**32), iterations=max_iterations)
+    return {int(k): (float(v[0]), float(v[1])) for k, v in pos.items()}
