@@ -1,0 +1,223 @@
+"""The lonesim browser page: Mesa's SolaraViz on the connection model.
+
+Run it with ``lonesim viz scenarios/baseline.yaml`` (or ``solara run sim/viz/app.py``; the scenario
+file then comes from the ``LONESIM_VIZ_SCENARIO`` environment variable, and without it the page uses
+the schema defaults with a small town of 500 people).
+
+The page shows
+* the social network (Mesa ``SpaceRenderer``, Altair): each person coloured by mood or loneliness
+  (a switch), sized by health, the dead in grey; above 1,500 people a neighbourhood is drawn;
+* live plots (Mesa ``make_plot_component``) of mean mood, loneliness and isolation prevalence,
+  smiles and kind acts per day, and mean relative hazard, over the whole population;
+* sliders for the parameters a user most wants to try; Reset rebuilds the model from them;
+* the YAML of the settings of the model on screen, to save and run in batch.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import os
+import zlib
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import solara
+from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization.solara_viz import SpaceRendererComponent
+from mesa.visualization.utils import update_counter
+
+from sim.viz.network import COLOR_MODES, make_renderer
+from sim.viz.params import SCENARIO_ENV, model_params, values_from_scenario
+
+#: Development hook: "module:Class" of a stand-in model class with the same keyword arguments.
+MODEL_CLASS_ENV = "LONESIM_VIZ_MODEL"
+
+TITLE = "lonesim: loneliness, connection and health"
+
+#: Colour the network by mood or by loneliness (one value per browser session).
+color_mode = solara.reactive("mood")
+
+
+# =========================================================================== the model
+def _base_model_class() -> type:
+    spec = os.environ.get(MODEL_CLASS_ENV)
+    if spec:
+        module, _, name = spec.partition(":")
+        return getattr(importlib.import_module(module), name)
+    from sim.model import ConnectionModel
+
+    return ConnectionModel
+
+
+def _as_seed(seed: Any) -> int:
+    """The seed from the text box: a whole number, or (for any other text) a stable number from it."""
+    if isinstance(seed, int):
+        return seed
+    text = str(seed).strip()
+    try:
+        return int(float(text)) if text else 0
+    except ValueError:
+        return zlib.crc32(text.encode("utf-8"))
+
+
+@functools.cache
+def viz_model_class() -> type:
+    """The model class the page runs: the connection model with only keyword arguments.
+
+    SolaraViz rebuilds the model on Reset from the sliders' keyword arguments. It also treats a
+    constructor argument called ``scenario`` as a Mesa scenario object and would replace it, so
+    the scenario file is passed here as ``scenario_file``.
+    """
+    base = _base_model_class()
+    accepted = set(inspect.signature(base.__init__).parameters)
+
+    class LonesimViz(base):  # type: ignore[misc, valid-type]
+        def __init__(
+            self,
+            *,
+            scenario_file: str | None = None,
+            n_people: int = 500,
+            isolation_fraction: float = 0.1,
+            contact_multiplier: float = 1.0,
+            smile_propensity: float = 0.3,
+            kind_rate: float = 0.05,
+            intervention: str = "none",
+            seed: int | str = 42,
+        ):
+            kwargs = {
+                "scenario": scenario_file or None,
+                "seed": _as_seed(seed),
+                "n_people": int(n_people),
+                "isolation_fraction": float(isolation_fraction),
+                "contact_multiplier": float(contact_multiplier),
+                "smile_propensity": float(smile_propensity),
+                "kind_rate": float(kind_rate),
+                "intervention": intervention or "none",
+            }
+            super().__init__(**{k: v for k, v in kwargs.items() if k in accepted})
+            self.viz_seed = kwargs["seed"]
+            self.viz_scenario_file = scenario_file
+
+    LonesimViz.__name__ = LonesimViz.__qualname__ = "LonesimViz"
+    return LonesimViz
+
+
+def make_model(scenario_file: str | None = None, **overrides: Any):
+    """A page model started from ``scenario_file``'s values (with ``overrides``), as on page load."""
+    values = values_from_scenario(scenario_file)
+    values.update(overrides)
+    return viz_model_class()(scenario_file=scenario_file, **values)
+
+
+# =========================================================================== components
+@solara.component
+def NetworkView(model):
+    """The network, with the colour switch and, for big populations, what part of it is drawn."""
+    update_counter.get()
+    mode = color_mode.value
+    renderer = solara.use_memo(lambda: make_renderer(model, color_mode=mode), dependencies=[id(model)])
+    renderer.color_mode = mode
+    with solara.Column(gap="4px", style={"padding": "4px 8px"}):
+        with solara.Row(gap="12px", style={"align-items": "center"}):
+            solara.Text("Colour by", style={"font-weight": "500"})
+            solara.ToggleButtonsSingle(value=color_mode, values=list(COLOR_MODES))
+        if mode == "loneliness":
+            legend = "yellow = not lonely → red = lonely"
+        else:
+            legend = "red = low mood → blue = high mood"
+        solara.Text(f"{legend} · size = health · grey = died", style={"font-size": "12px", "color": "#555"})
+        if renderer.plan.note:
+            solara.Info(renderer.plan.note, dense=True)
+        SpaceRendererComponent(model, renderer, dependencies=[mode, id(model)])
+
+
+def _plot_style(measure: dict[str, str], title: str, width: int = 360, height: int = 200):
+    """Post-processing for Mesa's Altair plot: title and size; one line needs no legend."""
+
+    def post(chart):
+        chart = chart.properties(title=title, width=width, height=height)
+        if len(measure) == 1:
+            chart = chart.encode(color=alt.value(next(iter(measure.values()))))
+        return chart.configure_legend(orient="bottom", title=None, labelLimit=300)
+
+    return post
+
+
+PLOTS = [
+    ({"mean_mood": "#1f77b4"}, "Mean mood (-1 to 1)"),
+    ({"loneliness_prevalence": "#d62728", "isolation_prevalence": "#7f7f7f"}, "Loneliness and isolation prevalence"),
+    ({"smiles": "#ff7f0e"}, "Smiles per day"),
+    ({"kind_acts": "#2ca02c"}, "Kind acts per day"),
+    ({"mean_relative_hazard": "#9467bd"}, "Mean relative hazard of death"),
+]
+
+
+def plot_components() -> list:
+    return [
+        make_plot_component(measure, post_process=_plot_style(measure, title), backend="altair")
+        for measure, title in PLOTS
+    ]
+
+
+@solara.component
+def SettingsPanel(model):
+    """Who is alive, and the YAML of the settings of the model on screen."""
+    update_counter.get()
+    show_yaml, set_show_yaml = solara.use_state(False)
+    people = list(getattr(model, "people", None) or model.agents)
+    alive = sum(1 for p in people if getattr(p, "alive", True))
+    with solara.Column(gap="6px", style={"padding": "4px 8px"}):
+        # (plain text, not solara.Markdown: Markdown loads mermaid from the CDN, which is not cached)
+        solara.Text(
+            f"Population: {len(people):,} people, {alive:,} alive, {len(people) - alive:,} died · "
+            f"day {model.steps}",
+            style={"font-weight": "500"},
+        )
+        with solara.Row(gap="8px"):
+            solara.Button(
+                "Hide YAML" if show_yaml else "Show YAML of these settings",
+                on_click=lambda: set_show_yaml(not show_yaml),
+                color="primary",
+                outlined=True,
+            )
+            if show_yaml:
+                solara.FileDownload(
+                    _scenario_yaml(model), filename="lonesim-viz.yaml", label="Download YAML"
+                )
+        if show_yaml:
+            solara.Text(
+                "Settings of the model on screen (slider changes apply when you press Reset). "
+                "Save as a file and run it with: lonesim run FILE.yaml",
+                style={"font-size": "12px", "color": "#555"},
+            )
+            solara.v.Html(tag="pre", children=[_scenario_yaml(model)], class_="lonesim-yaml", style_="font-size: 12px; max-height: 300px; overflow: auto; background: #f6f6f6; padding: 6px;")
+
+
+def _scenario_yaml(model) -> str:
+    text = model.scenario_yaml()
+    return text if text.endswith("\n") else text + "\n"
+
+
+def components() -> list:
+    return [(NetworkView, 0), *plot_components(), (SettingsPanel, 0)]
+
+
+# =========================================================================== the page
+def scenario_file_from_env() -> str | None:
+    value = os.environ.get(SCENARIO_ENV, "").strip()
+    return str(Path(value)) if value else None
+
+
+@solara.component
+def Page():
+    scenario_file = scenario_file_from_env()
+    values = solara.use_memo(lambda: values_from_scenario(scenario_file), dependencies=[scenario_file])
+    model = solara.use_memo(
+        lambda: viz_model_class()(scenario_file=scenario_file, **values), dependencies=[scenario_file]
+    )
+    params = solara.use_memo(lambda: model_params(values, scenario_file), dependencies=[scenario_file])
+    comps = solara.use_memo(components, dependencies=[])
+    return SolaraViz(model, components=comps, model_params=params, name=TITLE, play_interval=150)

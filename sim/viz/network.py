@@ -1,0 +1,231 @@
+"""Drawing the social network with Mesa's SpaceRenderer (Altair backend).
+
+Two things differ from Mesa's defaults:
+
+* positions come from the model's seeded layout (``model.layout``), computed once by the model;
+  Mesa's network drawer would otherwise run its own spring layout for every new renderer (seconds
+  at a few thousand nodes);
+* above :data:`~sim.viz.params.MAX_DRAWN_PEOPLE` people only a neighbourhood is drawn (a
+  breadth-first ball around one person), so the picture stays legible and a step stays fast. The
+  plots still cover the whole population.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import altair as alt
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+from mesa.discrete_space import Network
+from mesa.visualization import SpaceRenderer
+from mesa.visualization.components import AgentPortrayalStyle
+from mesa.visualization.space_drawers import NetworkSpaceDrawer
+
+from sim.viz.params import MAX_DRAWN_PEOPLE
+
+DEAD_COLOR = "#b0b0b0"
+COLOR_MODES = ("mood", "loneliness")
+
+# 64-step colour tables, so a portrayal is a table look-up rather than a colormap call per person.
+_MOOD_TABLE = [to_hex(c) for c in colormaps["RdYlBu"](np.linspace(0.0, 1.0, 64))]  # red = low mood
+_LONELY_TABLE = [to_hex(c) for c in colormaps["YlOrRd"](np.linspace(0.15, 1.0, 64))]  # red = lonely
+
+
+def _table(table: list[str], x: float) -> str:
+    if x is None or not math.isfinite(x):
+        return DEAD_COLOR
+    i = int(round(min(1.0, max(0.0, x)) * (len(table) - 1)))
+    return table[i]
+
+
+def person_color(person: Any, mode: str) -> str:
+    """CSS colour of one person: mood (-1..1, red to blue) or loneliness (0..1, yellow to red)."""
+    if not getattr(person, "alive", True):
+        return DEAD_COLOR
+    if mode == "loneliness":
+        return _table(_LONELY_TABLE, float(getattr(person, "loneliness", 0.0)))
+    return _table(_MOOD_TABLE, (float(getattr(person, "mood", 0.0)) + 1.0) / 2.0)
+
+
+def person_size(person: Any, scale: float) -> float:
+    """Marker size (Altair's agent size scale runs 0..50) from health (0..1)."""
+    health = float(getattr(person, "health", 0.5))
+    if not math.isfinite(health):
+        health = 0.5
+    return scale * (6.0 + 34.0 * min(1.0, max(0.0, health)))
+
+
+def neighbourhood(graph: Any, limit: int, start: Any) -> list:
+    """Up to ``limit`` nodes in breadth-first order from ``start``, topped up from other components."""
+    seen = {start}
+    order = [start]
+    queue = deque([start])
+    while queue and len(order) < limit:
+        node = queue.popleft()
+        for nb in graph.neighbors(node):
+            if nb not in seen:
+                seen.add(nb)
+                order.append(nb)
+                queue.append(nb)
+                if len(order) >= limit:
+                    break
+    if len(order) < limit:  # a small component: fill up with other nodes in a fixed order
+        for node in graph.nodes:
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+                if len(order) >= limit:
+                    break
+    return order
+
+
+@dataclass
+class DrawPlan:
+    """Which nodes are drawn, and what the page says about it."""
+
+    nodes: list | None  # None = every node
+    total: int
+    centre: Any = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def drawn(self) -> int:
+        return self.total if self.nodes is None else len(self.nodes)
+
+
+def plan_drawing(model: Any, limit: int = MAX_DRAWN_PEOPLE) -> DrawPlan:
+    graph = model.grid.G
+    total = graph.number_of_nodes()
+    if total <= limit:
+        return DrawPlan(nodes=None, total=total)
+    # a fixed, seeded choice of centre, so Reset with the same seed shows the same neighbourhood
+    rng = np.random.default_rng([total, int(getattr(model, "viz_seed", 0) or 0)])
+    nodes = list(graph.nodes)
+    degrees = np.fromiter((graph.degree(n) for n in nodes), dtype=float, count=len(nodes))
+    candidates = [n for n, d in zip(nodes, degrees) if d >= np.median(degrees)] or nodes
+    centre = candidates[int(rng.integers(len(candidates)))]
+    drawn = neighbourhood(graph, limit, centre)
+    note = (
+        f"Showing {len(drawn):,} of {total:,} people: the network neighbourhood of person {centre} "
+        f"(more than {limit:,} people are not drawn legibly). The plots cover the whole population."
+    )
+    return DrawPlan(nodes=drawn, total=total, centre=centre, note=note)
+
+
+class _AgentsView:
+    """The part of the space whose agents are drawn (what ``collect_agent_data`` iterates)."""
+
+    def __init__(self, agents):
+        self.agents = agents
+
+
+class LonesimRenderer(SpaceRenderer):
+    """A SpaceRenderer that uses the model's precomputed layout and may draw only some nodes."""
+
+    def __init__(self, model, backend: str = "altair", plan: DrawPlan | None = None, color_mode: str = "mood"):
+        self.model = model
+        self.plan = plan if plan is not None else plan_drawing(model)
+        self.color_mode = color_mode
+        self._structure_cache: tuple[Any, Any] | None = None
+        self._people = None
+        super().__init__(model, backend=backend)
+
+    # -- positions from the model --------------------------------------------------------------
+    def _get_space_drawer(self):
+        if isinstance(self.space, Network) and getattr(self.model, "layout", None) is not None:
+            layout = self.model.layout
+            nodes = self.plan.nodes
+            pos = {n: tuple(layout[n]) for n in (nodes if nodes is not None else self.space.G.nodes)}
+            drawer = NetworkSpaceDrawer(self.space, layout_alg=lambda graph, **_: pos, layout_kwargs={})
+            if nodes is not None:
+                drawer.graph = self.space.G.subgraph(nodes)
+            return drawer
+        return super()._get_space_drawer()
+
+    # -- the people drawn -----------------------------------------------------------------------
+    def drawn_people(self) -> list:
+        if self._people is None:
+            people = list(getattr(self.model, "people", None) or self.space.agents)
+            if self.plan.nodes is not None:
+                keep = set(self.plan.nodes)
+                people = [p for p in people if _node_of(p) in keep]
+            self._people = people
+        return self._people
+
+    def draw_structure(self, **kwargs):
+        # the ties change rarely (kind acts to strangers, deaths): redraw only when the edge count moves
+        graph = self.space_drawer.graph
+        key = (graph.number_of_edges(), graph.number_of_nodes())
+        if self.plan.nodes is not None:
+            # a subgraph view follows the full graph's edges
+            self.space_drawer.graph = self.space.G.subgraph(self.plan.nodes)
+        if self._structure_cache is None or self._structure_cache[0] != key or kwargs:
+            self._structure_cache = (key, super().draw_structure(**kwargs))
+        self.space_mesh = self._structure_cache[1]
+        return self.space_mesh
+
+    def draw_agents(self, agent_portrayal=None, **kwargs):
+        if agent_portrayal is not None or kwargs:
+            return super().draw_agents(agent_portrayal, **kwargs)
+        arguments = self.backend_renderer.collect_agent_data(
+            _AgentsView(self.drawn_people()), self.agent_portrayal, default_size=self.space_drawer.s_default
+        )
+        arguments = self._map_coordinates(arguments)
+        self.agent_mesh = self.backend_renderer.draw_agents(arguments, **self.draw_agent_kwargs)
+        return self.agent_mesh
+
+
+def _node_of(person: Any) -> Any:
+    cell = getattr(person, "cell", None)
+    return cell.coordinate if cell is not None else getattr(person, "pos", None)
+
+
+def make_renderer(model, color_mode: str = "mood", width: int = 440, height: int = 270) -> LonesimRenderer:
+    """Build the renderer for ``model``: edges from the graph, one marker per drawn person."""
+    renderer = LonesimRenderer(model, backend="altair", color_mode=color_mode)
+    drawn = renderer.plan.drawn
+    if renderer.plan.nodes is not None:
+        height -= 50  # room for the note saying what is drawn
+    # smaller markers and fainter ties for bigger pictures
+    scale = 1.0 if drawn <= 200 else max(0.25, math.sqrt(200 / drawn))
+    edge_opacity = 0.35 if drawn <= 300 else 0.18
+
+    def portrayal(person):
+        node = _node_of(person)
+        return AgentPortrayalStyle(
+            x=node,
+            y=node,
+            color=person_color(person, renderer.color_mode),
+            size=person_size(person, scale),
+            alpha=1.0 if getattr(person, "alive", True) else 0.6,
+            marker="o",
+            edgecolors="#ffffff",
+            linewidths=0.5,
+            tooltip={
+                "person": str(getattr(person, "unique_id", node)),
+                "mood": round(float(getattr(person, "mood", float("nan"))), 2),
+                "loneliness": round(float(getattr(person, "loneliness", float("nan"))), 2),
+                "health": round(float(getattr(person, "health", float("nan"))), 2),
+            },
+        )
+
+    renderer.setup_structure(
+        chart_width=width,
+        chart_height=height,
+        node_kwargs={"opacity": 0.0, "size": 1},
+        edge_kwargs={"opacity": edge_opacity, "strokeDash": [1, 0], "color": "#8a8a8a", "strokeWidth": 0.6},
+    )
+    renderer.setup_agents(portrayal, chart_width=width, chart_height=height)
+    renderer.post_process = _hide_legends
+    renderer.render()
+    return renderer
+
+
+def _hide_legends(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure_legend(disable=True)
