@@ -1,0 +1,474 @@
+"""Scale benchmark: the full lonesim model against two SIS reference points, per population size.
+
+    python benchmarks/run.py                          # 1k, 10k, 100k, 1M; 365 days of the full model
+    python benchmarks/run.py --sizes 1000,10000 --days 30
+    python benchmarks/run.py --with-10m               # adds 10M people (several minutes, ~GBs)
+
+For every size, each measurement runs in a *fresh subprocess* (so ``ru_maxrss`` is that size's own
+peak resident memory, interpreter and imports included):
+
+* ``full``      - the full model (``sim.simulation.Simulation``, arrays only, no Mesa objects):
+                  graph build (``timings['network_s']``), set-up (population + tie table, burn-in
+                  excluded), then ``--days`` days stepped one at a time; seconds per simulated day is
+                  the median over days.  The burn-in a normal run adds before day 0 is reported as
+                  ``burn_in_days x median day`` in the projected run time.
+* ``numpy_sis`` - bare SIS contagion over the same graph's CSR (one Bernoulli per tie direction per
+                  day): the floor any array-based daily step pays.  Median over ``--sis-days`` days.
+* ``mesa_sis``  - the same SIS written the idiomatic Mesa way (one agent per person on a
+                  ``mesa.discrete_space.Network``, ``agents.shuffle_do("step")``); only at
+                  <= ``--mesa-max`` people and for a few days (it costs ~0.7 s per day at 100k).
+
+"The same graph": every worker rebuilds the scenario's network with ``sim.networks.build_edges``
+from the run's network seed stream, exactly as ``Simulation`` does, so all three see identical ties.
+
+Writes ``benchmarks/results/scale.csv``, ``benchmarks/results/scale.md`` and ``docs/img/scale.png``
+and prints the machine, the table and the two ratios the scale issue targets:
+full-model day / bare numpy SIS day at 1M (target <= 5x) and idiomatic Mesa SIS day / full-model
+day at 100k (target >= 50x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_SCENARIO = ROOT / "scenarios" / "city_1m.yaml"
+RESULTS = ROOT / "benchmarks" / "results"
+FIGURE = ROOT / "docs" / "img" / "scale.png"
+
+SIS_BETA = 0.03  # infection probability per contact-day (tie direction per day)
+SIS_GAMMA = 0.1  # recovery probability per day
+SIS_PREVALENCE0 = 0.3  # start near the endemic level so per-day cost is steady
+
+FIELDS = [
+    "kind", "people", "ties", "days", "graph_s", "setup_s", "day_s_median", "day_s_p10", "day_s_p90",
+    "step_total_s", "run_365_s", "peak_mb", "import_mb", "loneliness_prevalence", "isolation_prevalence",
+    "content_share", "mean_mood", "status",
+]
+
+
+# ============================================================================ scenario / graph
+def load_bench_scenario(path: str | None, n: int, days: int):
+    """The benchmark scenario at size ``n`` (the city scenario if present, else the defaults)."""
+    from sim.config import Scenario, load_scenario
+
+    p = Path(path) if path else DEFAULT_SCENARIO
+    sc = load_scenario(p) if p.exists() else Scenario()
+    return sc.with_overrides({"population.size": int(n), "days": int(max(days, 1))})
+
+
+def build_graph(sc, seed: int):
+    """The exact graph ``Simulation(sc, seed)`` builds (same network seed stream)."""
+    import numpy as np
+
+    from sim.networks import build_edges
+    from sim.simulation import run_seed_sequence
+
+    net_ss = run_seed_sequence(seed, 0).spawn(3)[0]
+    return build_edges(sc.network, sc.population.size, np.random.Generator(np.random.PCG64(net_ss)))
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process so far, MB.
+
+    ``VmHWM`` of the process's own address space; ``ru_maxrss`` is the fallback off Linux.  (On
+    Linux ``ru_maxrss`` carries the *parent's* high-water mark across fork + exec, which would
+    charge every worker the driver's ~190 MB.)
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KB, macOS: bytes
+
+
+def _quantiles(xs):
+    import numpy as np
+
+    a = np.asarray(xs, dtype=float)
+    return float(np.median(a)), float(np.percentile(a, 10)), float(np.percentile(a, 90))
+
+
+# ============================================================================ workers
+def worker_full(n: int, days: int, seed: int, scenario: str | None) -> dict:
+    import_mb = _rss_mb()
+    from sim.simulation import Simulation
+
+    sc = load_bench_scenario(scenario, n, days)
+    sim = Simulation(sc, seed=seed, burn_in=False)
+    ties0 = int(sim.ties.count_active())
+    per_day = []
+    for _ in range(days):
+        t = time.perf_counter()
+        sim.step()
+        per_day.append(time.perf_counter() - t)
+    med, p10, p90 = _quantiles(per_day)
+    ts = sim.timeseries()
+    last = ts.iloc[-1]
+    return {
+        "kind": "full", "people": sim.n, "ties": ties0, "days": days,
+        "graph_s": sim.timings["network_s"], "setup_s": sim.timings["setup_s"],
+        "day_s_median": med, "day_s_p10": p10, "day_s_p90": p90, "step_total_s": float(sum(per_day)),
+        "run_365_s": sim.timings["network_s"] + sim.timings["setup_s"] + (365 + sc.burn_in_days) * med,
+        "burn_in_days": sc.burn_in_days,
+        "peak_mb": _rss_mb(), "import_mb": import_mb,
+        "loneliness_prevalence": float(ts["loneliness_prevalence"].mean()),
+        "isolation_prevalence": float(ts["isolation_prevalence"].mean()),
+        "content_share": float(ts["content_share"].mean()),
+        "mean_mood": float(last["mean_mood"]),
+        "status": "ok",
+    }
+
+
+def worker_numpy_sis(n: int, days: int, seed: int, scenario: str | None) -> dict:
+    import_mb = _rss_mb()
+    import numpy as np
+
+    from benchmarks_reference import reference_sis as ref
+    from sim import fastgraph, networks, simulation  # noqa: F401 - imported before timing
+
+    sc = load_bench_scenario(scenario, n, days)
+    t0 = time.perf_counter()
+    edges = build_graph(sc, seed)
+    graph_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    indptr, nbr, _ = fastgraph.csr_from_edges(edges.n, edges.u, edges.v)
+    rng = np.random.default_rng(seed)
+    model = ref.NumpySIS(indptr, nbr, SIS_BETA, SIS_GAMMA, ref.initial_infected(edges.n, SIS_PREVALENCE0, rng), rng)
+    setup_s = time.perf_counter() - t0
+    per_day = []
+    for _ in range(days):
+        t = time.perf_counter()
+        model.step()
+        per_day.append(time.perf_counter() - t)
+    med, p10, p90 = _quantiles(per_day)
+    return {
+        "kind": "numpy_sis", "people": edges.n, "ties": edges.m, "days": days, "graph_s": graph_s,
+        "setup_s": setup_s, "day_s_median": med, "day_s_p10": p10, "day_s_p90": p90,
+        "step_total_s": float(sum(per_day)), "run_365_s": graph_s + setup_s + 365 * med,
+        "peak_mb": _rss_mb(), "import_mb": import_mb,
+        "content_share": float(model.infected.mean()), "status": "ok",
+    }
+
+
+def worker_mesa_sis(n: int, days: int, seed: int, scenario: str | None) -> dict:
+    import_mb = _rss_mb()
+    import numpy as np
+
+    from benchmarks_reference import reference_sis as ref
+    from sim import fastgraph, networks, simulation  # noqa: F401 - imported before timing
+
+    sc = load_bench_scenario(scenario, n, days)
+    t0 = time.perf_counter()
+    edges = build_graph(sc, seed)
+    G = fastgraph.to_networkx(edges.n, edges.u, edges.v)
+    graph_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    _ = ref._mesa_classes()  # import Mesa before timing
+    t0 = time.perf_counter()
+    model = ref.MesaSIS(G, SIS_BETA, SIS_GAMMA, ref.initial_infected(edges.n, SIS_PREVALENCE0, rng),
+                        rng=int(rng.integers(2**31)))
+    setup_s = time.perf_counter() - t0
+    per_day = []
+    for _ in range(days):
+        t = time.perf_counter()
+        model.step()
+        per_day.append(time.perf_counter() - t)
+    med, p10, p90 = _quantiles(per_day)
+    return {
+        "kind": "mesa_sis", "people": edges.n, "ties": edges.m, "days": days, "graph_s": graph_s,
+        "setup_s": setup_s, "day_s_median": med, "day_s_p10": p10, "day_s_p90": p90,
+        "step_total_s": float(sum(per_day)), "run_365_s": graph_s + setup_s + 365 * med,
+        "peak_mb": _rss_mb(), "import_mb": import_mb,
+        "content_share": model.prevalence(), "status": "ok",
+    }
+
+
+WORKERS = {"full": worker_full, "numpy_sis": worker_numpy_sis, "mesa_sis": worker_mesa_sis}
+
+
+def _install_reference_alias() -> None:
+    """Make benchmarks/reference_sis.py importable as ``benchmarks_reference.reference_sis``."""
+    import importlib.util
+    import types
+
+    pkg = types.ModuleType("benchmarks_reference")
+    spec = importlib.util.spec_from_file_location("benchmarks_reference.reference_sis",
+                                                  Path(__file__).with_name("reference_sis.py"))
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["benchmarks_reference"] = pkg
+    sys.modules["benchmarks_reference.reference_sis"] = mod
+    spec.loader.exec_module(mod)
+    pkg.reference_sis = mod
+
+
+def run_worker(kind: str, n: int, days: int, seed: int, scenario: str | None, timeout: float) -> dict:
+    """Run one measurement in a fresh interpreter; return its JSON record (or a failure record)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--n", str(n), "--days", str(days),
+           "--seed", str(seed)]
+    if scenario:
+        cmd += ["--scenario", scenario]
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(ROOT))
+    except subprocess.TimeoutExpired:
+        return {"kind": kind, "people": n, "days": days, "status": f"timeout after {timeout:.0f} s"}
+    wall = time.perf_counter() - t0
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return {"kind": kind, "people": n, "days": days, "status": "failed: " + " | ".join(tail)}
+    rec = json.loads(lines[-1])
+    rec["wall_s"] = wall
+    return rec
+
+
+# ============================================================================ reporting
+def machine_info() -> dict:
+    import numpy as np
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gb = int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    info = {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1) if mem_gb else None,
+        "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+    for mod in ("mesa", "networkx"):
+        try:
+            info[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001
+            info[mod] = "n/a"
+    return info
+
+
+def _fmt_s(x) -> str:
+    if x is None or x == "":
+        return "–"
+    x = float(x)
+    if x >= 100:
+        return f"{x:,.0f}"
+    if x >= 1:
+        return f"{x:.2f}"
+    if x >= 1e-3:
+        return f"{x * 1e3:.1f} ms"
+    return f"{x * 1e6:.0f} µs"
+
+
+def ratios(records: list[dict]) -> dict:
+    by = {(r["kind"], r["people"]): r for r in records if r.get("status") == "ok"}
+    out = {}
+    sizes = sorted({r["people"] for r in records if r.get("status") == "ok"})
+    for n in sizes:
+        f, s, m = by.get(("full", n)), by.get(("numpy_sis", n)), by.get(("mesa_sis", n))
+        if f and s:
+            out[f"full_over_numpy_sis_{n}"] = f["day_s_median"] / s["day_s_median"]
+        if f and m:
+            out[f"mesa_sis_over_full_{n}"] = m["day_s_median"] / f["day_s_median"]
+    return out
+
+
+def write_markdown(records, info, rat, args, path: Path) -> str:
+    lines = [
+        "# Scale benchmark",
+        "",
+        f"Command: `{args.command_line}`  ",
+        f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; {info['os']}; "
+        f"Python {info['python']}, numpy {info['numpy']}, Mesa {info['mesa']}, NetworkX {info['networkx']}.  ",
+        f"Full model: {args.days} simulated days per size (seconds per day = median over days); "
+        f"bare numpy SIS: {args.sis_days} days; idiomatic Mesa SIS: {args.mesa_days} days, only up to "
+        f"{args.mesa_max:,} people. Each row is one fresh process; peak memory is its `ru_maxrss` "
+        "(interpreter and imports included; `import` column = RSS right after start-up).",
+        "",
+        "| model | people | ties | graph build | set-up | s / day (median) | p10–p90 | 365-day run* | peak MB | import MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    order = {"full": 0, "numpy_sis": 1, "mesa_sis": 2}
+    names = {"full": "lonesim (full)", "numpy_sis": "bare numpy SIS", "mesa_sis": "idiomatic Mesa SIS"}
+    for r in sorted(records, key=lambda r: (r["people"], order.get(r["kind"], 9))):
+        if r.get("status") != "ok":
+            lines.append(f"| {names.get(r['kind'], r['kind'])} | {r['people']:,} | | | | {r['status']} | | | | |")
+            continue
+        lines.append(
+            f"| {names[r['kind']]} | {r['people']:,} | {r['ties']:,} | {_fmt_s(r['graph_s'])} | {_fmt_s(r['setup_s'])} "
+            f"| {_fmt_s(r['day_s_median'])} | {_fmt_s(r['day_s_p10'])}–{_fmt_s(r['day_s_p90'])} "
+            f"| {_fmt_s(r['run_365_s'])} | {r['peak_mb']:,.0f} | {r['import_mb']:,.0f} |"
+        )
+    lines += [
+        "",
+        "\\* 365-day run = graph build + set-up + (365 + burn-in days) x median day for the full model "
+        "(the scenario's burn-in is simulated before day 0 in a normal run); graph + set-up + 365 x median "
+        "day for the references.",
+        "",
+        "Ratios (same run, same graphs):",
+        "",
+    ]
+    for k, v in rat.items():
+        lines.append(f"- `{k}` = {v:,.1f}x")
+    full = [r for r in records if r["kind"] == "full" and r.get("status") == "ok"]
+    if full:
+        lines += ["", "Scale does not change the science (full model, mean over the measured days):", "",
+                  "| people | loneliness prevalence | isolation prevalence | content share |", "|---:|---:|---:|---:|"]
+        for r in sorted(full, key=lambda r: r["people"]):
+            lines.append(f"| {r['people']:,} | {r['loneliness_prevalence']:.4f} | {r['isolation_prevalence']:.4f} "
+                         f"| {r['content_share']:.4f} |")
+    text = "\n".join(lines) + "\n"
+    path.write_text(text)
+    return text
+
+
+def write_figure(records, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    ok = [r for r in records if r.get("status") == "ok"]
+    style = {"full": ("lonesim full model", "C0", "o"), "numpy_sis": ("bare numpy SIS", "C2", "s"),
+             "mesa_sis": ("idiomatic Mesa SIS", "C3", "^")}
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
+    for kind, (label, color, marker) in style.items():
+        rs = sorted((r for r in ok if r["kind"] == kind), key=lambda r: r["people"])
+        if not rs:
+            continue
+        x = np.array([r["people"] for r in rs], float)
+        ax1.plot(x, [r["day_s_median"] for r in rs], marker=marker, color=color, label=label)
+        ax2.plot(x, [r["peak_mb"] for r in rs], marker=marker, color=color, label=label)
+        if kind == "full":
+            ax1.plot(x, [r["graph_s"] for r in rs], ls=":", marker=".", color=color, alpha=0.7,
+                     label="full model: graph build (once)")
+            ax1.plot(x, [r["setup_s"] for r in rs], ls="--", marker=".", color=color, alpha=0.5,
+                     label="full model: set-up (once)")
+    xs = np.array(sorted({r["people"] for r in ok}), float)
+    if xs.size:
+        budget = 60.0 / (365 + 60)
+        ax1.axhline(budget, color="k", lw=0.8, ls="--")
+        ax1.text(xs[0], budget * 1.15, "target at 1M: 60 s / (365 + 60 burn-in) days", fontsize=8)
+        ax2.axhline(2048, color="k", lw=0.8, ls="--")
+        ax2.text(xs[0], 2048 * 1.1, "target: 2 GB", fontsize=8)
+        full = sorted((r for r in ok if r["kind"] == "full"), key=lambda r: r["people"])
+        if full:  # linear-scaling guide through the largest full-model point
+            ref = full[-1]
+            ax1.plot(xs, ref["day_s_median"] * xs / ref["people"], color="0.6", lw=0.8, label="∝ people (linear)")
+    for ax, ylabel in ((ax1, "seconds (per simulated day, or once)"), (ax2, "peak resident memory (MB)")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("population (people)")
+        ax.set_ylabel(ylabel)
+        ax.grid(True, which="both", alpha=0.25)
+    ax1.set_title("time")
+    ax2.set_title("memory (whole process)")
+    ax1.legend(fontsize=7, loc="upper left")
+    ax2.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+# ============================================================================ main
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description="lonesim scale benchmark (see module docstring)")
+    ap.add_argument("--sizes", default="1000,10000,100000,1000000", help="comma-separated population sizes")
+    ap.add_argument("--with-10m", action="store_true", help="also run 10,000,000 people (full model + numpy SIS)")
+    ap.add_argument("--days", type=int, default=365, help="days of the full model per size")
+    ap.add_argument("--days-10m", type=int, default=10, help="days of the full model at 10M")
+    ap.add_argument("--sis-days", type=int, default=20, help="days of the bare numpy SIS")
+    ap.add_argument("--mesa-days", type=int, default=3, help="days of the idiomatic Mesa SIS")
+    ap.add_argument("--mesa-max", type=int, default=100_000, help="largest population for the Mesa SIS")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scenario", default=None, help=f"scenario YAML (default {DEFAULT_SCENARIO.relative_to(ROOT)} "
+                    "if present, else the built-in defaults); population.size is overridden per size")
+    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per worker process")
+    ap.add_argument("--out", default=str(RESULTS), help="folder for scale.csv and scale.md")
+    ap.add_argument("--figure", default=str(FIGURE))
+    ap.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.worker:
+        _install_reference_alias()
+        rec = WORKERS[args.worker](args.n, args.days, args.seed, args.scenario)
+        print(json.dumps(rec))
+        return 0
+
+    args.command_line = "python benchmarks/run.py" + ("" if argv is None and len(sys.argv) == 1 else
+                                                      " " + " ".join(argv if argv is not None else sys.argv[1:]))
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if args.with_10m and 10_000_000 not in sizes:
+        sizes.append(10_000_000)
+    info = machine_info()
+    print("machine:", ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
+    records = []
+    for n in sizes:
+        full_days = args.days_10m if n >= 10_000_000 else args.days
+        plan = [("full", full_days), ("numpy_sis", args.sis_days)]
+        if n <= args.mesa_max:
+            plan.append(("mesa_sis", args.mesa_days))
+        for kind, days in plan:
+            print(f"  {kind:<10} n={n:>12,} days={days:<4} ...", end=" ", flush=True)
+            rec = run_worker(kind, n, days, args.seed, args.scenario, args.timeout)
+            records.append(rec)
+            if rec.get("status") == "ok":
+                print(f"graph {_fmt_s(rec['graph_s'])}, set-up {_fmt_s(rec['setup_s'])}, "
+                      f"day {_fmt_s(rec['day_s_median'])}, peak {rec['peak_mb']:,.0f} MB", flush=True)
+            else:
+                print(rec["status"], flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "scale.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS + ["burn_in_days", "wall_s"], extrasaction="ignore")
+        w.writeheader()
+        for r in records:
+            w.writerow(r)
+    rat = ratios(records)
+    (out / "machine.json").write_text(json.dumps({"machine": info, "ratios": rat,
+                                                   "command": args.command_line}, indent=2) + "\n")
+    text = write_markdown(records, info, rat, args, out / "scale.md")
+    write_figure(records, Path(args.figure))
+    print()
+    print(text)
+    if "full_over_numpy_sis_1000000" in rat:
+        r = rat["full_over_numpy_sis_1000000"]
+        print(f"full-model day / bare numpy SIS day at 1M: {r:.1f}x (target <= 5x: {'met' if r <= 5 else 'MISSED'})")
+    if "mesa_sis_over_full_100000" in rat:
+        r = rat["mesa_sis_over_full_100000"]
+        print(f"idiomatic Mesa SIS day / full-model day at 100k: {r:.1f}x (target >= 50x: {'met' if r >= 50 else 'MISSED'})")
+    print(f"wrote {out / 'scale.csv'}, {out / 'scale.md'}, {args.figure}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
