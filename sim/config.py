@@ -523,7 +523,11 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
             except ScenarioError as exc:
                 raise ScenarioError(f"--set {key}: {exc}") from None
         linemap.overridden = {tuple(k.split(".")) for k in overrides}
-    return validate_scenario(data, source=str(path), linemap=linemap)
+    scenario = validate_scenario(data, source=str(path), linemap=linemap)
+    if scenario.network.kind == "edgelist" and not Path(scenario.network.path).exists():
+        line = linemap.line_for(("network", "path"))
+        raise ScenarioError(f"{path}:{line}: network.path: edge-list file not found: {scenario.network.path}")
+    return scenario
 
 
 def parse_set_options(items: list[str] | None) -> dict[str, Any]:

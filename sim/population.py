@@ -265,17 +265,27 @@ def sisa_mean_field(cfg: Scenario, mean_degree: float, p_meet_ratio: float = 1.0
     c = cfg.contagion
     s_n, s_c, s_d = sisa_resting_fractions(cfg)
     k = mean_degree * p_meet_ratio
-    dt = 0.05  # years; forward Euler on the mean-field equations for 200 years
-    for _ in range(4000):
+    total_rate = (c.neutral_to_content_per_year + c.neutral_to_discontent_per_year + c.content_to_neutral_per_year
+                  + c.discontent_to_neutral_per_year + k * (c.neutral_to_content_per_contact_year
+                  + c.neutral_to_discontent_per_contact_year + c.content_to_discontent_per_contact_year
+                  + c.discontent_to_content_per_contact_year))
+    dt = min(0.05, 0.2 / max(total_rate, 1e-9))  # years; forward Euler, stable step
+    for _ in range(20_000):
         nc = (c.neutral_to_content_per_year + c.neutral_to_content_per_contact_year * k * s_c) * s_n
         nd = (c.neutral_to_discontent_per_year + c.neutral_to_discontent_per_contact_year * k * s_d) * s_n
         cn = c.content_to_neutral_per_year * s_c
         cd = c.content_to_discontent_per_contact_year * k * s_d * s_c
         dn = c.discontent_to_neutral_per_year * s_d
         dc = c.discontent_to_content_per_contact_year * k * s_c * s_d
-        s_c += dt * (nc + dc - cn - cd)
-        s_d += dt * (nd + cd - dn - dc)
+        d_c, d_d = dt * (nc + dc - cn - cd), dt * (nd + cd - dn - dc)
+        s_c, s_d = s_c + d_c, s_d + d_d
         s_n = 1.0 - s_c - s_d
+        if abs(d_c) + abs(d_d) < 1e-12:
+            break
+    s_c, s_d = min(max(s_c, 0.0), 1.0), min(max(s_d, 0.0), 1.0)
+    s_n = max(1.0 - s_c - s_d, 0.0)
+    total = s_n + s_c + s_d
+    s_n, s_c, s_d = s_n / total, s_c / total, s_d / total
     return s_n, s_c, s_d
 
 

@@ -16,7 +16,7 @@ def logit(p: float) -> float:
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
+    return (1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))).astype(np.float32)
 
 
 def decay_factor(days: float) -> float:
