@@ -1,0 +1,102 @@
+"""``lonesim sweep`` and ``lonesim report`` (registered on the main app by :func:`register`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sim.cli import SET_HELP, fail, load_or_fail
+from sim.config import ScenarioError
+
+
+def sweep(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file with a sweep: block."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Local worker processes (--executor process)."),
+    executor: str = typer.Option("process", "--executor", help="process (local processes) or dask (a cluster)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Dask scheduler address for --executor dask, e.g. tcp://HOST:8786."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Sweep folder (default results/<name>/sweep-seed-<seed>)."),
+    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep: keep finished runs, redo the rest."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List the runs without running them."),
+    sets: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Root seed (overrides the scenario's)."),
+    results: Path = typer.Option(Path("results"), "--results", help="Root folder for the default sweep folder."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Run every (point, replicate) of a scenario's sweep block; write run folders, a summary and figures."""
+    from sim.sweep import SweepError, default_sweep_folder, describe_plan, plan_sweep, run_sweep
+
+    if executor not in ("process", "dask"):
+        fail(f"--executor: unknown executor '{executor}' (choose process or dask)")
+    if executor == "process" and workers < 1:
+        fail(f"--workers must be at least 1 (got {workers})")
+    if executor == "dask" and not scheduler:
+        fail("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    if executor == "process" and scheduler:
+        fail("--scheduler is only used with --executor dask")
+    sc = load_or_fail(scenario, sets, seed)
+    try:
+        plan = plan_sweep(sc)
+    except ScenarioError as exc:
+        fail(f"{scenario}: {exc}" if str(scenario) not in str(exc) else str(exc))
+    folder = out if out is not None else default_sweep_folder(results, sc)
+    if dry_run:
+        for line in describe_plan(plan, folder):
+            typer.echo(line)
+        return
+    if not quiet:
+        where = f"Dask scheduler {scheduler}" if executor == "dask" else f"{workers} worker process(es)"
+        typer.echo(f"lonesim sweep: {sc.name}: {len(plan.points)} points x {plan.replicates} replicates = "
+                   f"{len(plan.runs)} runs of {sc.population.size:,} people x {sc.days} days, on {where}", err=True)
+    try:
+        outcome = run_sweep(plan, folder, executor=executor, workers=workers, scheduler=scheduler,
+                            resume=resume, progress=not quiet)
+    except (SweepError, ScenarioError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo(f"\ninterrupted: finished runs are kept in {folder}; continue with --resume", err=True)
+        raise typer.Exit(code=130)
+    if not quiet:
+        extra = []
+        if outcome.skipped:
+            extra.append(f"{outcome.skipped} already finished (kept)")
+        if outcome.redone_incomplete:
+            extra.append(f"{outcome.redone_incomplete} incomplete folder(s) redone")
+        if outcome.leftovers_removed:
+            extra.append(f"{outcome.leftovers_removed} leftover temporary folder(s) removed")
+        typer.echo(f"  {outcome.done} runs done" + (", " + ", ".join(extra) if extra else "")
+                   + f" in {outcome.seconds:.1f}s", err=True)
+    if outcome.failed:
+        for name, msg in outcome.failed:
+            typer.echo(f"error: run {name} failed: {msg}", err=True)
+        typer.echo(f"{len(outcome.failed)} of {outcome.total} runs failed; fix the cause and rerun with --resume",
+                   err=True)
+        raise typer.Exit(code=1)
+    typer.echo(str(folder))
+
+
+def report(
+    sweep_dir: Path = typer.Argument(..., help="A sweep folder written by lonesim sweep."),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Redraw the figures."),
+) -> None:
+    """Rebuild a sweep's summary table (CSV, parquet) and figures from its run folders."""
+    from sim.sweep import SweepError
+    from sim.sweep_report import build_report
+
+    try:
+        counts = build_report(sweep_dir, figures=figures)
+    except SweepError as exc:
+        fail(str(exc))
+    if counts["missing"]:
+        typer.echo(f"warning: {counts['missing']} of {counts['expected']} runs are not finished; the report "
+                   "covers the finished ones (finish them with lonesim sweep ... --resume)", err=True)
+    typer.echo(str(sweep_dir))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sweep)
+    app.command()(report)
+

@@ -1,0 +1,419 @@
+"""Sweeps: expand a scenario's ``sweep:`` block into (point, replicate) runs and run them in parallel.
+
+A sweep folder::
+
+    sweep.json                 the plan: scenario (with its sweep block), points, run folder names,
+                               package versions and git commit. Never the worker count or executor.
+    runs/p000-r000/ ...        one run folder per (point, replicate), written by sim.results.write_run
+                               (temporary folder, then rename: a folder with its final name is complete)
+    runs.csv, runs.parquet     one row per finished run (its summary.json flattened)
+    summary.csv, summary.parquet
+                               per point and proxy: n, mean, sd, 95% CI of the mean, 2.5-97.5% range
+    timeseries_summary.parquet per point and day: mean and 2.5-97.5% range across replicates
+    dose_response.png, timeseries_by_point.png
+
+Everything after ``runs/`` is rebuilt from the run folders on disk (sim.sweep_report), so it is always
+consistent with them, and ``lonesim report`` can redo it without running anything.
+
+Randomness: run (point p, replicate r) uses ``Simulation(point_scenario, seed=scenario.seed, replicate=r)``,
+i.e. ``SeedSequence(seed, spawn_key=(r,))``: the same replicate gets the same streams at every point
+(common random numbers). The seed never depends on the worker, the order of completion or the executor.
+
+Executors: anything with the ``concurrent.futures.Executor`` interface. :func:`open_executor` is the only
+place that knows which one: a ``ProcessPoolExecutor`` (spawned workers) by default, or a Dask distributed
+``Client(address).get_executor()``. Each task runs one simulation, writes its own run folder and returns a
+small dict; the parent keeps at most a few futures in flight and never holds time series, so its memory
+does not grow with the number of runs.
+
+Resume: finished run folders are kept as they are (not even rewritten); folders that fail the completeness
+check (e.g. after a power cut before the data reached the disk) and leftover temporary folders are removed
+and their runs redone.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import json
+import multiprocessing
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from sim.config import Scenario, ScenarioError, SweepPoint, expand_sweep
+
+SWEEP_MANIFEST = "sweep.json"
+RUNS_DIR = "runs"
+EXECUTORS = ("process", "dask")
+
+
+class SweepError(Exception):
+    """A sweep could not be started or finished. ``str(err)`` is the whole user-facing message."""
+
+
+# =========================================================================== the plan
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a sweep: point ``point``, replicate ``replicate``, written to ``runs/<name>``."""
+
+    point: int
+    replicate: int
+    seed: int
+    name: str
+    label: str
+
+    def task(self, plan: "SweepPlan", sweep_dir: Path) -> dict[str, Any]:
+        """The picklable description a worker needs (plain JSON types only)."""
+        return {
+            "scenario": plan.point_scenarios[self.point],
+            "seed": self.seed,
+            "replicate": self.replicate,
+            "point": self.point,
+            "name": self.name,
+            "out": str((sweep_dir / RUNS_DIR / self.name).resolve()),
+        }
+
+
+@dataclass
+class SweepPlan:
+    scenario: Scenario
+    points: list[SweepPoint]
+    replicates: int
+    runs: list[RunSpec]
+    point_scenarios: list[dict[str, Any]] = field(repr=False)
+
+    @property
+    def swept_keys(self) -> list[str]:
+        keys: list[str] = []
+        for p in self.points:
+            keys += [k for k in p.overrides if k not in keys]
+        return keys
+
+    def manifest(self) -> dict[str, Any]:
+        """The content of sweep.json: everything that defines the sweep, nothing about how it ran."""
+        from sim.results import git_commit, package_versions
+
+        sweep = self.scenario.sweep
+        return {
+            "lonesim_sweep": 1,
+            "name": self.scenario.name,
+            "seed": self.scenario.seed,
+            "replicates": self.replicates,
+            "swept": self.swept_keys,
+            "grid": list(sweep.grid) if sweep else [],
+            "zip": list(sweep.zip) if sweep else [],
+            "scenario": self.scenario.model_dump(mode="json"),
+            "points": [
+                {"point": p.index, "label": p.label, "overrides": p.overrides,
+                 "runs": [r.name for r in self.runs if r.point == p.index]}
+                for p in self.points
+            ],
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+        }
+
+
+def run_name(point: int, replicate: int, n_points: int = 1, n_replicates: int = 1) -> str:
+    wp = max(3, len(str(n_points - 1)))
+    wr = max(3, len(str(n_replicates - 1)))
+    return f"p{point:0{wp}d}-r{replicate:0{wr}d}"
+
+
+def plan_sweep(scenario: Scenario) -> SweepPlan:
+    """Expand the scenario's sweep block into points x replicates (raises ScenarioError)."""
+    if scenario.sweep is None:
+        raise ScenarioError(
+            f"scenario '{scenario.name}' has no sweep: block (add e.g. "
+            "sweep: {grid: {network.isolation.fraction: [0, 0.2, 0.4]}, replicates: 10})"
+        )
+    points = expand_sweep(scenario)
+    reps = scenario.sweep.replicates
+    runs = [
+        RunSpec(point=p.index, replicate=r, seed=scenario.seed,
+                name=run_name(p.index, r, len(points), reps), label=p.label)
+        for p in points for r in range(reps)
+    ]
+    dumps = [p.scenario.model_dump(mode="json") for p in points]
+    return SweepPlan(scenario=scenario, points=points, replicates=reps, runs=runs, point_scenarios=dumps)
+
+
+# =========================================================================== run folders on disk
+def _parquet_ok(path: Path) -> bool:
+    try:
+        size = path.stat().st_size
+        if size < 12:
+            return False
+        with path.open("rb") as f:
+            head = f.read(4)
+            f.seek(-4, os.SEEK_END)
+            tail = f.read(4)
+        return head == b"PAR1" and tail == b"PAR1"
+    except OSError:
+        return False
+
+
+def run_complete(folder: Path) -> bool:
+    """A run folder renamed into place is complete; also check its files really reached the disk."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return False
+    try:
+        for name in ("manifest.json", "summary.json"):
+            json.loads((folder / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return all(_parquet_ok(folder / n) for n in ("timeseries.parquet", "edges.parquet"))
+
+
+def is_leftover(name: str) -> bool:
+    """Temporary folders of sim.results.write_run: ``.<name>.tmp-xxxx`` and ``.<name>.old-xxxx``."""
+    return name.startswith(".") and (".tmp-" in name or ".old-" in name)
+
+
+def remove_leftovers(runs_dir: Path) -> int:
+    n = 0
+    if runs_dir.is_dir():
+        for entry in sorted(runs_dir.iterdir()):
+            if is_leftover(entry.name):
+                shutil.rmtree(entry, ignore_errors=True)
+                n += 1
+    return n
+
+
+# =========================================================================== the worker side
+def run_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one (point, replicate) and write its folder atomically. Runs in a worker process.
+
+    Returns a small dict (status, timing, the summary's scalars): the time series stays on disk.
+    If the folder is already complete (a duplicate task, e.g. a Dask retry), nothing is redone.
+    """
+    from sim.results import write_run
+    from sim.simulation import Simulation
+
+    out = Path(task["out"])
+    base = {"point": task["point"], "replicate": task["replicate"], "name": task["name"]}
+    if run_complete(out):
+        return base | {"status": "exists", "seconds": 0.0, "summary": {}}
+    t0 = time.perf_counter()
+    scenario = Scenario.model_validate(task["scenario"])
+    sim = Simulation(scenario, seed=task["seed"], replicate=task["replicate"])
+    sim.run()
+    try:
+        write_run(sim, out, figures=False)
+    except ScenarioError:
+        if run_complete(out):  # another copy of this task finished first
+            return base | {"status": "exists", "seconds": time.perf_counter() - t0, "summary": {}}
+        raise
+    summary = {k: v for k, v in sim.summary().items() if isinstance(v, (int, float, str))}
+    return base | {"status": "done", "seconds": time.perf_counter() - t0, "summary": summary}
+
+
+# =========================================================================== executors
+@contextlib.contextmanager
+def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None = None
+                  ) -> Iterator[tuple[cf.Executor, int]]:
+    """Yield ``(executor, slots)``: a concurrent.futures executor and how many tasks it runs at once.
+
+    The only function that knows which executor is in use.
+    """
+    if kind == "process":
+        if workers < 1:
+            raise SweepError(f"--workers must be at least 1 (got {workers})")
+        ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield ex, workers
+        except BaseException:
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
+        else:
+            ex.shutdown(wait=True)
+    elif kind == "dask":
+        if not scheduler:
+            raise SweepError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - distributed is a dependency
+            raise SweepError("--executor dask needs the 'distributed' package") from None
+        try:
+            client = Client(scheduler, timeout="20s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SweepError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
+        try:
+            slots = max(sum(client.nthreads().values()), 1)
+            ex = client.get_executor(pure=False)
+            try:
+                yield ex, slots
+            except BaseException:
+                ex.shutdown(wait=False)
+                raise
+            else:
+                ex.shutdown(wait=True)
+        finally:
+            client.close()
+    else:
+        raise SweepError(f"unknown executor '{kind}' (choose one of: {', '.join(EXECUTORS)})")
+
+
+def dispatch(executor: cf.Executor, tasks: Iterator[dict[str, Any]], max_in_flight: int,
+             on_done: Callable[[dict[str, Any] | None, BaseException | None, dict[str, Any]], None]) -> None:
+    """Submit ``tasks`` keeping at most ``max_in_flight`` futures alive; call ``on_done`` for each.
+
+    Only the futures in flight are referenced, so the parent's memory is bounded by the window,
+    not by the number of runs.
+    """
+    tasks = iter(tasks)
+    pending: dict[cf.Future, dict[str, Any]] = {}
+
+    def fill() -> None:
+        while len(pending) < max_in_flight:
+            task = next(tasks, None)
+            if task is None:
+                return
+            pending[executor.submit(run_task, task)] = {k: task[k] for k in ("point", "replicate", "name")}
+
+    fill()
+    while pending:
+        done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+        for fut in done:
+            info = pending.pop(fut)
+            try:
+                result, error = fut.result(), None
+            except Exception as exc:  # a failed run does not stop the others
+                result, error = None, exc
+            on_done(result, error, info)
+        fill()
+
+
+# =========================================================================== the parent side
+@dataclass
+class SweepOutcome:
+    folder: Path
+    total: int
+    skipped: int = 0
+    done: int = 0
+    redone_incomplete: int = 0
+    leftovers_removed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _write_json_atomic(path: Path, data: Any) -> None:
+    from sim.results import write_json
+
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    write_json(tmp, data)
+    os.replace(tmp, path)
+
+
+def _comparable(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {k: manifest.get(k) for k in ("seed", "replicates", "scenario", "points")}
+
+
+def prepare_folder(plan: SweepPlan, folder: Path, resume: bool) -> dict[str, Any]:
+    """Create the sweep folder, or check that an existing one belongs to this plan (with resume)."""
+    from sim.results import check_writable
+
+    folder = Path(folder)
+    new = plan.manifest()
+    manifest_path = folder / SWEEP_MANIFEST
+    if folder.exists():
+        if not folder.is_dir():
+            raise SweepError(f"{folder}: exists and is not a folder")
+        if not resume:
+            raise SweepError(f"{folder}: sweep folder already exists (add --resume to finish it, "
+                             "or choose another --out)")
+        if not manifest_path.exists():
+            if any(folder.iterdir()):
+                raise SweepError(f"{folder}: not a sweep folder (no {SWEEP_MANIFEST}); will not touch it")
+        else:
+            try:
+                old = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise SweepError(f"{manifest_path}: unreadable sweep manifest ({exc})") from None
+            if _comparable(json.loads(json.dumps(new))) != _comparable(old):
+                raise SweepError(f"{folder}: was started with a different scenario, seed or sweep block; "
+                                 "resume it with the same file and options, or choose another --out")
+            (folder / RUNS_DIR).mkdir(exist_ok=True)
+            return old
+    check_writable(folder.parent)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RUNS_DIR).mkdir(exist_ok=True)
+    _write_json_atomic(manifest_path, new)
+    return new
+
+
+def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers: int = 1,
+              scheduler: str | None = None, resume: bool = False, progress: bool = True,
+              on_result: Callable[[dict[str, Any]], None] | None = None,
+              report: bool = True) -> SweepOutcome:
+    """Run every unfinished run of ``plan`` into ``folder``; rebuild the summary and figures from disk."""
+    t0 = time.perf_counter()
+    folder = Path(folder)
+    prepare_folder(plan, folder, resume)
+    runs_dir = folder / RUNS_DIR
+    outcome = SweepOutcome(folder=folder, total=len(plan.runs))
+    outcome.leftovers_removed = remove_leftovers(runs_dir)
+    todo: list[RunSpec] = []
+    for run in plan.runs:
+        target = runs_dir / run.name
+        if target.exists():
+            if run_complete(target):
+                outcome.skipped += 1
+                continue
+            shutil.rmtree(target)
+            outcome.redone_incomplete += 1
+        todo.append(run)
+
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(plan.runs), initial=outcome.skipped, unit="run", desc=plan.scenario.name,
+                   dynamic_ncols=True, smoothing=0.1)
+
+    def on_done(result: dict[str, Any] | None, error: BaseException | None, info: dict[str, Any]) -> None:
+        if error is not None:
+            msg = str(error).strip().splitlines()
+            outcome.failed.append((info["name"], f"{type(error).__name__}: {msg[0] if msg else ''}"))
+        else:
+            outcome.done += 1
+            if on_result is not None:
+                on_result(result)
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        if todo:
+            with open_executor(executor, workers, scheduler) as (ex, slots):
+                dispatch(ex, (r.task(plan, folder) for r in todo), max_in_flight=2 * slots, on_done=on_done)
+    finally:
+        if bar is not None:
+            bar.close()
+    if report:
+        from sim.sweep_report import build_report
+
+        build_report(folder)
+    outcome.seconds = time.perf_counter() - t0
+    return outcome
+
+
+def describe_plan(plan: SweepPlan, folder: Path | None = None) -> list[str]:
+    """Human-readable lines for --dry-run: one per run, marking those already on disk."""
+    lines = [f"sweep '{plan.scenario.name}': {len(plan.points)} points x {plan.replicates} replicates = "
+             f"{len(plan.runs)} runs, seed {plan.scenario.seed}"
+             + (f", folder {folder}" if folder is not None else "")]
+    for run in plan.runs:
+        state = ""
+        if folder is not None and (Path(folder) / RUNS_DIR / run.name).exists():
+            state = "  [done]" if run_complete(Path(folder) / RUNS_DIR / run.name) else "  [incomplete]"
+        lines.append(f"{RUNS_DIR}/{run.name}  point {run.point}  replicate {run.replicate}  {run.label}{state}")
+    return lines
+
+
+def default_sweep_folder(results_root: Path, scenario: Scenario) -> Path:
+    """``results/<name>/sweep-seed-<seed>``: fixed, so that ``--resume`` finds it again."""
+    return Path(results_root) / scenario.name / f"sweep-seed-{scenario.seed}"

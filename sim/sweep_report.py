@@ -1,0 +1,306 @@
+"""The sweep report, rebuilt from the run folders on disk: tables (CSV + parquet) and figures.
+
+``build_report(sweep_dir)`` reads ``sweep.json`` and each finished ``runs/*/summary.json`` and
+``timeseries.parquet`` (a few columns, one point at a time), and writes:
+
+- ``runs.csv`` / ``runs.parquet``: one row per finished run (point, replicate, swept values, summary scalars);
+- ``summary.csv`` / ``summary.parquet``: one row per (point, proxy): n, mean, sd, the 95% confidence
+  interval of the mean across replicates (Student t), and the 2.5–97.5% range of the replicates;
+- ``timeseries_summary.parquet``: per (point, day), the mean and the 2.5–97.5% range across replicates;
+- ``dose_response.png``: each proxy against the swept parameter, mean with both intervals;
+- ``timeseries_by_point.png``: the time series of each point (mean and range across replicates).
+
+All files are deterministic: the same run folders give byte-identical reports.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.sweep import RUNS_DIR, SWEEP_MANIFEST, SweepError, run_complete
+
+# (summary key, axis title) of the proxies drawn in dose_response.png
+FIGURE_PROXIES = [
+    ("loneliness_prevalence_mean", "Loneliness prevalence\n(mean over days)"),
+    ("isolation_prevalence_mean", "Isolation prevalence\n(mean over days)"),
+    ("mean_loneliness", "Mean loneliness (0–1, end)"),
+    ("mean_relative_hazard", "Mean relative hazard"),
+    ("expected_deaths_per_1000_py", "Expected deaths\nper 1,000 person-years"),
+    ("life_years_lost_per_1000", "Life-years lost per 1,000\n(Gompertz equivalent)"),
+]
+# time-series columns drawn per point
+TS_COLUMNS = [
+    ("loneliness_prevalence", "Loneliness prevalence"),
+    ("isolation_prevalence", "Isolation prevalence"),
+    ("mean_relative_hazard", "Mean relative hazard"),
+    ("mean_degree", "Mean degree (active ties)"),
+]
+NOT_PROXIES = {"seed", "replicate", "people", "days", "point"}
+
+
+def read_manifest(sweep_dir: Path) -> dict[str, Any]:
+    path = Path(sweep_dir) / SWEEP_MANIFEST
+    if not Path(sweep_dir).is_dir():
+        raise SweepError(f"{sweep_dir}: no such sweep folder")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SweepError(f"{sweep_dir}: not a sweep folder (no {SWEEP_MANIFEST})") from None
+    except (OSError, ValueError) as exc:
+        raise SweepError(f"{path}: unreadable sweep manifest ({exc})") from None
+
+
+def _cell(value: Any) -> Any:
+    """Swept values as table cells: scalars stay, lists and mappings become JSON text."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def load_runs(sweep_dir: Path, manifest: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One row per finished run folder (incomplete or missing runs are left out)."""
+    sweep_dir = Path(sweep_dir)
+    manifest = manifest or read_manifest(sweep_dir)
+    swept = manifest["swept"]
+    rows = []
+    for point in manifest["points"]:
+        for name in point["runs"]:
+            folder = sweep_dir / RUNS_DIR / name
+            if not run_complete(folder):
+                continue
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            row: dict[str, Any] = {"point": point["point"], "run": name}
+            row["replicate"] = summary.get("replicate")
+            for key in swept:
+                row[key] = _cell(point["overrides"].get(key))
+            for key, value in summary.items():
+                if key in row or isinstance(value, (dict, list)):
+                    continue
+                row[key] = value
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    if len(df):
+        df = df.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
+    return df
+
+
+# Student t 0.975 quantiles for 1..30 degrees of freedom (scipy.stats.t.ppf); beyond 30 the Cornish-Fisher
+# expansion below is within 3e-8 of them. Kept here so the report does not import scipy (slow).
+_T975 = [12.7062047362, 4.3026527297, 3.1824463053, 2.7764451052, 2.5705818356, 2.4469118511, 2.3646242516,
+         2.3060041352, 2.2621571628, 2.228138852, 2.2009851601, 2.1788128297, 2.1603686565, 2.1447866879,
+         2.1314495456, 2.1199052992, 2.1098155778, 2.1009220402, 2.0930240544, 2.0859634473, 2.0796138447,
+         2.0738730679, 2.0686576104, 2.0638985616, 2.0595385528, 2.0555294386, 2.0518305165, 2.0484071418,
+         2.0452296421, 2.0422724563]
+
+
+def _t975(dof: int) -> float:
+    """The 97.5% quantile of Student's t with ``dof`` degrees of freedom."""
+    if dof < 1:
+        return math.nan
+    if dof <= len(_T975):
+        return _T975[dof - 1]
+    z, v = 1.959963984540054, float(dof)
+    return (z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
+            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
+            + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * v**4))
+
+
+def summarise(runs: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Per (point, proxy): n, mean, sd, 95% CI of the mean (t), 2.5% and 97.5% of the replicates."""
+    swept = manifest["swept"]
+    cols = ["point", "label", *swept, "proxy", "n", "mean", "sd", "ci95_low", "ci95_high", "p2_5", "p97_5"]
+    if runs.empty:
+        return pd.DataFrame(columns=cols)
+    proxies = [c for c in runs.columns
+               if c not in NOT_PROXIES and c not in swept and c not in ("run", "scenario")
+               and pd.api.types.is_numeric_dtype(runs[c]) and not pd.api.types.is_bool_dtype(runs[c])]
+    labels = {p["point"]: p["label"] for p in manifest["points"]}
+    rows = []
+    for point, grp in runs.groupby("point", sort=True):
+        for proxy in proxies:
+            x = grp[proxy].to_numpy(dtype=float)
+            x = x[np.isfinite(x)]
+            n = int(x.size)
+            mean = float(x.mean()) if n else math.nan
+            sd = float(x.std(ddof=1)) if n > 1 else math.nan
+            half = _t975(n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
+            lo, hi = (np.percentile(x, [2.5, 97.5]) if n else (math.nan, math.nan))
+            row = {"point": int(point), "label": labels.get(int(point), "")}
+            for key in swept:
+                row[key] = grp[key].iloc[0]
+            row.update({"proxy": proxy, "n": n, "mean": mean, "sd": sd, "ci95_low": mean - half,
+                        "ci95_high": mean + half, "p2_5": float(lo), "p97_5": float(hi)})
+            rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
+
+
+def timeseries_summary(sweep_dir: Path, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Per (point, day): mean and 2.5–97.5% range across replicates of the TS_COLUMNS (one point in memory)."""
+    names = [c for c, _ in TS_COLUMNS]
+    frames = []
+    for point in manifest["points"]:
+        stacks: dict[str, list[np.ndarray]] = {c: [] for c in names}
+        days = None
+        for name in point["runs"]:
+            folder = Path(sweep_dir) / RUNS_DIR / name
+            if not run_complete(folder):
+                continue
+            ts = pd.read_parquet(folder / "timeseries.parquet", columns=["day", *names])
+            days = ts["day"].to_numpy() if days is None or len(ts) > len(days) else days
+            for c in names:
+                stacks[c].append(ts[c].to_numpy(dtype=float))
+        if days is None:
+            continue
+        out = {"point": np.full(len(days), point["point"], dtype=np.int64), "day": days.astype(np.int64)}
+        for c in names:
+            length = min(len(a) for a in stacks[c])
+            arr = np.vstack([a[:length] for a in stacks[c]])
+            pad = len(days) - length
+            out[f"{c}_mean"] = np.pad(arr.mean(axis=0), (0, pad), constant_values=np.nan)
+            out[f"{c}_p2_5"] = np.pad(np.percentile(arr, 2.5, axis=0), (0, pad), constant_values=np.nan)
+            out[f"{c}_p97_5"] = np.pad(np.percentile(arr, 97.5, axis=0), (0, pad), constant_values=np.nan)
+        out["replicates"] = np.full(len(days), len(stacks[names[0]]), dtype=np.int64)
+        frames.append(pd.DataFrame(out))
+    if not frames:
+        return pd.DataFrame(columns=["point", "day"])
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- figures
+def _x_axis(manifest: dict[str, Any]) -> tuple[str | None, list[str], list[str]]:
+    """(x key, keys that move with it, keys that split the curves into series)."""
+    grid, zipped = manifest.get("grid", []), manifest.get("zip", [])
+    if grid:
+        x = grid[0]
+        return x, [], [k for k in grid[1:]] + list(zipped)
+    if zipped:
+        return zipped[0], list(zipped[1:]), []
+    return None, [], []
+
+
+def _numeric(values: list[Any]) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any], path: Path) -> None:
+    from sim.plots import _save, plt
+
+    x_key, with_x, series_keys = _x_axis(manifest)
+    points = manifest["points"]
+    xs_raw = [p["overrides"].get(x_key) if x_key else 0 for p in points]
+    numeric = _numeric(xs_raw)
+    if numeric:
+        xpos = {p["point"]: float(v) for p, v in zip(points, xs_raw)}
+    else:
+        uniq = list(dict.fromkeys(json.dumps(v, sort_keys=True) for v in xs_raw))
+        xpos = {p["point"]: float(uniq.index(json.dumps(v, sort_keys=True))) for p, v in zip(points, xs_raw)}
+    series: dict[str, list[int]] = {}
+    for p in points:
+        key = ", ".join(f"{k}={p['overrides'].get(k)}" for k in series_keys)
+        series.setdefault(key, []).append(p["point"])
+
+    proxies = [(k, t) for k, t in FIGURE_PROXIES if k in set(summary["proxy"])]
+    ncol = 3
+    nrow = max(1, math.ceil(len(proxies) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.3 * ncol, 3.5 * nrow + 0.6), layout="constrained", squeeze=False)
+    for ax, (proxy, title) in zip(axes.flat, proxies):
+        sub = summary[summary["proxy"] == proxy].set_index("point")
+        for k, (skey, pts) in enumerate(series.items()):
+            pts = [p for p in pts if p in sub.index]
+            if not pts:
+                continue
+            x = np.array([xpos[p] for p in pts])
+            order = np.argsort(x, kind="stable")
+            x = x[order]
+            s = sub.loc[[pts[i] for i in order]]
+            color = f"C{k % 10}"
+            ax.fill_between(x, s["p2_5"], s["p97_5"], color=color, alpha=0.15, linewidth=0,
+                            label="2.5–97.5% of replicates" if k == 0 else None)
+            yerr = np.vstack([s["mean"] - s["ci95_low"], s["ci95_high"] - s["mean"]])
+            ax.errorbar(x, s["mean"], yerr=np.nan_to_num(yerr), color=color, marker="o", ms=4, capsize=3,
+                        label=(skey or "mean, 95% CI of the mean"))
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+        if not numeric:
+            uniq_labels = list(dict.fromkeys(str(v) for v in xs_raw))
+            ax.set_xticks(range(len(uniq_labels)), uniq_labels, rotation=30, fontsize=7)
+    for ax in list(axes.flat)[len(proxies):]:
+        ax.set_visible(False)
+    xlabel = x_key or "point"
+    if with_x:
+        xlabel += "\n(zipped with " + ", ".join(with_x) + ")"
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel, fontsize=8)
+    axes.flat[0].legend(fontsize=7)
+    n = int(summary["n"].max()) if len(summary) else 0
+    fig.suptitle(f"{manifest['name']}: dose–response, mean over {n} replicates (error bars: 95% CI of the "
+                 f"mean; band: 2.5–97.5% of replicates)", fontsize=10)
+    _save(fig, path)
+
+
+def timeseries_figure(ts: pd.DataFrame, manifest: dict[str, Any], path: Path) -> None:
+    from sim.plots import _save, plt
+
+    points = manifest["points"]
+    cmap = plt.get_cmap("viridis")
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, layout="constrained")
+    for ax, (col, title) in zip(axes.flat, TS_COLUMNS):
+        for i, p in enumerate(points):
+            sub = ts[ts["point"] == p["point"]]
+            if sub.empty:
+                continue
+            color = cmap(i / max(len(points) - 1, 1) * 0.9)
+            ax.fill_between(sub["day"], sub[f"{col}_p2_5"], sub[f"{col}_p97_5"], color=color, alpha=0.15,
+                            linewidth=0)
+            ax.plot(sub["day"], sub[f"{col}_mean"], color=color, lw=1.3, label=f"p{p['point']}: {p['label']}")
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("day")
+    axes[0, 0].legend(fontsize=6)
+    fig.suptitle(f"{manifest['name']}: time series per point (mean and 2.5–97.5% of replicates)", fontsize=10)
+    _save(fig, path)
+
+
+# --------------------------------------------------------------------------- entry point
+def build_report(sweep_dir: Path, figures: bool = True) -> dict[str, Any]:
+    """Rebuild every table and figure of a sweep folder from its run folders. Returns counts."""
+    sweep_dir = Path(sweep_dir)
+    manifest = read_manifest(sweep_dir)
+    runs = load_runs(sweep_dir, manifest)
+    expected = sum(len(p["runs"]) for p in manifest["points"])
+    summary = summarise(runs, manifest)
+    runs.to_csv(sweep_dir / "runs.csv", index=False)
+    runs.to_parquet(sweep_dir / "runs.parquet", index=False)
+    summary.to_csv(sweep_dir / "summary.csv", index=False)
+    summary.to_parquet(sweep_dir / "summary.parquet", index=False)
+    ts = timeseries_summary(sweep_dir, manifest)
+    ts.to_parquet(sweep_dir / "timeseries_summary.parquet", index=False)
+    if figures and len(runs):
+        dose_response_figure(summary, manifest, sweep_dir / "dose_response.png")
+        timeseries_figure(ts, manifest, sweep_dir / "timeseries_by_point.png")
+    return {"runs": len(runs), "expected": expected, "missing": expected - len(runs)}
+
+
+def monotonic_check(summary: pd.DataFrame, proxy: str) -> dict[str, Any]:
+    """Is the proxy's mean strictly increasing over the points, and do the CIs of the ends not overlap?"""
+    sub = summary[summary["proxy"] == proxy].sort_values("point")
+    means = sub["mean"].to_numpy()
+    first, last = sub.iloc[0], sub.iloc[-1]
+    return {
+        "proxy": proxy,
+        "means": [float(m) for m in means],
+        "increasing": bool(np.all(np.diff(means) > 0)),
+        "ci_first": (float(first["ci95_low"]), float(first["ci95_high"])),
+        "ci_last": (float(last["ci95_low"]), float(last["ci95_high"])),
+        "ci_separated": bool(first["ci95_high"] < last["ci95_low"]),
+        "range_first": (float(first["p2_5"]), float(first["p97_5"])),
+        "range_last": (float(last["p2_5"]), float(last["p97_5"])),
+        "range_separated": bool(first["p97_5"] < last["p2_5"]),
+    }
