@@ -125,3 +125,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
+from sim.cli_sweep import register; register(app)  # noqa: E402
