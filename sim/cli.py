@@ -103,9 +103,15 @@ def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files."
 
 
 @app.command()
-def schema(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout.")) -> None:
-    """Print the JSON Schema of scenario files (for editor autocompletion)."""
-    text = json.dumps(Scenario.model_json_schema(), indent=2)
+def schema(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+           markdown: bool = typer.Option(False, "--markdown", help="The parameter reference table instead.")) -> None:
+    """Print the JSON Schema of scenario files (for editor autocompletion), or the parameter table."""
+    if markdown:
+        from sim.paramdoc import parameters_markdown
+
+        text = parameters_markdown().rstrip("\n")
+    else:
+        text = json.dumps(Scenario.model_json_schema(), indent=2)
     if out is None:
         typer.echo(text)
     else:

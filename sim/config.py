@@ -2,7 +2,7 @@
 
 Every parameter of a run lives in one :class:`Scenario`. Field descriptions state the unit
 (``per day``, ``per year``, ``per contact``) and the source of the default (see
-``shared/science.md`` and ``docs/parameters.md``). Defaults marked *calibrated* were tuned by
+``docs/science.md`` and ``docs/parameters.md``). Defaults marked *calibrated* were tuned by
 ``experiments/calibrate.py``; defaults marked *assumption* have no published anchor and are
 there to be swept.
 
@@ -42,13 +42,15 @@ def _rate(default: float, desc: str) -> Any:
 
 # --------------------------------------------------------------------------- population
 class PopulationConfig(_Strict):
+    """Who lives in the town: size, ages, sex, and how much connection each person wants."""
+
     size: int = Field(10_000, gt=0, le=50_000_000, description="Number of people (adults).")
     age_min: float = Field(18.0, ge=0, le=110, description="Youngest age at day 0, years.")
     age_max: float = Field(90.0, ge=0, le=110, description="Oldest age at day 0, years.")
     age_distribution: Literal["us_adult_2020", "uniform"] = Field(
         "us_adult_2020",
         description="Age structure at day 0. us_adult_2020: US Census 2020 adult shares by decade "
-        "(science.md §4, [S]); uniform: flat between age_min and age_max.",
+        "(docs/science.md §4, [S]); uniform: flat between age_min and age_max.",
     )
     female_fraction: float = _p(0.51, "Share of women (US Census 2020, [S]).")
     desired_contacts_median: float = Field(
@@ -56,7 +58,7 @@ class PopulationConfig(_Strict):
         gt=0,
         description="Median desired connection per day, in contact-equivalents per day (a contact, or "
         "a bundle of smiles/kind acts worth one). Calibrated (experiments/calibrate.py) so the default "
-        "town's loneliness prevalence lies in the published 16–24% band (science.md §4).",
+        "town's loneliness prevalence lies in the published 16–24% band (docs/science.md §4).",
     )
     desired_contacts_sigma: float = Field(
         0.6, ge=0, description="Log-normal spread (sigma of log) of desired connection across people. Assumption."
@@ -71,10 +73,12 @@ class PopulationConfig(_Strict):
 
 # --------------------------------------------------------------------------- network
 class IsolationConfig(_Strict):
+    """Isolation level (a): structural near-isolates made at day 0."""
+
     fraction: float = _p(
         0.0,
         "Share of people made structurally isolated at day 0: their ties are cut to at most max_ties. "
-        "0 = none. NASEM 2020: ~24% of US adults 65+ are socially isolated (science.md §4).",
+        "0 = none. NASEM 2020: ~24% of US adults 65+ are socially isolated (docs/science.md §4).",
     )
     max_ties: int = Field(1, ge=0, description="Ties an isolated person keeps (near-isolate).")
     targeting: Literal["random", "oldest"] = Field(
@@ -83,9 +87,11 @@ class IsolationConfig(_Strict):
 
 
 class NetworkConfig(_Strict):
+    """The social graph: family, size of personal networks, near-isolates."""
+
     kind: Literal[
         "watts_strogatz", "holme_kim", "barabasi_albert", "erdos_renyi", "communities", "edgelist"
-    ] = Field("watts_strogatz", description="Graph family. Default: high clustering, small world (science.md §4).")
+    ] = Field("watts_strogatz", description="Graph family. Default: high clustering, small world (docs/science.md §4).")
     mean_degree: float = Field(
         10.0,
         gt=0,
@@ -113,6 +119,8 @@ class NetworkConfig(_Strict):
 
 # --------------------------------------------------------------------------- daily mechanisms
 class ContactsConfig(_Strict):
+    """Step 1, contacts: how often ties meet (isolation level b), and the withdrawal loop."""
+
     rate_per_tie_per_day: float = _rate(
         0.3,
         "Baseline rate at which a tie of full strength meets, per day (probability 1-exp(-rate)). "
@@ -134,10 +142,12 @@ class ContactsConfig(_Strict):
 
 
 class SmilesConfig(_Strict):
+    """Step 2, smiles: frequent, small, returned more than half the time, lift giver and receiver."""
+
     propensity: float = _p(
         0.5,
         "Probability per contact that an average person (mood 0, habit 0.3, loneliness 0) smiles at the "
-        "other. Assumption; a smile is frequent and small (science.md §3).",
+        "other. Assumption; a smile is frequent and small (docs/science.md §3).",
     )
     mood_weight: float = Field(1.5, description="Log-odds of smiling per unit mood (mood in [-1, 1]).")
     habit_weight: float = Field(1.5, description="Log-odds of smiling per unit habit strength above 0.3.")
@@ -159,6 +169,8 @@ class SmilesConfig(_Strict):
 
 
 class KindnessConfig(_Strict):
+    """Step 3, kind acts: rarer and larger than smiles, paid forward, build ties."""
+
     rate_per_day: float = _rate(
         0.1, "Baseline kind acts per person per day (rarer than smiles). Assumption."
     )
@@ -205,6 +217,8 @@ class ContagionConfig(_Strict):
 
 
 class MoodConfig(_Strict):
+    """Step 4b, mood: affect valence on -1..1, resting level by emotional state."""
+
     content_level: float = Field(0.5, ge=-1, le=1, description="Resting mood of a content person (scale -1..1).")
     neutral_level: float = Field(0.0, ge=-1, le=1, description="Resting mood of a neutral person.")
     discontent_level: float = Field(-0.5, ge=-1, le=1, description="Resting mood of a discontent person.")
@@ -215,6 +229,8 @@ class MoodConfig(_Strict):
 
 
 class LonelinessConfig(_Strict):
+    """Step 5, loneliness: the gap between desired and received connection, slow to change."""
+
     perception_days: float = Field(
         30.0, gt=0, description="e-folding time, days, of perceived connection (a moving average of received connection)."
     )
@@ -233,6 +249,8 @@ class LonelinessConfig(_Strict):
 
 
 class HabitsConfig(_Strict):
+    """Step 5b, habits: smile/kindness habit strength grows with practice and fades without it."""
+
     initial_mean: float = _p(0.3, "Mean smile/kindness habit strength at day 0 (0–1).")
     gain_per_act: float = _rate(
         0.0033,
@@ -248,6 +266,8 @@ class HabitsConfig(_Strict):
 
 
 class TiesConfig(_Strict):
+    """Step 6, ties: dissolution (faster for the lonely) and formation by triadic closure."""
+
     dynamic: bool = Field(True, description="Whether ties dissolve and form during the run.")
     dissolution_per_year: float = _rate(
         0.1,
@@ -267,6 +287,8 @@ class TiesConfig(_Strict):
 
 
 class HealthConfig(_Strict):
+    """Step 7, health: a 0..1 physiological reserve worn by loneliness and isolation."""
+
     wear_per_year_lonely: float = _rate(0.05, "Health lost per year at loneliness 1 (reserve units 0–1). Assumption.")
     wear_per_year_isolated: float = _rate(0.05, "Health lost per year while isolated. Assumption.")
     recovery_per_year: float = _rate(0.5, "Rate, per year, of recovery toward the age-expected reserve. Assumption.")
@@ -277,10 +299,12 @@ class HealthConfig(_Strict):
 
 
 class MortalityConfig(_Strict):
+    """Step 8, mortality: baseline hazard x hazard ratios (Wang et al. 2023)."""
+
     baseline: Literal["life_table", "gompertz"] = Field(
         "life_table",
         description="Baseline hazard per year: US 2022 SSA period life table (log-linear between tabulated "
-        "ages, by sex) or a Gompertz law (science.md §1).",
+        "ages, by sex) or a Gompertz law (docs/science.md §1).",
     )
     gompertz_a_per_year: float = Field(9.11e-5, gt=0, description="Gompertz A, per year (sex-averaged fit 40–85).")
     gompertz_b_per_year: float = Field(0.0792, gt=0, description="Gompertz β, per year of age (doubling ≈ 8.75 y).")
@@ -309,6 +333,8 @@ class ShockConfig(_Strict):
 
 
 class InterventionConfig(_Strict):
+    """A programme acting on enrolled people for a period (sim/interventions.py)."""
+
     kind: Literal["smile_campaign", "big_joy", "befriending", "kindness_campaign"] = Field(
         ..., description="Programme type (docs/model.md: interventions)."
     )
@@ -329,12 +355,16 @@ class InterventionConfig(_Strict):
 
 
 class OutputConfig(_Strict):
+    """What a run writes."""
+
     figures: bool = Field(True, description="Write PNG figures into the run folder.")
     max_draw_nodes: int = Field(2_000, gt=0, description="Draw the network figure only up to this many people.")
     agents_file: bool = Field(True, description="Write agents.parquet (one row per person).")
 
 
 class SweepConfig(_Strict):
+    """A sweep: grid and zipped parameter lists, and replicates per point (lonesim sweep)."""
+
     grid: dict[str, list[Any]] = Field(
         default_factory=dict, description="Cartesian product over parameter paths: {path: [values]}."
     )
@@ -345,6 +375,8 @@ class SweepConfig(_Strict):
 
 
 class Scenario(_Strict):
+    """A complete scenario: every parameter of a run."""
+
     name: str = Field("scenario", min_length=1, description="Short name; the run folder is results/<name>/.")
     description: str = Field("", description="Free text.")
     seed: int = Field(12345, ge=0, description="Root seed. Replicate r of any point uses SeedSequence(seed).spawn()[r].")
