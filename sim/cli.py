@@ -132,3 +132,4 @@ def main() -> None:  # pragma: no cover - console entry point
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
 from sim.cli_sweep import register; register(app)  # noqa: E402
+from sim.cli_experiment import register as _register_experiment; _register_experiment(app)
