@@ -98,13 +98,13 @@ def apply_shocks(day: int, scenario: Scenario, people: People, ties: Ties, rng: 
         if day == shock.start_day and shock.tie_removal_fraction > 0:
             ids = ties.active_ids()
             hit = ids[rng.random(ids.size) < shock.tie_removal_fraction]
-            ties.status[hit] = TIE_SUSPENDED
+            ties.set_status(hit, TIE_SUSPENDED)
             ties.suspended_by[hit] = k
         if day == end:
             back = np.flatnonzero((ties.status[: ties.m] == TIE_SUSPENDED) & (ties.suspended_by[: ties.m] == k))
             both_alive = people.alive[ties.u[back]] & people.alive[ties.v[back]]
-            ties.status[back[both_alive]] = TIE_ACTIVE
-            ties.status[back[~both_alive]] = TIE_GONE  # a tie to someone who died meanwhile does not return
+            ties.set_status(back[both_alive], TIE_ACTIVE)
+            ties.set_status(back[~both_alive], TIE_GONE)  # a tie to someone who died meanwhile does not return
             ties.suspended_by[back] = -1
         if shock.start_day <= day < end:
             multiplier *= shock.contact_multiplier

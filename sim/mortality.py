@@ -72,23 +72,32 @@ class RiskLedger:
 
 
 def assess_day(people: People, cfg: MortalityConfig, ledger: RiskLedger) -> np.ndarray:
-    """Update relative hazards and the ledger for today; return today's hazard per year (0 if dead)."""
+    """Update relative hazards and the ledger for today; return today's hazard per year (0 if dead).
+
+    The counterfactual sums need no extra pass: baseline hazard is summed within the four exposure
+    groups (neither, isolated, lonely, both) and each counterfactual reweights those four sums.
+    """
     alive = people.alive
-    mu0 = np.where(alive, baseline_hazard(people.age, people.sex, cfg), 0.0)
-    rr = combine(people.isolated, people.lonely, cfg.hr_isolation, cfg.hr_loneliness, cfg.combination)
-    people.relative_hazard[:] = rr
+    mu0 = baseline_hazard(people.age, people.sex, cfg)
+    group = people.isolated.astype(np.int8) + 2 * people.lonely.astype(np.int8)  # 0 none, 1 iso, 2 lonely, 3 both
+    iso_g = np.array([False, True, False, True])
+    lon_g = np.array([False, False, True, True])
+    rr_g = combine(iso_g, lon_g, cfg.hr_isolation, cfg.hr_loneliness, cfg.combination)
+    rr_no_iso = combine(np.zeros(4, bool), lon_g, cfg.hr_isolation, cfg.hr_loneliness, cfg.combination)
+    rr_no_lon = combine(iso_g, np.zeros(4, bool), cfg.hr_isolation, cfg.hr_loneliness, cfg.combination)
+    g_alive = np.where(alive, group, 4)  # the dead fall into a fifth, ignored group
+    mu_sum = np.bincount(g_alive, weights=mu0, minlength=5)[:4]
+    count = np.bincount(g_alive, minlength=5)[:4]
+    people.relative_hazard[:] = rr_g[group]
     dt = 1.0 / DAYS_PER_YEAR
-    ledger.person_days += float(alive.sum())
-    ledger.expected_deaths += float((mu0 * rr).sum() * dt)
-    no = np.zeros_like(alive)
-    ledger.expected_deaths_no_isolation += float(
-        (mu0 * combine(no, people.lonely, cfg.hr_isolation, cfg.hr_loneliness, cfg.combination)).sum() * dt)
-    ledger.expected_deaths_no_loneliness += float(
-        (mu0 * combine(people.isolated, no, cfg.hr_isolation, cfg.hr_loneliness, cfg.combination)).sum() * dt)
-    ledger.expected_deaths_connected += float(mu0.sum() * dt)
-    ledger.log_rr_days += float(np.log(rr[alive]).sum())
-    ledger.relative_hazard_days += float(rr[alive].sum())
-    return mu0 * rr
+    ledger.person_days += float(count.sum())
+    ledger.expected_deaths += float(mu_sum @ rr_g) * dt
+    ledger.expected_deaths_no_isolation += float(mu_sum @ rr_no_iso) * dt
+    ledger.expected_deaths_no_loneliness += float(mu_sum @ rr_no_lon) * dt
+    ledger.expected_deaths_connected += float(mu_sum.sum()) * dt
+    ledger.log_rr_days += float(count @ np.log(rr_g))
+    ledger.relative_hazard_days += float(count @ rr_g)
+    return np.where(alive, mu0 * rr_g[group], 0.0)
 
 
 def draw_deaths(hazard_per_year: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -82,6 +82,7 @@ class Ties:
     key_slot: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     changes: int = 0
     rebuild_fraction: float = 0.02
+    degree: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # active ties per person, kept current
 
     @classmethod
     def from_edges(cls, edges: EdgeList, strength: float | np.ndarray = 1.0, headroom: float = 0.25) -> "Ties":
@@ -99,6 +100,7 @@ class Ties:
         t.u[:m], t.v[:m] = edges.u, edges.v
         t.strength[:m] = strength
         t.status[:m] = TIE_ACTIVE
+        t.degree = t.degrees()
         t.rebuild_index()
         return t
 
@@ -107,9 +109,10 @@ class Ties:
         return np.flatnonzero(self.status[: self.m] == TIE_ACTIVE).astype(np.int32)
 
     def count_active(self) -> int:
-        return int(np.count_nonzero(self.status[: self.m] == TIE_ACTIVE))
+        return int(self.degree.sum(dtype=np.int64) // 2)
 
     def degrees(self) -> np.ndarray:
+        """Active ties per person, counted afresh (``degree`` is the same, kept up to date incrementally)."""
         a = self.status[: self.m] == TIE_ACTIVE
         return (np.bincount(self.u[: self.m][a], minlength=self.n)
                 + np.bincount(self.v[: self.m][a], minlength=self.n)).astype(np.int32)
@@ -193,7 +196,7 @@ class Ties:
         revive = slot >= 0
         revive_slots = slot[revive]
         gone = self.status[revive_slots] == TIE_GONE
-        self.status[revive_slots[gone]] = TIE_ACTIVE
+        self.set_status(revive_slots[gone], TIE_ACTIVE)
         self.strength[revive_slots[gone]] = strength
         formed = int(gone.sum())
         new_lo, new_hi = lo[~revive], hi[~revive]
@@ -205,18 +208,35 @@ class Ties:
             s = slice(self.m, self.m + new_lo.size)
             self.u[s], self.v[s] = new_lo, new_hi
             self.strength[s] = strength
-            self.status[s] = TIE_ACTIVE
+            self.status[s] = TIE_GONE
             self.suspended_by[s] = -1
             self.m += new_lo.size
+            self.set_status(np.arange(s.start, s.stop), TIE_ACTIVE)
             formed += int(new_lo.size)
         self.changes += formed
         return formed
 
     def remove(self, ids: np.ndarray) -> int:
+        """Dissolve the active ties among ``ids``; returns how many."""
         ids = ids[self.status[ids] == TIE_ACTIVE]
-        self.status[ids] = TIE_GONE
+        self.set_status(ids, TIE_GONE)
         self.changes += int(ids.size)
         return int(ids.size)
+
+    def set_status(self, ids: np.ndarray, status: int) -> None:
+        """Change the status of tie slots, keeping ``degree`` current (ids must be distinct)."""
+        if ids.size == 0:
+            return
+        delta = (np.int32(status == TIE_ACTIVE) - (self.status[ids] == TIE_ACTIVE)).astype(np.int32)
+        self.status[ids] = status
+        changed = delta != 0
+        if changed.any():
+            ends = np.concatenate([self.u[ids[changed]], self.v[ids[changed]]])
+            d = np.concatenate([delta[changed], delta[changed]])
+            if ends.size > self.n // 8:  # many changes (a shock): one pass is cheaper than scattered adds
+                self.degree += np.bincount(ends, weights=d, minlength=self.n).astype(np.int32)
+            else:
+                np.add.at(self.degree, ends, d)
 
     def _grow(self, need: int) -> None:
         cap = int(max(need, self.u.size) * 1.5)

@@ -79,7 +79,7 @@ class Simulation:
         self.people = init_people(scenario, self.n, np.random.Generator(np.random.PCG64(pop_ss)), mean_degree)
         self.ties = Ties.from_edges(edges, strength=scenario.ties.initial_strength)
         del edges
-        self.people.degree[:] = self.ties.degrees()
+        self.people.degree = self.ties.degree  # one array, kept current by the tie table
         # Meeting probability of a baseline tie per day: converts SISa per-tie-year rates to per meeting.
         self.p_meet = float(per_day_probability(scenario.contacts.rate_per_tie_per_day * scenario.ties.initial_strength))
         self.programmes = Programmes(scenario)
@@ -177,7 +177,6 @@ class Simulation:
         p.kind_given += kind.given.astype(np.int32)
         # 6. ties
         changes = update_ties(p, ties, sc.ties, sc.contacts, rng)
-        p.degree[:] = ties.degrees()
         classify(p, sc)
         # 7. health
         update_health(p, sc.health, (smiles.given + smiles.received).astype(np.float32))
@@ -205,12 +204,11 @@ class Simulation:
         hit = np.flatnonzero((ties.status[:m] != TIE_GONE) & (is_dead[ties.u[:m]] | is_dead[ties.v[:m]]))
         mourners = np.concatenate([ties.u[hit], ties.v[hit]])
         mourners = mourners[~is_dead[mourners]]
-        ties.status[hit] = TIE_GONE
+        ties.set_status(hit, TIE_GONE)
         ties.changes += int(hit.size)
         grief = np.bincount(mourners, minlength=self.n) > 0
         shock = sc.loneliness.bereavement_shock
         p.loneliness[grief] += shock * (1.0 - p.loneliness[grief])
-        p.degree[:] = ties.degrees()
         for arr in (p.lonely, p.isolated, p.pay_forward):
             arr[dead] = False
         p.relative_hazard[dead] = 1.0

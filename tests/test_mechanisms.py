@@ -158,3 +158,29 @@ def test_life_table_hazard_and_death_draws():
     dead = draw_deaths(hazard, np.random.default_rng(7)).size
     p = 1 - np.exp(-0.1)
     assert abs(dead / hazard.size - p) < 4 * np.sqrt(p * (1 - p) / hazard.size)
+
+
+def test_bernoulli_indices_keep_each_index_with_the_given_probability():
+    from sim.dynamics import bernoulli_indices
+    rng = np.random.default_rng(8)
+    counts = np.zeros(1000)
+    for _ in range(400):
+        idx = bernoulli_indices(1000, 0.05, rng)
+        assert np.all(np.diff(idx) > 0) and (idx.size == 0 or (idx[0] >= 0 and idx[-1] < 1000))
+        counts[idx] += 1
+    assert abs(counts.mean() / 400 - 0.05) < 0.002
+    assert counts.std() / 400 < 0.02  # uniform over positions, no clumping at the ends
+    assert bernoulli_indices(10, 0.0, rng).size == 0 and bernoulli_indices(10, 1.0, rng).size == 10
+
+
+def test_degrees_kept_incrementally_match_a_recount_through_shocks_and_deaths():
+    from sim.simulation import Simulation
+    from tests.conftest import small
+    sc = small(**{"population.size": 1500, "days": 40, "population.age_min": 80, "mortality.simulate_deaths": True,
+                  "kindness.new_tie_probability": 0.3,
+                  "shocks": [{"start_day": 5, "duration_days": 10, "tie_removal_fraction": 0.4}]})
+    sim = Simulation(sc)
+    for _ in range(40):
+        sim.step()
+        assert np.array_equal(sim.people.degree, sim.ties.degrees())
+    assert (~sim.people.alive).any()

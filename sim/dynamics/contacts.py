@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import ContactsConfig
-from sim.dynamics import per_day_probability, tally
-from sim.population import People, Ties
+from sim.dynamics import bernoulli_indices, per_day_probability, tally
+from sim.population import TIE_ACTIVE, People, Ties
 
 
 @dataclass
@@ -37,12 +37,19 @@ def withdrawal_factor(people: People, cfg: ContactsConfig) -> np.ndarray:
 
 
 def draw_contacts(people: People, ties: Ties, cfg: ContactsConfig, multiplier: float, rng: np.random.Generator) -> Contacts:
-    """Bernoulli draw per active tie; ``multiplier`` is today's shock multiplier (1 outside shocks)."""
-    ids = ties.active_ids()
-    a, b = ties.u[ids], ties.v[ids]
+    """Which ties meet today; ``multiplier`` is today's shock multiplier (1 outside shocks).
+
+    Exact Bernoulli per active tie, drawn in O(meetings): candidate slots are drawn at the largest
+    possible probability (strength and withdrawal factors are at most 1) and thinned to each tie's own.
+    """
+    base = cfg.rate_per_tie_per_day * cfg.frequency_multiplier * multiplier
+    p_max = float(per_day_probability(base))
+    cand = bernoulli_indices(ties.m, p_max, rng)
+    cand = cand[ties.status[cand] == TIE_ACTIVE]
+    a, b = ties.u[cand], ties.v[cand]
     w = withdrawal_factor(people, cfg)
-    rate = (cfg.rate_per_tie_per_day * cfg.frequency_multiplier * multiplier) * ties.strength[ids] * w[a] * w[b]
-    meet = rng.random(ids.size, dtype=np.float32) < per_day_probability(rate)
-    ids, a, b = ids[meet], a[meet], b[meet]
+    p = per_day_probability(base * ties.strength[cand] * w[a] * w[b])
+    meet = rng.random(cand.size, dtype=np.float32) * p_max < p
+    ids, a, b = cand[meet].astype(np.int32), a[meet], b[meet]
     per_person = tally(a, people.n) + tally(b, people.n)
     return Contacts(ids, a, b, per_person)

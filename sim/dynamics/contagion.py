@@ -32,34 +32,30 @@ def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: 
     """Return the new emotion array (synchronous update from today's meetings)."""
     n = people.n
     emo = people.emotion
-    a, b = contacts.a, contacts.b
-    met_content = tally(a, n, (emo[b] == CONTENT).astype(np.float32)) + tally(b, n, (emo[a] == CONTENT).astype(np.float32))
-    met_discontent = tally(a, n, (emo[b] == DISCONTENT).astype(np.float32)) + tally(b, n, (emo[a] == DISCONTENT).astype(np.float32))
+    ends = np.concatenate([contacts.a, contacts.b])
+    others = emo[np.concatenate([contacts.b, contacts.a])]
+    met_content = tally(ends[others == CONTENT], n)
+    met_discontent = tally(ends[others == DISCONTENT], n)
     per_meeting = 1.0 / (DAYS_PER_YEAR * max(p_meet, 1e-9))
     up = np.exp(np.clip(cfg.mood_coupling * (people.mood - resting_mood), -20, 20))
     down = 1.0 / up
     y = 1.0 / DAYS_PER_YEAR
-
-    # Hazards out of each state towards the two others (zero where not in that state).
-    to_content = np.zeros(n)
-    to_discontent = np.zeros(n)
-    to_neutral = np.zeros(n)
     is_n, is_c, is_d = emo == NEUTRAL, emo == CONTENT, emo == DISCONTENT
-    to_content[is_n] = (cfg.neutral_to_content_per_year * y * up[is_n]
-                        + cfg.neutral_to_content_per_contact_year * per_meeting * met_content[is_n])
-    to_discontent[is_n] = (cfg.neutral_to_discontent_per_year * y * down[is_n]
-                           + cfg.neutral_to_discontent_per_contact_year * per_meeting * met_discontent[is_n])
-    to_neutral[is_c] = cfg.content_to_neutral_per_year * y * down[is_c]
-    to_discontent[is_c] = cfg.content_to_discontent_per_contact_year * per_meeting * met_discontent[is_c] * down[is_c]
-    to_neutral[is_d] = cfg.discontent_to_neutral_per_year * y * up[is_d]
-    to_content[is_d] = cfg.discontent_to_content_per_contact_year * per_meeting * met_content[is_d] * up[is_d]
+
+    # Hazards out of the current state towards each other state (per day).
+    to_content = np.where(is_n, cfg.neutral_to_content_per_year * y * up
+                          + cfg.neutral_to_content_per_contact_year * per_meeting * met_content,
+                          np.where(is_d, cfg.discontent_to_content_per_contact_year * per_meeting * met_content * up, 0.0))
+    to_discontent = np.where(is_n, cfg.neutral_to_discontent_per_year * y * down
+                             + cfg.neutral_to_discontent_per_contact_year * per_meeting * met_discontent,
+                             np.where(is_c, cfg.content_to_discontent_per_contact_year * per_meeting * met_discontent * down, 0.0))
+    to_neutral = np.where(is_c, cfg.content_to_neutral_per_year * y * down,
+                          np.where(is_d, cfg.discontent_to_neutral_per_year * y * up, 0.0))
 
     total = to_content + to_discontent + to_neutral
-    leave = rng.random(n) < -np.expm1(-total)
-    # Competing hazards: the destination is chosen in proportion to its hazard.
-    u = rng.random(n) * total
-    new = emo.copy()
-    dest = np.where(u < to_content, CONTENT, np.where(u < to_content + to_discontent, DISCONTENT, NEUTRAL))
-    move = leave & people.alive
-    new[move] = dest[move]
-    return new
+    # Competing hazards: leave with probability 1 - exp(-total); destination in proportion to its hazard.
+    u = rng.random(n)
+    leave = (u < -np.expm1(-total)) & people.alive
+    pick = rng.random(n) * total
+    dest = np.where(pick < to_content, CONTENT, np.where(pick < to_content + to_discontent, DISCONTENT, NEUTRAL))
+    return np.where(leave, dest, emo).astype(np.int8)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import ContactsConfig, TiesConfig
+from sim.dynamics import bernoulli_indices
 from sim.population import TIE_ACTIVE, People, Ties
 
 DAYS_PER_YEAR = 365.0
@@ -39,12 +40,11 @@ def _sample_without_replacement(population: int, k: int, rng: np.random.Generato
 
 
 def dissolve_ties(people: People, ties: Ties, cfg: TiesConfig, rng: np.random.Generator) -> int:
-    active = ties.active_ids()
-    if active.size == 0:
-        return 0
+    """Dissolve ties for the day; O(dissolutions) by drawing at the largest rate and thinning."""
     max_factor = 1.0 + 2.0 * cfg.loneliness_weight
     p_max = -np.expm1(-cfg.dissolution_per_year / DAYS_PER_YEAR * max_factor)
-    cand = active[_sample_without_replacement(active.size, int(rng.binomial(active.size, p_max)), rng)]
+    cand = bernoulli_indices(ties.m, p_max, rng)
+    cand = cand[ties.status[cand] == TIE_ACTIVE]
     factor = 1.0 + cfg.loneliness_weight * (people.loneliness[ties.u[cand]] + people.loneliness[ties.v[cand]])
     p = -np.expm1(-cfg.dissolution_per_year / DAYS_PER_YEAR * factor)
     keep = rng.random(cand.size) < p / p_max
