@@ -125,11 +125,32 @@ def defaults() -> None:
     typer.echo(Scenario().to_yaml(), nl=False)
 
 
+@app.command()
+def viz(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML whose values the sliders start from."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (127.0.0.1: this machine only)."),
+    port: int = typer.Option(8765, "--port", help="Port to serve on."),
+    open_browser: bool = typer.Option(False, "--open/--no-open", help="Open a browser tab."),
+) -> None:
+    """Watch a scenario unfold in the browser (Mesa SolaraViz): network, live plots, sliders."""
+    from sim.viz import launch
+
+    if scenario is not None:
+        load_or_fail(scenario, None)  # bad files fail here, with file:line, before a server starts
+    raise typer.Exit(code=launch(scenario, host=host, port=port, open_browser=open_browser))
+
+
+# Commands that live in their own modules (sweeps, experiments).
+from sim.cli_sweep import register as _register_sweep  # noqa: E402
+from sim.cli_experiment import register as _register_experiment  # noqa: E402
+
+_register_sweep(app)
+_register_experiment(app)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
-from sim.cli_sweep import register; register(app)  # noqa: E402
-from sim.cli_experiment import register as _register_experiment; _register_experiment(app)
