@@ -16,7 +16,6 @@ The page shows
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import os
 import zlib
@@ -30,10 +29,7 @@ from mesa.visualization.solara_viz import SpaceRendererComponent
 from mesa.visualization.utils import update_counter
 
 from sim.viz.network import COLOR_MODES, make_renderer
-from sim.viz.params import SCENARIO_ENV, model_params, values_from_scenario
-
-#: Development hook: "module:Class" of a stand-in model class with the same keyword arguments.
-MODEL_CLASS_ENV = "LONESIM_VIZ_MODEL"
+from sim.viz.params import MAX_PAGE_PEOPLE, SCENARIO_ENV, model_params, values_from_scenario
 
 TITLE = "lonesim: loneliness, connection and health"
 
@@ -43,10 +39,6 @@ color_mode = solara.reactive("mood")
 
 # =========================================================================== the model
 def _base_model_class() -> type:
-    spec = os.environ.get(MODEL_CLASS_ENV)
-    if spec:
-        module, _, name = spec.partition(":")
-        return getattr(importlib.import_module(module), name)
     from sim.model import ConnectionModel
 
     return ConnectionModel
@@ -68,11 +60,12 @@ def viz_model_class() -> type:
     """The model class the page runs: the connection model with only keyword arguments.
 
     SolaraViz rebuilds the model on Reset from the sliders' keyword arguments. It also treats a
-    constructor argument called ``scenario`` as a Mesa scenario object and would replace it, so
-    the scenario file is passed here as ``scenario_file``.
+    constructor argument called ``scenario`` (or ``**kwargs``) as taking a Mesa scenario object and
+    would pass one, so the scenario file is passed here as ``scenario_file``.
     """
     base = _base_model_class()
-    accepted = set(inspect.signature(base.__init__).parameters)
+    params = inspect.signature(base.__init__).parameters
+    takes_any = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values())
 
     class LonesimViz(base):  # type: ignore[misc, valid-type]
         def __init__(
@@ -87,22 +80,53 @@ def viz_model_class() -> type:
             intervention: str = "none",
             seed: int | str = 42,
         ):
-            kwargs = {
+            seed = _as_seed(seed)
+            n = min(int(n_people), MAX_PAGE_PEOPLE)
+            kwargs: dict[str, Any] = {
                 "scenario": scenario_file or None,
-                "seed": _as_seed(seed),
-                "n_people": int(n_people),
+                "seed": seed,
+                "n_people": n,
                 "isolation_fraction": float(isolation_fraction),
                 "contact_multiplier": float(contact_multiplier),
                 "smile_propensity": float(smile_propensity),
                 "kind_rate": float(kind_rate),
-                "intervention": intervention or "none",
+                # people as Mesa agents on a Network (the page draws them); the page lays out the
+                # people it draws itself (sim/viz/layout.py), so the model skips its own layout
+                "agents": True,
+                "layout": False,
             }
-            super().__init__(**{k: v for k, v in kwargs.items() if k in accepted})
-            self.viz_seed = kwargs["seed"]
+            kwargs.update(_intervention_arguments(scenario_file, intervention))
+            super().__init__(**{k: v for k, v in kwargs.items() if takes_any or k in params})
+            self.viz_seed = seed
             self.viz_scenario_file = scenario_file
+            self.viz_capped = int(n_people) > n
 
     LonesimViz.__name__ = LonesimViz.__qualname__ = "LonesimViz"
     return LonesimViz
+
+
+def _intervention_arguments(scenario_file: str | None, intervention: str | None) -> dict[str, Any]:
+    """The intervention switch: "none" = no intervention at all; the file's own kind = the file's
+    intervention(s) unchanged; another kind = that programme with its defaults instead of the file's.
+    """
+    kind = intervention or "none"
+    in_file = file_interventions(scenario_file)
+    if kind == "none":
+        return {"intervention": None, "overrides": {"interventions": []}} if in_file else {"intervention": None}
+    if kind in in_file:
+        return {"intervention": None}
+    if in_file:
+        return {"intervention": kind, "overrides": {"interventions": []}}
+    return {"intervention": kind}
+
+
+@functools.lru_cache(maxsize=16)
+def file_interventions(scenario_file: str | None) -> tuple[str, ...]:
+    if not scenario_file:
+        return ()
+    from sim.config import load_scenario
+
+    return tuple(i.kind for i in load_scenario(scenario_file).interventions)
 
 
 def make_model(scenario_file: str | None = None, **overrides: Any):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
+import networkx as nx
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
@@ -26,7 +27,8 @@ from mesa.visualization import SpaceRenderer
 from mesa.visualization.components import AgentPortrayalStyle
 from mesa.visualization.space_drawers import NetworkSpaceDrawer
 
-from sim.viz.params import MAX_DRAWN_PEOPLE
+from sim.viz.layout import force_layout
+from sim.viz.params import MAX_DRAWN_PEOPLE, NEIGHBOURHOOD_SIZE
 
 DEAD_COLOR = "#b0b0b0"
 COLOR_MODES = ("mood", "loneliness")
@@ -99,21 +101,23 @@ class DrawPlan:
         return self.total if self.nodes is None else len(self.nodes)
 
 
-def plan_drawing(model: Any, limit: int = MAX_DRAWN_PEOPLE) -> DrawPlan:
+def plan_drawing(model: Any, limit: int = MAX_DRAWN_PEOPLE, size: int = NEIGHBOURHOOD_SIZE) -> DrawPlan:
     graph = model.grid.G
     total = graph.number_of_nodes()
     if total <= limit:
         return DrawPlan(nodes=None, total=total)
-    # a fixed, seeded choice of centre, so Reset with the same seed shows the same neighbourhood
+    # a fixed, seeded choice of centre among the better-connected half, so that Reset with the same
+    # seed shows the same neighbourhood
     rng = np.random.default_rng([total, int(getattr(model, "viz_seed", 0) or 0)])
     nodes = list(graph.nodes)
-    degrees = np.fromiter((graph.degree(n) for n in nodes), dtype=float, count=len(nodes))
-    candidates = [n for n, d in zip(nodes, degrees) if d >= np.median(degrees)] or nodes
+    degrees = np.fromiter((d for _, d in graph.degree(nodes)), dtype=float, count=len(nodes))
+    median = float(np.median(degrees))
+    candidates = [n for n, d in zip(nodes, degrees) if d >= median] or nodes
     centre = candidates[int(rng.integers(len(candidates)))]
-    drawn = neighbourhood(graph, limit, centre)
+    drawn = neighbourhood(graph, min(size, limit), centre)
     note = (
         f"Showing {len(drawn):,} of {total:,} people: the network neighbourhood of person {centre} "
-        f"(more than {limit:,} people are not drawn legibly). The plots cover the whole population."
+        f"(above {limit:,} people the whole network is not drawn). The plots cover the whole population."
     )
     return DrawPlan(nodes=drawn, total=total, centre=centre, note=note)
 
@@ -132,21 +136,65 @@ class LonesimRenderer(SpaceRenderer):
         self.model = model
         self.plan = plan if plan is not None else plan_drawing(model)
         self.color_mode = color_mode
-        self._structure_cache: tuple[Any, Any] | None = None
+        self._structure = None
+        self._tie_key: Any = None
+        self._drawn_mask: np.ndarray | None = None
         self._people = None
+        self.positions: dict = {}
         super().__init__(model, backend=backend)
 
-    # -- positions from the model --------------------------------------------------------------
+    # -- positions: the model's layout, or one computed once for the drawn people --------------
     def _get_space_drawer(self):
-        if isinstance(self.space, Network) and getattr(self.model, "layout", None) is not None:
-            layout = self.model.layout
-            nodes = self.plan.nodes
-            pos = {n: tuple(layout[n]) for n in (nodes if nodes is not None else self.space.G.nodes)}
-            drawer = NetworkSpaceDrawer(self.space, layout_alg=lambda graph, **_: pos, layout_kwargs={})
-            if nodes is not None:
-                drawer.graph = self.space.G.subgraph(nodes)
-            return drawer
-        return super()._get_space_drawer()
+        if not isinstance(self.space, Network):
+            return super()._get_space_drawer()
+        nodes = self.plan.nodes if self.plan.nodes is not None else list(self.space.G.nodes)
+        layout = getattr(self.model, "layout", None)
+        if layout is not None and all(n in layout for n in nodes):
+            pos = {n: tuple(layout[n]) for n in nodes}
+        else:
+            seed = int(getattr(self.model, "viz_seed", 0) or 0)
+            pos = force_layout(self.space.G.subgraph(nodes), seed=seed)
+        self.positions = pos
+        drawer = NetworkSpaceDrawer(self.space, layout_alg=lambda graph, **_: pos, layout_kwargs={})
+        drawer.graph = self._tie_graph(nodes)
+        return drawer
+
+    # -- the ties drawn: the model's active ties now (they change: kind acts, shocks, deaths) ----
+    def _drawn_ties(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Active ties between drawn people as (u, v) arrays, or None without the array engine."""
+        ties = getattr(getattr(self.model, "sim", None), "ties", None)
+        if ties is None or not hasattr(ties, "active_ids"):
+            return None
+        ids = ties.active_ids()
+        u = np.asarray(ties.u)[ids]
+        v = np.asarray(ties.v)[ids]
+        if self.plan.nodes is not None and len(u):
+            if self._drawn_mask is None or len(self._drawn_mask) <= max(int(u.max()), int(v.max())):
+                mask = np.zeros(max(self.plan.total, int(u.max()) + 1, int(v.max()) + 1), dtype=bool)
+                mask[np.asarray(self.plan.nodes, dtype=np.int64)] = True
+                self._drawn_mask = mask
+            keep = self._drawn_mask[u] & self._drawn_mask[v]
+            u, v = u[keep], v[keep]
+        return u, v
+
+    def _tie_graph(self, nodes) -> nx.Graph:
+        graph = nx.Graph()
+        graph.add_nodes_from(nodes)
+        ties = self._drawn_ties()
+        if ties is not None:
+            u, v = ties
+            graph.add_edges_from(zip(u.tolist(), v.tolist()))
+            self._tie_key = _key(u, v)
+        else:
+            graph.add_edges_from(self.space.G.subgraph(nodes).edges())
+            self._tie_key = self.space.G.number_of_edges()
+        return graph
+
+    def _ties_changed(self) -> bool:
+        ties = self._drawn_ties()
+        if ties is None:
+            return self._tie_key != self.space.G.number_of_edges()
+        return self._tie_key != _key(*ties)
 
     # -- the people drawn -----------------------------------------------------------------------
     def drawn_people(self) -> list:
@@ -159,15 +207,12 @@ class LonesimRenderer(SpaceRenderer):
         return self._people
 
     def draw_structure(self, **kwargs):
-        # the ties change rarely (kind acts to strangers, deaths): redraw only when the edge count moves
-        graph = self.space_drawer.graph
-        key = (graph.number_of_edges(), graph.number_of_nodes())
-        if self.plan.nodes is not None:
-            # a subgraph view follows the full graph's edges
-            self.space_drawer.graph = self.space.G.subgraph(self.plan.nodes)
-        if self._structure_cache is None or self._structure_cache[0] != key or kwargs:
-            self._structure_cache = (key, super().draw_structure(**kwargs))
-        self.space_mesh = self._structure_cache[1]
+        # the ties change rarely: rebuild the edge chart only when they did
+        if self._structure is None or kwargs or self._ties_changed():
+            nodes = list(self.space_drawer.pos)
+            self.space_drawer.graph = self._tie_graph(nodes)
+            self._structure = super().draw_structure(**kwargs)
+        self.space_mesh = self._structure
         return self.space_mesh
 
     def draw_agents(self, agent_portrayal=None, **kwargs):
@@ -179,6 +224,10 @@ class LonesimRenderer(SpaceRenderer):
         arguments = self._map_coordinates(arguments)
         self.agent_mesh = self.backend_renderer.draw_agents(arguments, **self.draw_agent_kwargs)
         return self.agent_mesh
+
+
+def _key(u: np.ndarray, v: np.ndarray) -> int:
+    return hash((np.ascontiguousarray(u).tobytes(), np.ascontiguousarray(v).tobytes()))
 
 
 def _node_of(person: Any) -> Any:

@@ -13,8 +13,14 @@ from typing import Any
 #: Environment variable the CLI sets to the scenario file before starting the page.
 SCENARIO_ENV = "LONESIM_VIZ_SCENARIO"
 
-#: Above this many people the page draws a neighbourhood instead of the whole network.
+#: Above this many people the page draws a neighbourhood instead of the whole network ...
 MAX_DRAWN_PEOPLE = 1500
+#: ... of this many people (a step then draws in well under a second: see docs/viz.md).
+NEIGHBOURHOOD_SIZE = 600
+
+#: The page runs at most this many people (the model builds Mesa agents up to 20,000; beyond that
+#: use ``lonesim run``).
+MAX_PAGE_PEOPLE = 20_000
 
 #: Interventions the page can switch on ("none" = off).
 INTERVENTIONS = ["none", "smile_campaign", "big_joy", "befriending", "kindness_campaign"]
@@ -74,7 +80,7 @@ def values_from_scenario(scenario_file: str | Path | None) -> dict[str, Any]:
 
 def model_params(values: dict[str, Any], scenario_file: str | None) -> dict[str, Any]:
     """SolaraViz ``model_params``: the sliders (starting at ``values``) and the fixed scenario file."""
-    n = int(values["n_people"])
+    n = min(int(values["n_people"]), MAX_PAGE_PEOPLE)
     return {
         "scenario_file": scenario_file,
         "n_people": {
@@ -82,7 +88,7 @@ def model_params(values: dict[str, Any], scenario_file: str | None) -> dict[str,
             "label": "Population",
             "value": n,
             "min": 50,
-            "max": max(5000, n),
+            "max": min(MAX_PAGE_PEOPLE, max(5000, n)),
             "step": 50,
         },
         "isolation_fraction": {
