@@ -271,8 +271,8 @@ def test_csr_unsorted_input_general_path():
     assert np.array_equal(np.sort(eid), np.repeat(np.arange(u.size), 2))
 
 
-def test_csr_large_n_radix_two_pass():
-    # n > 65536 exercises the two-pass 16-bit radix sort
+def test_csr_large_n():
+    # n > 65536 exercises the composite-key sort path
     n = 200_000
     u, v = fg.watts_strogatz(n, 4, 0.5, _rng(1))
     indptr, nbr, eid = fg.csr_from_edges(n, u, v)
@@ -285,6 +285,14 @@ def test_csr_large_n_radix_two_pass():
     # rows sorted ascending
     same_row = src[1:] == src[:-1]
     assert np.all(nbr[1:][same_row] > nbr[:-1][same_row])
+
+
+@pytest.mark.parametrize("n", [10, 70_000, 3_000_000])
+def test_stable_argsort_paths_match_numpy(n):
+    keys = _rng(n).integers(0, n, size=50_000).astype(np.int32)
+    expected = np.argsort(keys, kind="stable")
+    assert np.array_equal(fg._stable_argsort_int(keys, n), expected)
+    assert np.array_equal(fg._radix_argsort_32(keys), expected)  # the overflow fallback
 
 
 def test_csr_empty_and_isolated():
