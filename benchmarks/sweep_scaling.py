@@ -1,0 +1,114 @@
+"""Sweep scaling: the same sweep of N equal runs with --workers 1 and --workers 2, timed end to end.
+
+    .venv/bin/python benchmarks/sweep_scaling.py                      # 8 runs of 10,000 people x 365 days
+    .venv/bin/python benchmarks/sweep_scaling.py --runs 12 --repeat 2 --out results/reference/sweep_scaling
+
+Each measurement is the wall time of the whole command ``lonesim sweep FILE --workers W --quiet`` in a fresh
+process (start-up, worker processes, the runs, writing every run folder, the report and its figures), so it is
+what a user waits for. The runs are replicates of one point: equal work. With --repeat R the worker counts
+alternate (1, 2, 1, 2, ...) and the fastest of each is kept (the least disturbed by other load).
+The machine's load average is recorded before and after: other processes on a 2-core machine distort the ratio.
+Writes ``sweep_scaling.csv``, ``sweep_scaling.json`` and ``sweep_scaling.png`` into --out.
+Target (issue 3): time(2 workers) / time(1 worker) <= 0.6.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCENARIO = """\
+name: sweep_scaling
+seed: 11
+days: {days}
+population:
+  size: {size}
+output:
+  figures: false
+sweep:
+  replicates: {runs}
+"""
+
+
+def time_sweep(scenario: Path, workers: int, work: Path) -> float:
+    out = work / f"w{workers}-{time.monotonic_ns()}"
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sim", "sweep", str(scenario), "--workers", str(workers), "--out", str(out),
+                    "--quiet"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    dt = time.perf_counter() - t0
+    shutil.rmtree(out, ignore_errors=True)
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=8, help="equal runs in the sweep (>= 8 for the issue's target)")
+    ap.add_argument("--size", type=int, default=10_000, help="people per run")
+    ap.add_argument("--days", type=int, default=365, help="days per run")
+    ap.add_argument("--workers", default="1,2", help="worker counts to compare, comma-separated")
+    ap.add_argument("--repeat", type=int, default=1, help="measurements per worker count (fastest kept)")
+    ap.add_argument("--out", type=Path, default=ROOT / "results" / "reference" / "sweep_scaling")
+    args = ap.parse_args()
+    counts = [int(w) for w in args.workers.split(",")]
+
+    work = Path(tempfile.mkdtemp(prefix="lonesim-sweep-scaling-"))
+    scenario = work / "sweep_scaling.yaml"
+    scenario.write_text(SCENARIO.format(days=args.days, size=args.size, runs=args.runs), encoding="utf-8")
+    load_before = os.getloadavg()
+    times: dict[int, list[float]] = {w: [] for w in counts}
+    try:
+        for _ in range(args.repeat):
+            for w in counts:
+                dt = time_sweep(scenario, w, work)
+                times[w].append(dt)
+                print(f"workers={w}: {dt:.1f} s", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    load_after = os.getloadavg()
+    best = {w: min(v) for w, v in times.items()}
+    base = best[counts[0]]
+    rows = [{"workers": w, "best_s": round(best[w], 2), "all_s": [round(x, 2) for x in times[w]],
+             "speedup": round(base / best[w], 3), "ratio_to_first": round(best[w] / base, 3)} for w in counts]
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "sweep_scaling.csv").open("w", encoding="utf-8") as f:
+        f.write("workers,best_s,speedup,ratio_to_first\n")
+        for r in rows:
+            f.write(f"{r['workers']},{r['best_s']},{r['speedup']},{r['ratio_to_first']}\n")
+    meta = {"runs": args.runs, "people": args.size, "days": args.days, "repeat": args.repeat,
+            "cpu_count": os.cpu_count(), "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in load_after], "results": rows,
+            "target": "time(2 workers) / time(1 worker) <= 0.6"}
+    (args.out / "sweep_scaling.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
+    ax.bar([str(w) for w in counts], [best[w] for w in counts], color=["C0", "C1", "C2", "C3"][: len(counts)])
+    for i, w in enumerate(counts):
+        ax.text(i, best[w], f"{best[w]:.1f} s\n(x{best[w] / base:.2f})", ha="center", va="bottom", fontsize=9)
+    ax.set_xlabel("--workers")
+    ax.set_ylabel("wall time of lonesim sweep, s")
+    ax.set_ylim(0, max(best.values()) * 1.25)
+    ax.set_title(f"{args.runs} equal runs of {args.size:,} people x {args.days} days\n"
+                 f"({os.cpu_count()} CPUs; load avg before {load_before[0]:.1f})", fontsize=9)
+    fig.savefig(args.out / "sweep_scaling.png", dpi=110, metadata={"Software": None})
+    print(json.dumps(meta["results"]))
+    if len(counts) > 1:
+        print(f"ratio workers={counts[1]} / workers={counts[0]}: {best[counts[1]] / base:.3f} (target <= 0.6)")
+
+
+if __name__ == "__main__":
+    main()
