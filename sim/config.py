@@ -347,7 +347,7 @@ class InterventionConfig(_Strict):
         1.0, "big_joy / kindness_campaign: extra kind acts per enrolled person per day (Big Joy: daily micro-acts)."
     )
     self_act_mood_gain: float = _rate(
-        0.03,
+        0.04,
         "big_joy: daily mood gain from self-directed micro-acts (gratitude, awe, reframing), before "
         "diminishing returns. Calibrated to Big Joy d_z (experiments/big_joy.yaml).",
     )
