@@ -205,7 +205,68 @@ def worker_mesa_sis(n: int, days: int, seed: int, scenario: str | None) -> dict:
     }
 
 
-WORKERS = {"full": worker_full, "numpy_sis": worker_numpy_sis, "mesa_sis": worker_mesa_sis}
+GRAPH_FAMILIES = {  # mean degree 10 in each family
+    "watts_strogatz": lambda fg, n, rng: fg.watts_strogatz(n, 10, 0.1, rng),
+    "erdos_renyi": lambda fg, n, rng: fg.erdos_renyi(n, 10 / max(n - 1, 1), rng),
+    "holme_kim": lambda fg, n, rng: fg.holme_kim(n, 5, 0.5, rng),
+}
+
+
+def worker_graph(n: int, days: int, seed: int, scenario: str | None, family: str = "watts_strogatz") -> dict:
+    """Time one sim.fastgraph generator plus csr_from_edges (``days`` is unused)."""
+    import numpy as np
+
+    from sim import fastgraph
+
+    import_mb = _rss_mb()
+    rng = np.random.default_rng(seed)
+    t, c = time.perf_counter(), time.process_time()
+    u, v = GRAPH_FAMILIES[family](fastgraph, n, rng)
+    gen_s, gen_cpu = time.perf_counter() - t, time.process_time() - c
+    gen_mb = _rss_mb()
+    t, c = time.perf_counter(), time.process_time()
+    indptr, nbr, eid = fastgraph.csr_from_edges(n, u, v)
+    csr_s, csr_cpu = time.perf_counter() - t, time.process_time() - c
+    return {"kind": f"graph:{family}", "people": n, "ties": int(u.size), "graph_s": gen_s, "graph_cpu_s": gen_cpu,
+            "csr_s": csr_s, "csr_cpu_s": csr_cpu, "gen_peak_mb": gen_mb, "peak_mb": _rss_mb(), "import_mb": import_mb,
+            "load_avg_1m": os.getloadavg()[0], "status": "ok"}
+
+
+WORKERS = {"full": worker_full, "numpy_sis": worker_numpy_sis, "mesa_sis": worker_mesa_sis,
+           **{f"graph:{f}": (lambda f: lambda *a: worker_graph(*a, family=f))(f) for f in GRAPH_FAMILIES}}
+
+
+def run_graphs(args, sizes) -> None:
+    """``--graphs``: time the array generators and the CSR build alone; writes graphs.md/csv."""
+    rows = []
+    for n in sizes:
+        for fam in GRAPH_FAMILIES:
+            print(f"  {fam:<15} n={n:>12,} ...", end=" ", flush=True)
+            rec = run_worker(f"graph:{fam}", n, 0, args.seed, None, args.timeout)
+            rows.append(rec)
+            print(rec.get("status") if rec.get("status") != "ok" else
+                  f"generate {_fmt_s(rec['graph_s'])} (CPU {_fmt_s(rec['graph_cpu_s'])}), "
+                  f"CSR {_fmt_s(rec['csr_s'])} (CPU {_fmt_s(rec['csr_cpu_s'])}), peak {rec['peak_mb']:,.0f} MB", flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    keys = ["kind", "people", "ties", "graph_s", "graph_cpu_s", "csr_s", "csr_cpu_s", "gen_peak_mb", "peak_mb",
+            "import_mb", "load_avg_1m", "status"]
+    with open(out / "graphs.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    lines = ["| generator (mean degree 10) | people | ties | generate (wall / CPU) | CSR (wall / CPU) "
+             "| peak MB after generate | peak MB with CSR | load |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if r.get("status") != "ok":
+            lines.append(f"| {r['kind']} | {r['people']:,} | | {r.get('status')} | | | | |")
+            continue
+        lines.append(f"| {r['kind'].split(':')[1]} | {r['people']:,} | {r['ties']:,} | {_fmt_s(r['graph_s'])} / "
+                     f"{_fmt_s(r['graph_cpu_s'])} | {_fmt_s(r['csr_s'])} / {_fmt_s(r['csr_cpu_s'])} "
+                     f"| {r['gen_peak_mb']:,.0f} | {r['peak_mb']:,.0f} | {r['load_avg_1m']:.1f} |")
+    text = "\n".join(lines) + "\n"
+    (out / "graphs.md").write_text(text)
+    print(text)
 
 
 def _install_reference_alias() -> None:
@@ -444,11 +505,13 @@ def parse_args(argv=None):
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per worker process")
     ap.add_argument("--out", default=str(RESULTS), help="folder for scale.csv and scale.md")
     ap.add_argument("--figure", default=str(FIGURE))
+    ap.add_argument("--graphs", action="store_true", help="only time the array graph generators + CSR "
+                    "(sim/fastgraph.py) at --sizes; writes graphs.csv / graphs.md")
     ap.add_argument("--sim-path", default=None, help="import the `sim` package from this source tree instead "
                     "(A/B comparisons, e.g. an older commit exported with git archive)")
     ap.add_argument("--cold-jit", action="store_true", help="give every worker an empty NUMBA_CACHE_DIR so "
                     "compile time is included (first_day_s)")
-    ap.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)  # noqa: E501
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -470,6 +533,9 @@ def main(argv=None) -> int:
         sizes.append(10_000_000)
     info = machine_info()
     print("machine:", ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
+    if args.graphs:
+        run_graphs(args, sizes)
+        return 0
     records = []
     for n in sizes:
         full_days = args.days_10m if n >= 10_000_000 else args.days
