@@ -184,8 +184,8 @@ class Simulation:
         deaths = 0
         expected_before = self.ledger.expected_deaths
         if recording:
-            hazard = mortality.assess_day(p, sc.mortality, self.ledger)
-            if sc.mortality.simulate_deaths:
+            hazard = mortality.assess_day(p, sc.mortality, self.ledger, need_hazard=sc.mortality.simulate_deaths)
+            if hazard is not None:
                 deaths = self._bury(mortality.draw_deaths(hazard, rng))
             p.age[p.alive] += np.float32(1.0 / DAYS_PER_YEAR)
             self._record(contacts.count, smiles, kind, changes, deaths, self.ledger.expected_deaths - expected_before)

@@ -184,3 +184,16 @@ def test_degrees_kept_incrementally_match_a_recount_through_shocks_and_deaths():
         sim.step()
         assert np.array_equal(sim.people.degree, sim.ties.degrees())
     assert (~sim.people.alive).any()
+
+
+def test_daily_ledger_uses_the_life_table_hazard_to_within_a_tenth_of_a_percent():
+    from sim.mortality import RiskLedger, assess_day
+    from sim.population import init_people
+    sc = Scenario().with_overrides({"mortality.hr_isolation": 1.5, "mortality.hr_loneliness": 1.2})
+    people = init_people(sc, 5000, np.random.default_rng(3))
+    people.isolated[:] = np.arange(5000) % 3 == 0
+    people.lonely[:] = np.arange(5000) % 2 == 0
+    hazard = assess_day(people, sc.mortality, RiskLedger(), need_hazard=True)
+    exact = baseline_hazard(people.age, people.sex, sc.mortality) * people.relative_hazard
+    assert np.allclose(hazard, exact, rtol=1e-3)
+    assert people.relative_hazard[0] == pytest.approx(1.8) and people.relative_hazard[1] == pytest.approx(1.0)

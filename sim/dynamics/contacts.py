@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import ContactsConfig
-from sim.dynamics import bernoulli_indices, per_day_probability, tally
+from sim.dynamics import bernoulli_indices, per_day_probability
+from sim.dynamics._jit import jit
 from sim.population import TIE_ACTIVE, People, Ties
 
 
@@ -45,11 +46,29 @@ def draw_contacts(people: People, ties: Ties, cfg: ContactsConfig, multiplier: f
     base = cfg.rate_per_tie_per_day * cfg.frequency_multiplier * multiplier
     p_max = float(per_day_probability(base))
     cand = bernoulli_indices(ties.m, p_max, rng)
-    cand = cand[ties.status[cand] == TIE_ACTIVE]
-    a, b = ties.u[cand], ties.v[cand]
-    w = withdrawal_factor(people, cfg)
-    p = per_day_probability(base * ties.strength[cand] * w[a] * w[b])
-    meet = rng.random(cand.size, dtype=np.float32) * p_max < p
-    ids, a, b = cand[meet].astype(np.int32), a[meet], b[meet]
-    per_person = tally(a, people.n) + tally(b, people.n)
+    # Accept a candidate when u * p_max < 1 - exp(-rate), i.e. rate > -log(1 - u * p_max): the
+    # logarithm is taken once, vectorised, instead of an exponential per candidate in the loop.
+    threshold = -np.log1p(-rng.random(cand.size) * p_max)
+    ids, a, b, per_person = _thin_meetings(cand, threshold, ties.status, ties.u, ties.v, ties.strength,
+                                           withdrawal_factor(people, cfg), base, people.n)
     return Contacts(ids, a, b, per_person)
+
+
+@jit
+def _thin_meetings(cand, threshold, status, u, v, strength, w, base, n):
+    ids = np.empty(cand.size, np.int32)
+    a_out = np.empty(cand.size, np.int32)
+    b_out = np.empty(cand.size, np.int32)
+    per_person = np.zeros(n, np.int32)
+    k = 0
+    for j in range(cand.size):
+        e = cand[j]
+        if status[e] != TIE_ACTIVE:
+            continue
+        a, b = u[e], v[e]
+        if base * strength[e] * w[a] * w[b] > threshold[j]:
+            ids[k], a_out[k], b_out[k] = e, a, b
+            per_person[a] += 1
+            per_person[b] += 1
+            k += 1
+    return ids[:k], a_out[:k], b_out[:k], per_person

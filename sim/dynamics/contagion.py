@@ -17,10 +17,12 @@ twice as long (1/0.088 ≈ 11 years vs 1/0.13 ≈ 8 years in the absence of cont
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.config import ContagionConfig
-from sim.dynamics import tally
+from sim.dynamics._jit import jit
 from sim.dynamics.contacts import Contacts
 from sim.population import CONTENT, DISCONTENT, NEUTRAL, People
 
@@ -30,32 +32,59 @@ DAYS_PER_YEAR = 365.0
 def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: float, resting_mood: np.ndarray,
               rng: np.random.Generator) -> np.ndarray:
     """Return the new emotion array (synchronous update from today's meetings)."""
-    n = people.n
-    emo = people.emotion
-    ends = np.concatenate([contacts.a, contacts.b])
-    others = emo[np.concatenate([contacts.b, contacts.a])]
-    met_content = tally(ends[others == CONTENT], n)
-    met_discontent = tally(ends[others == DISCONTENT], n)
-    per_meeting = 1.0 / (DAYS_PER_YEAR * max(p_meet, 1e-9))
-    up = np.exp(np.clip(cfg.mood_coupling * (people.mood - resting_mood), -20, 20))
-    down = 1.0 / up
-    y = 1.0 / DAYS_PER_YEAR
-    is_n, is_c, is_d = emo == NEUTRAL, emo == CONTENT, emo == DISCONTENT
+    c = cfg
+    rates = np.array([
+        c.neutral_to_content_per_year, c.neutral_to_content_per_contact_year,
+        c.neutral_to_discontent_per_year, c.neutral_to_discontent_per_contact_year,
+        c.content_to_neutral_per_year, c.content_to_discontent_per_contact_year,
+        c.discontent_to_neutral_per_year, c.discontent_to_content_per_contact_year,
+    ]) / DAYS_PER_YEAR
+    per_meeting = 1.0 / max(p_meet, 1e-9)
+    unif = rng.random(people.n)
+    up = np.exp(np.clip(cfg.mood_coupling * (people.mood - resting_mood), -20.0, 20.0))
+    return _sisa(people.emotion, up, people.alive, contacts.a, contacts.b, unif, rates, per_meeting)
 
-    # Hazards out of the current state towards each other state (per day).
-    to_content = np.where(is_n, cfg.neutral_to_content_per_year * y * up
-                          + cfg.neutral_to_content_per_contact_year * per_meeting * met_content,
-                          np.where(is_d, cfg.discontent_to_content_per_contact_year * per_meeting * met_content * up, 0.0))
-    to_discontent = np.where(is_n, cfg.neutral_to_discontent_per_year * y * down
-                             + cfg.neutral_to_discontent_per_contact_year * per_meeting * met_discontent,
-                             np.where(is_c, cfg.content_to_discontent_per_contact_year * per_meeting * met_discontent * down, 0.0))
-    to_neutral = np.where(is_c, cfg.content_to_neutral_per_year * y * down,
-                          np.where(is_d, cfg.discontent_to_neutral_per_year * y * up, 0.0))
 
-    total = to_content + to_discontent + to_neutral
-    # Competing hazards: leave with probability 1 - exp(-total); destination in proportion to its hazard.
-    u = rng.random(n)
-    leave = (u < -np.expm1(-total)) & people.alive
-    pick = rng.random(n) * total
-    dest = np.where(pick < to_content, CONTENT, np.where(pick < to_content + to_discontent, DISCONTENT, NEUTRAL))
-    return np.where(leave, dest, emo).astype(np.int8)
+@jit
+def _sisa(emo, up_factor, alive, a, b, unif, rates, per_meeting):
+    n = emo.size
+    met_content = np.zeros(n, np.int32)
+    met_discontent = np.zeros(n, np.int32)
+    for j in range(a.size):  # who met whom today, by the other's state (yesterday's states: synchronous)
+        ea, eb = emo[a[j]], emo[b[j]]
+        if eb == CONTENT:
+            met_content[a[j]] += 1
+        elif eb == DISCONTENT:
+            met_discontent[a[j]] += 1
+        if ea == CONTENT:
+            met_content[b[j]] += 1
+        elif ea == DISCONTENT:
+            met_discontent[b[j]] += 1
+    new = emo.copy()
+    for i in range(n):
+        if not alive[i]:
+            continue
+        up = up_factor[i]
+        down = 1.0 / up
+        to_c = to_d = to_n = 0.0
+        if emo[i] == NEUTRAL:
+            to_c = rates[0] * up + rates[1] * per_meeting * met_content[i]
+            to_d = rates[2] * down + rates[3] * per_meeting * met_discontent[i]
+        elif emo[i] == CONTENT:
+            to_n = rates[4] * down
+            to_d = rates[5] * per_meeting * met_discontent[i] * down
+        else:
+            to_n = rates[6] * up
+            to_c = rates[7] * per_meeting * met_content[i] * up
+        total = to_c + to_d + to_n
+        p_leave = -math.expm1(-total)
+        if unif[i] < p_leave:
+            # Competing hazards: given a move, u / p_leave is uniform; split it by the hazards.
+            pick = unif[i] / p_leave * total
+            if pick < to_c:
+                new[i] = CONTENT
+            elif pick < to_c + to_d:
+                new[i] = DISCONTENT
+            else:
+                new[i] = NEUTRAL
+    return new

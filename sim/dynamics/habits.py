@@ -12,11 +12,19 @@ import numpy as np
 
 from sim.config import HabitsConfig
 from sim.dynamics import decay_factor
+from sim.dynamics._jit import jit
 from sim.population import People
 
 
 def update_habit(people: People, cfg: HabitsConfig, smiles_given: np.ndarray, kind_given: np.ndarray) -> None:
-    h = people.habit
-    practice = cfg.gain_per_act * (smiles_given + cfg.kind_act_weight * kind_given)
-    new = h + practice * (1.0 - h) - h * decay_factor(cfg.fade_days)
-    people.habit[:] = np.where(people.alive, np.clip(new, 0.0, 1.0), h)
+    _practice(people.habit, smiles_given, kind_given, people.alive, cfg.gain_per_act, cfg.kind_act_weight,
+              decay_factor(cfg.fade_days))
+
+
+@jit
+def _practice(habit, smiles_given, kind_given, alive, gain, kind_weight, fade):
+    for i in range(habit.size):
+        if alive[i]:
+            h = habit[i]
+            h = h + gain * (smiles_given[i] + kind_weight * kind_given[i]) * (1.0 - h) - h * fade
+            habit[i] = min(max(h, 0.0), 1.0)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import KindnessConfig, TiesConfig
-from sim.dynamics import tally
+from sim.dynamics._jit import jit
 from sim.dynamics.smiles import HABIT_REFERENCE
 from sim.population import TIE_ACTIVE, People, Ties
 
@@ -42,28 +42,55 @@ def kind_act_rate(people: People, cfg: KindnessConfig, extra: np.ndarray | None 
 def do_kind_acts(people: People, ties: Ties, cfg: KindnessConfig, ties_cfg: TiesConfig, rng: np.random.Generator,
                  extra: np.ndarray | None = None) -> KindActs:
     n = people.n
-    acts = rng.poisson(kind_act_rate(people, cfg, extra)) + (people.pay_forward & people.alive)
-    givers = np.repeat(np.arange(n, dtype=np.int32), acts)
-    to_stranger = rng.random(givers.size) < cfg.stranger_fraction
-    # Acts along ties: a uniformly chosen tie of the giver; dropped if that tie is not active.
-    tg = givers[~to_stranger]
-    nbr, eid = ties.random_neighbour(tg, rng)
-    ok = eid >= 0
-    ok[ok] = ties.status[eid[ok]] == TIE_ACTIVE
-    tg, t_recv, eid = tg[ok], nbr[ok], eid[ok]
-    np.add.at(ties.strength, eid, cfg.tie_strength_gain)
-    np.minimum(ties.strength, 1.0, out=ties.strength)
-    # Acts to strangers: a random living person other than the giver.
-    sg = givers[to_stranger]
-    s_recv = rng.integers(0, n, sg.size, dtype=np.int32)
-    ok = (s_recv != sg) & people.alive[s_recv]
-    sg, s_recv = sg[ok], s_recv[ok]
-    befriend = rng.random(sg.size) < cfg.new_tie_probability
-    new_ties = ties.add(sg[befriend], s_recv[befriend], ties_cfg.new_tie_strength) if befriend.any() else 0
-
-    all_givers = np.concatenate([tg, sg])
-    all_recv = np.concatenate([t_recv, s_recv])
-    received = tally(all_recv, n)
+    rate = kind_act_rate(people, cfg, extra)
+    # Independent Poisson counts per person, drawn as one Poisson total allocated in proportion to
+    # the rates (the same distribution, in O(acts) random numbers instead of one draw per person).
+    cum = np.cumsum(rate)
+    total = int(rng.poisson(cum[-1])) if n and cum[-1] > 0 else 0
+    # Sorted draws make the search walk the cumulative sum in order (cache-friendly).
+    givers = np.searchsorted(cum, np.sort(rng.random(total)) * cum[-1], side="right").astype(np.int32)
+    forward = np.flatnonzero(people.pay_forward & people.alive).astype(np.int32)
+    givers = np.concatenate([np.minimum(givers, n - 1), forward])
+    k = givers.size
+    to_stranger = rng.random(k) < cfg.stranger_fraction
+    unif = rng.random(k)
+    strangers = rng.integers(0, n, k, dtype=np.int32)
+    receiver, kind_of = _target(givers, to_stranger, unif, strangers, ties.indptr, ties.nbr, ties.eid, ties.status,
+                                ties.strength, people.alive, cfg.tie_strength_gain)
+    done = receiver >= 0
+    befriend = done & (kind_of == 2) & (rng.random(k) < cfg.new_tie_probability)
+    new_ties = ties.add(givers[befriend], receiver[befriend], ties_cfg.new_tie_strength) if befriend.any() else 0
+    given = np.bincount(givers[done], minlength=n)
+    received = np.bincount(receiver[done], minlength=n)
     # Tomorrow's pay-it-forward: each receiver once, with the configured probability.
-    people.pay_forward[:] = (received > 0) & (rng.random(n, dtype=np.float32) < cfg.pay_forward_probability)
-    return KindActs(tally(all_givers, n), received, int(all_givers.size), new_ties)
+    people.pay_forward[:] = False
+    got = np.flatnonzero(received > 0)
+    people.pay_forward[got[rng.random(got.size) < cfg.pay_forward_probability]] = True
+    return KindActs(given, received, int(done.sum()), new_ties)
+
+
+@jit
+def _target(givers, to_stranger, unif, strangers, indptr, nbr, eid, status, strength, alive, strength_gain):
+    """Receiver of each act (-1: none) and its kind (1 along a tie, 2 to a stranger); strengthens ties."""
+    k = givers.size
+    receiver = np.full(k, -1, np.int32)
+    kind_of = np.zeros(k, np.int8)
+    for j in range(k):
+        g = givers[j]
+        if to_stranger[j]:
+            s = strangers[j]
+            if s != g and alive[s]:
+                receiver[j] = s
+                kind_of[j] = 2
+            continue
+        deg = indptr[g + 1] - indptr[g]
+        if deg == 0:
+            continue
+        slot = indptr[g] + int(unif[j] * deg)
+        e = eid[slot]
+        if status[e] != TIE_ACTIVE:  # that tie is gone or suspended: no act today
+            continue
+        receiver[j] = nbr[slot]
+        kind_of[j] = 1
+        strength[e] = min(strength[e] + strength_gain, 1.0)
+    return receiver, kind_of

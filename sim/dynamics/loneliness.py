@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.config import Scenario
 from sim.dynamics import decay_factor
+from sim.dynamics._jit import jit
 from sim.population import People
 
 
@@ -24,13 +25,24 @@ def loneliness_target(people: People, cfg: Scenario) -> np.ndarray:
 
 
 def update_loneliness(people: People, cfg: Scenario, received: np.ndarray, meetings: np.ndarray) -> None:
-    alive = people.alive
-    k = decay_factor(cfg.loneliness.perception_days)
-    people.perceived[alive] += (received[alive] - people.perceived[alive]) * k
-    people.contact_rate[alive] += (meetings[alive] - people.contact_rate[alive]) * k
-    target = loneliness_target(people, cfg)
-    people.loneliness[alive] += (target[alive] - people.loneliness[alive]) * decay_factor(cfg.loneliness.adjustment_days)
+    _perceive_and_adjust(people.perceived, people.contact_rate, people.loneliness, people.desired, people.mood,
+                         received.astype(np.float32), meetings.astype(np.float32), people.alive,
+                         decay_factor(cfg.loneliness.perception_days), decay_factor(cfg.loneliness.adjustment_days),
+                         cfg.loneliness.mood_bias)
     classify(people, cfg)
+
+
+@jit
+def _perceive_and_adjust(perceived, contact_rate, loneliness, desired, mood, received, meetings, alive, k_perceive,
+                         k_adjust, mood_bias):
+    for i in range(perceived.size):
+        if not alive[i]:
+            continue
+        perceived[i] += (received[i] - perceived[i]) * k_perceive
+        contact_rate[i] += (meetings[i] - contact_rate[i]) * k_perceive
+        gap = min(max(1.0 - perceived[i] / max(desired[i], 1e-6), 0.0), 1.0)
+        target = min(max(gap + mood_bias * max(-mood[i], 0.0), 0.0), 1.0)
+        loneliness[i] += (target - loneliness[i]) * k_adjust
 
 
 def classify(people: People, cfg: Scenario) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.config import MoodConfig
 from sim.dynamics import decay_factor
+from sim.dynamics._jit import jit
 from sim.population import People
 
 
@@ -22,7 +23,14 @@ def resting_mood(people: People, cfg: MoodConfig) -> np.ndarray:
 
 
 def update_mood(people: People, cfg: MoodConfig, gain: np.ndarray) -> None:
-    rest = resting_mood(people, cfg)
-    m = people.mood
-    new = m + (rest - m) * decay_factor(cfg.relaxation_days) + gain * (1.0 - m) * 0.5
-    people.mood[:] = np.where(people.alive, np.clip(new, -1.0, 1.0), m)
+    _relax_and_gain(people.mood, resting_mood(people, cfg), gain.astype(np.float32), people.alive,
+                    decay_factor(cfg.relaxation_days))
+
+
+@jit
+def _relax_and_gain(mood, rest, gain, alive, k):
+    for i in range(mood.size):
+        if alive[i]:
+            m = mood[i]
+            m = m + (rest[i] - m) * k + gain[i] * (1.0 - m) * 0.5
+            mood[i] = min(max(m, -1.0), 1.0)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import SmilesConfig
-from sim.dynamics import logit, sigmoid, tally
+from sim.dynamics import logit, sigmoid
+from sim.dynamics._jit import jit
 from sim.dynamics.contacts import Contacts
 from sim.population import People
 
@@ -49,16 +50,30 @@ def return_probability(people: People, cfg: SmilesConfig) -> np.ndarray:
 
 def exchange_smiles(people: People, contacts: Contacts, cfg: SmilesConfig, rng: np.random.Generator,
                     log_odds_boost: np.ndarray | None = None) -> Smiles:
-    n = people.n
     p_smile = smile_probability(people, cfg, log_odds_boost)
     p_return = return_probability(people, cfg)
-    # Both directions of every meeting at once: givers g smile at receivers r.
-    g = np.concatenate([contacts.a, contacts.b])
-    r = np.concatenate([contacts.b, contacts.a])
-    smiled = rng.random(g.size, dtype=np.float32) < p_smile[g]
-    returned = smiled & (rng.random(g.size, dtype=np.float32) < p_return[r])
-    g_s, r_s = g[smiled], r[smiled]
-    g_r, r_r = g[returned], r[returned]  # the receiver r smiles back at g
-    given = tally(g_s, n) + tally(r_r, n)
-    received = tally(r_s, n) + tally(g_r, n)
-    return Smiles(given, received, int(g_s.size), int(g_r.size))
+    # Four uniforms per meeting: a smiles at b, b returns it, b smiles at a, a returns it.
+    unif = rng.random((contacts.count, 4), dtype=np.float32)
+    given, received, first, returned = _smile_exchange(contacts.a, contacts.b, unif, p_smile, p_return, people.n)
+    return Smiles(given, received, int(first), int(returned))
+
+
+@jit
+def _smile_exchange(a, b, unif, p_smile, p_return, n):
+    given = np.zeros(n, np.int32)
+    received = np.zeros(n, np.int32)
+    first = 0
+    returned = 0
+    for j in range(a.size):
+        for side in range(2):
+            g = a[j] if side == 0 else b[j]
+            r = b[j] if side == 0 else a[j]
+            if unif[j, 2 * side] < p_smile[g]:
+                first += 1
+                given[g] += 1
+                received[r] += 1
+                if unif[j, 2 * side + 1] < p_return[r]:
+                    returned += 1
+                    given[r] += 1
+                    received[g] += 1
+    return given, received, first, returned
