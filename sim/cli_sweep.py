@@ -7,8 +7,11 @@ from typing import Optional
 
 import typer
 
-from sim.cli import SET_HELP, fail, load_or_fail
 from sim.config import ScenarioError
+
+# sim.cli imports this module at its end to register the commands; import it lazily here so that
+# either module can be imported first.
+SET_HELP = "Override any scenario field: --set key.path=value (repeatable), e.g. --set population.size=2000"
 
 
 def sweep(
@@ -27,6 +30,7 @@ def sweep(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run every (point, replicate) of a scenario's sweep block; write run folders, a summary and figures."""
+    from sim.cli import fail, load_or_fail
     from sim.sweep import SweepError, default_sweep_folder, describe_plan, plan_sweep, run_sweep
 
     if executor not in ("process", "dask"):
@@ -69,11 +73,12 @@ def sweep(
             extra.append(f"{outcome.leftovers_removed} leftover temporary folder(s) removed")
         typer.echo(f"  {outcome.done} runs done" + (", " + ", ".join(extra) if extra else "")
                    + f" in {outcome.seconds:.1f}s", err=True)
-    if outcome.failed:
+    if outcome.failed or outcome.not_started:
         for name, msg in outcome.failed:
             typer.echo(f"error: run {name} failed: {msg}", err=True)
-        typer.echo(f"{len(outcome.failed)} of {outcome.total} runs failed; fix the cause and rerun with --resume",
-                   err=True)
+        typer.echo(f"{len(outcome.failed)} of {outcome.total} runs failed"
+                   + (f", {outcome.not_started} not started" if outcome.not_started else "")
+                   + f"; finished runs are kept in {folder}: fix the cause and rerun with --resume", err=True)
         raise typer.Exit(code=1)
     typer.echo(str(folder))
 
@@ -81,8 +86,10 @@ def sweep(
 def report(
     sweep_dir: Path = typer.Argument(..., help="A sweep folder written by lonesim sweep."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Redraw the figures."),
+    show: bool = typer.Option(True, "--show/--no-show", help="Print the dose-response of the main proxies."),
 ) -> None:
     """Rebuild a sweep's summary table (CSV, parquet) and figures from its run folders."""
+    from sim.cli import fail
     from sim.sweep import SweepError
     from sim.sweep_report import build_report
 
@@ -90,6 +97,20 @@ def report(
         counts = build_report(sweep_dir, figures=figures)
     except SweepError as exc:
         fail(str(exc))
+    if show:
+        import pandas as pd
+
+        from sim.sweep_report import monotonic_check
+
+        summary = pd.read_parquet(Path(sweep_dir) / "summary.parquet")
+        for proxy in ("loneliness_prevalence_mean", "mean_relative_hazard", "expected_deaths_per_1000_py"):
+            if summary.empty or proxy not in set(summary["proxy"]):
+                continue
+            c = monotonic_check(summary, proxy)
+            typer.echo(f"{proxy}: " + " -> ".join(f"{m:.4g}" for m in c["means"])
+                       + f"  increasing={c['increasing']}; 95% CI first [{c['ci_first'][0]:.4g}, "
+                       f"{c['ci_first'][1]:.4g}] vs last [{c['ci_last'][0]:.4g}, {c['ci_last'][1]:.4g}]: "
+                       + ("separate" if c["ci_separated"] else "OVERLAP"))
     if counts["missing"]:
         typer.echo(f"warning: {counts['missing']} of {counts['expected']} runs are not finished; the report "
                    "covers the finished ones (finish them with lonesim sweep ... --resume)", err=True)

@@ -227,6 +227,7 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
         try:
             yield ex, workers
         except BaseException:
+            _stop_workers(ex)
             ex.shutdown(wait=False, cancel_futures=True)
             raise
         else:
@@ -258,22 +259,45 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
         raise SweepError(f"unknown executor '{kind}' (choose one of: {', '.join(EXECUTORS)})")
 
 
+def _stop_workers(ex: cf.ProcessPoolExecutor) -> None:
+    """On Ctrl-C or an error, stop the worker processes now rather than after the tasks already queued.
+
+    Their unfinished run folders stay temporary (``.<name>.tmp-*``) and are removed by ``--resume``.
+    """
+    terminate = getattr(ex, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for proc in list((getattr(ex, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            proc.terminate()
+
+
 def dispatch(executor: cf.Executor, tasks: Iterator[dict[str, Any]], max_in_flight: int,
-             on_done: Callable[[dict[str, Any] | None, BaseException | None, dict[str, Any]], None]) -> None:
+             on_done: Callable[[dict[str, Any] | None, BaseException | None, dict[str, Any]], None]) -> int:
     """Submit ``tasks`` keeping at most ``max_in_flight`` futures alive; call ``on_done`` for each.
 
     Only the futures in flight are referenced, so the parent's memory is bounded by the window,
-    not by the number of runs.
+    not by the number of runs. A failed run does not stop the others. If the executor itself breaks
+    (a worker process was killed), nothing more is submitted; returns the number of tasks not started.
     """
     tasks = iter(tasks)
     pending: dict[cf.Future, dict[str, Any]] = {}
+    broken = False
 
     def fill() -> None:
-        while len(pending) < max_in_flight:
+        nonlocal broken
+        while not broken and len(pending) < max_in_flight:
             task = next(tasks, None)
             if task is None:
                 return
-            pending[executor.submit(run_task, task)] = {k: task[k] for k in ("point", "replicate", "name")}
+            try:
+                fut = executor.submit(run_task, task)
+            except (cf.BrokenExecutor, RuntimeError) as exc:
+                broken = True
+                on_done(None, exc, {k: task[k] for k in ("point", "replicate", "name")})
+                return
+            pending[fut] = {k: task[k] for k in ("point", "replicate", "name")}
 
     fill()
     while pending:
@@ -282,10 +306,12 @@ def dispatch(executor: cf.Executor, tasks: Iterator[dict[str, Any]], max_in_flig
             info = pending.pop(fut)
             try:
                 result, error = fut.result(), None
-            except Exception as exc:  # a failed run does not stop the others
+            except Exception as exc:
                 result, error = None, exc
+                broken = broken or isinstance(exc, cf.BrokenExecutor)
             on_done(result, error, info)
         fill()
+    return sum(1 for _ in tasks)
 
 
 # =========================================================================== the parent side
@@ -298,6 +324,7 @@ class SweepOutcome:
     redone_incomplete: int = 0
     leftovers_removed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    not_started: int = 0
     seconds: float = 0.0
 
 
@@ -378,7 +405,10 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers:
     def on_done(result: dict[str, Any] | None, error: BaseException | None, info: dict[str, Any]) -> None:
         if error is not None:
             msg = str(error).strip().splitlines()
-            outcome.failed.append((info["name"], f"{type(error).__name__}: {msg[0] if msg else ''}"))
+            text = msg[0] if msg else ""
+            if isinstance(error, cf.BrokenExecutor):
+                text = "a worker process died (killed, or out of memory?)"
+            outcome.failed.append((info["name"], f"{type(error).__name__}: {text}"))
         else:
             outcome.done += 1
             if on_result is not None:
@@ -389,7 +419,8 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers:
     try:
         if todo:
             with open_executor(executor, workers, scheduler) as (ex, slots):
-                dispatch(ex, (r.task(plan, folder) for r in todo), max_in_flight=2 * slots, on_done=on_done)
+                outcome.not_started = dispatch(ex, (r.task(plan, folder) for r in todo),
+                                               max_in_flight=2 * slots, on_done=on_done)
     finally:
         if bar is not None:
             bar.close()

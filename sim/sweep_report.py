@@ -184,6 +184,20 @@ def _x_axis(manifest: dict[str, Any]) -> tuple[str | None, list[str], list[str]]
     return None, [], []
 
 
+def _short_keys(keys: list[str]) -> dict[str, str]:
+    """Last path segment of each key when those are unique (``fraction``), else the full path."""
+    last = [k.split(".")[-1] for k in keys]
+    if len(set(last)) == len(last):
+        return dict(zip(keys, last))
+    return {k: k for k in keys}
+
+
+def _short_label(point: dict[str, Any], keys: list[str]) -> str:
+    short = _short_keys(keys)
+    return f"p{point['point']}: " + ", ".join(f"{short[k]}={point['overrides'].get(k)}" for k in keys
+                                              if k in point["overrides"])
+
+
 def _numeric(values: list[Any]) -> bool:
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
@@ -232,11 +246,10 @@ def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any], path: 
             ax.set_xticks(range(len(uniq_labels)), uniq_labels, rotation=30, fontsize=7)
     for ax in list(axes.flat)[len(proxies):]:
         ax.set_visible(False)
-    xlabel = x_key or "point"
-    if with_x:
-        xlabel += "\n(zipped with " + ", ".join(with_x) + ")"
     for ax in axes[-1]:
-        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_xlabel(x_key or "point", fontsize=8)
+    if with_x:
+        fig.supxlabel(f"x axis: {x_key}; moving with it (zip): " + ", ".join(with_x), fontsize=8)
     axes.flat[0].legend(fontsize=7)
     n = int(summary["n"].max()) if len(summary) else 0
     fig.suptitle(f"{manifest['name']}: dose–response, mean over {n} replicates (error bars: 95% CI of the "
@@ -249,7 +262,7 @@ def timeseries_figure(ts: pd.DataFrame, manifest: dict[str, Any], path: Path) ->
 
     points = manifest["points"]
     cmap = plt.get_cmap("viridis")
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, layout="constrained")
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True, layout="constrained")
     for ax, (col, title) in zip(axes.flat, TS_COLUMNS):
         for i, p in enumerate(points):
             sub = ts[ts["point"] == p["point"]]
@@ -258,12 +271,15 @@ def timeseries_figure(ts: pd.DataFrame, manifest: dict[str, Any], path: Path) ->
             color = cmap(i / max(len(points) - 1, 1) * 0.9)
             ax.fill_between(sub["day"], sub[f"{col}_p2_5"], sub[f"{col}_p97_5"], color=color, alpha=0.15,
                             linewidth=0)
-            ax.plot(sub["day"], sub[f"{col}_mean"], color=color, lw=1.3, label=f"p{p['point']}: {p['label']}")
+            ax.plot(sub["day"], sub[f"{col}_mean"], color=color, lw=1.3,
+                    label=_short_label(p, manifest["swept"]))
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("day")
-    axes[0, 0].legend(fontsize=6)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", fontsize=7, ncol=2 if len(labels) > 3 else 1,
+               frameon=False)
     fig.suptitle(f"{manifest['name']}: time series per point (mean and 2.5–97.5% of replicates)", fontsize=10)
     _save(fig, path)
 
