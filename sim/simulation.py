@@ -29,6 +29,7 @@ import pandas as pd
 from sim import mortality
 from sim.config import Scenario
 from sim.dynamics import per_day_probability
+from sim.dynamics._jit import jit
 from sim.dynamics.contacts import draw_contacts
 from sim.dynamics.contagion import sisa_step
 from sim.dynamics.habits import update_habit
@@ -217,17 +218,12 @@ class Simulation:
 
     def _record(self, contacts: int, smiles, kind, changes, deaths: int, expected: float) -> None:
         p = self.people
-        alive = p.alive
-        na = max(int(alive.sum()), 1)
-        row = [
-            float(alive.sum()), float(p.mood[alive].mean()) if na else np.nan,
-            float(p.loneliness[alive].mean()), float(p.lonely[alive].mean()), float(p.isolated[alive].mean()),
-            float((p.emotion[alive] == CONTENT).mean()), float((p.emotion[alive] == DISCONTENT).mean()),
-            float(p.health[alive].mean()), float(p.habit[alive].mean()), float(p.relative_hazard[alive].mean()),
-            contacts, smiles.total, smiles.returned, kind.total, self.ties.count_active(),
-            float(p.degree[alive].mean()), changes.formed + kind.new_ties, changes.dissolved, deaths, expected,
+        alive, m = _alive_means(p.alive, p.mood, p.loneliness, p.lonely, p.isolated, p.emotion, p.health, p.habit,
+                                p.relative_hazard, p.degree)
+        self._series[self.day] = [
+            alive, *m[:9], contacts, smiles.total, smiles.returned, kind.total, self.ties.count_active(), m[9],
+            changes.formed + kind.new_ties, changes.dissolved, deaths, expected,
         ]
-        self._series[self.day] = row
 
     # ------------------------------------------------------------------ outputs
     def timeseries(self) -> pd.DataFrame:
@@ -303,3 +299,26 @@ class Simulation:
                              "survival_at_end": float(f.survival_function_at_times(self.day).iloc[0])}
         out["kaplan_meier"] = km
         return out
+
+
+@jit
+def _alive_means(alive, mood, loneliness, lonely, isolated, emotion, health, habit, relative_hazard, degree):
+    """Count of the living and, in one pass, their means of: mood, loneliness, lonely, isolated,
+    content, discontent, health, habit, relative hazard, degree."""
+    sums = np.zeros(10)
+    count = 0
+    for i in range(alive.size):
+        if not alive[i]:
+            continue
+        count += 1
+        sums[0] += mood[i]
+        sums[1] += loneliness[i]
+        sums[2] += lonely[i]
+        sums[3] += isolated[i]
+        sums[4] += emotion[i] == CONTENT
+        sums[5] += emotion[i] == DISCONTENT
+        sums[6] += health[i]
+        sums[7] += habit[i]
+        sums[8] += relative_hazard[i]
+        sums[9] += degree[i]
+    return float(count), sums / max(count, 1)
