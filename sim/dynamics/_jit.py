@@ -9,17 +9,7 @@ compiled code is deterministic and the same seed gives the same run with or with
 
 from __future__ import annotations
 
-import math
-
 from numba import njit
 
 jit = njit(cache=True, nogil=True, fastmath=False)
 
-
-@jit
-def sigmoid1(x: float) -> float:
-    """Logistic function of one number, safe for large |x|."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
