@@ -27,6 +27,8 @@ def sweep(
     sets: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     seed: Optional[int] = typer.Option(None, "--seed", help="Root seed (overrides the scenario's)."),
     results: Path = typer.Option(Path("results"), "--results", help="Root folder for the default sweep folder."),
+    figures: bool = typer.Option(True, "--figures/--no-figures",
+                                 help="Draw the sweep figures (lonesim report can draw them later)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run every (point, replicate) of a scenario's sweep block; write run folders, a summary and figures."""
@@ -57,7 +59,7 @@ def sweep(
                    f"{len(plan.runs)} runs of {sc.population.size:,} people x {sc.days} days, on {where}", err=True)
     try:
         outcome = run_sweep(plan, folder, executor=executor, workers=workers, scheduler=scheduler,
-                            resume=resume, progress=not quiet)
+                            resume=resume, progress=not quiet, figures=figures)
     except (SweepError, ScenarioError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:

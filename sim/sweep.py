@@ -376,7 +376,7 @@ def prepare_folder(plan: SweepPlan, folder: Path, resume: bool) -> dict[str, Any
 def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers: int = 1,
               scheduler: str | None = None, resume: bool = False, progress: bool = True,
               on_result: Callable[[dict[str, Any]], None] | None = None,
-              report: bool = True) -> SweepOutcome:
+              report: bool = True, figures: bool = True) -> SweepOutcome:
     """Run every unfinished run of ``plan`` into ``folder``; rebuild the summary and figures from disk."""
     t0 = time.perf_counter()
     folder = Path(folder)
@@ -427,7 +427,7 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers:
     if report:
         from sim.sweep_report import build_report
 
-        build_report(folder)
+        build_report(folder, figures=figures)
     outcome.seconds = time.perf_counter() - t0
     return outcome
 
