@@ -131,16 +131,6 @@ def hazard_table(cfg: MortalityConfig) -> np.ndarray:
     return _hazard_table(kind, tuple(ages), tuple(log_f), tuple(log_m))
 
 
-def exposure_table(cfg: MortalityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Relative hazard of the four exposure groups (none, isolated, lonely, both): as configured,
-    and with the isolation or the loneliness effect removed (the counterfactuals)."""
-    iso_g = np.array([False, True, False, True])
-    lon_g = np.array([False, False, True, True])
-    none = np.zeros(4, bool)
-    args = (cfg.hr_isolation, cfg.hr_loneliness, cfg.combination)
-    return combine(iso_g, lon_g, *args), combine(none, lon_g, *args), combine(iso_g, none, *args)
-
-
 def assess_day(people: People, cfg: MortalityConfig, ledger: RiskLedger, need_hazard: bool = False) -> np.ndarray | None:
     """Update relative hazards and the ledger for today; with ``need_hazard``, return each person's
     hazard per year (0 if dead), for drawing deaths.
