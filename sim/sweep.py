@@ -240,7 +240,7 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
         except ImportError:  # pragma: no cover - distributed is a dependency
             raise SweepError("--executor dask needs the 'distributed' package") from None
         try:
-            client = Client(scheduler, timeout="20s", set_as_default=False)
+            client = Client(scheduler, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise SweepError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
         try:
@@ -380,6 +380,7 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers:
     """Run every unfinished run of ``plan`` into ``folder``; rebuild the summary and figures from disk."""
     t0 = time.perf_counter()
     folder = Path(folder)
+    created = not folder.exists()
     prepare_folder(plan, folder, resume)
     runs_dir = folder / RUNS_DIR
     outcome = SweepOutcome(folder=folder, total=len(plan.runs))
@@ -418,7 +419,15 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers:
 
     try:
         if todo:
-            with open_executor(executor, workers, scheduler) as (ex, slots):
+            try:
+                opened = open_executor(executor, workers, scheduler)
+                ex, slots = opened.__enter__()
+            except SweepError:
+                if created:  # nothing ran: leave no folder behind, so the same command works once fixed
+                    shutil.rmtree(folder, ignore_errors=True)
+                raise
+            with contextlib.ExitStack() as stack:
+                stack.push(opened)
                 outcome.not_started = dispatch(ex, (r.task(plan, folder) for r in todo),
                                                max_in_flight=2 * slots, on_done=on_done)
     finally:
