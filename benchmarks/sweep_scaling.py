@@ -7,7 +7,9 @@ Each measurement is the wall time of the whole command ``lonesim sweep FILE --wo
 process (start-up, worker processes, the runs, writing every run folder, the report and its figures), so it is
 what a user waits for. The runs are replicates of one point: equal work. With --repeat R the worker counts
 alternate (1, 2, 1, 2, ...) and the fastest of each is kept (the least disturbed by other load).
-The machine's load average is recorded before and after: other processes on a 2-core machine distort the ratio.
+The 1-minute load average before each measurement and the CPU seconds used (the command and its workers) are
+recorded: other processes on a 2-core machine take cores away from the sweep and distort the ratio; with
+the machine otherwise idle the load average before is below 1.
 Writes ``sweep_scaling.csv``, ``sweep_scaling.json`` and ``sweep_scaling.png`` into --out.
 Target (issue 3): time(2 workers) / time(1 worker) <= 0.6.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -39,14 +42,19 @@ sweep:
 """
 
 
-def time_sweep(scenario: Path, workers: int, work: Path) -> float:
+def time_sweep(scenario: Path, workers: int, work: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds of the command and its worker processes, 1-min load average before)."""
     out = work / f"w{workers}-{time.monotonic_ns()}"
+    load = os.getloadavg()[0]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "sim", "sweep", str(scenario), "--workers", str(workers), "--out", str(out),
                     "--quiet"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     dt = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     shutil.rmtree(out, ignore_errors=True)
-    return dt
+    return dt, cpu, load
 
 
 def main() -> None:
@@ -65,25 +73,32 @@ def main() -> None:
     scenario.write_text(SCENARIO.format(days=args.days, size=args.size, runs=args.runs), encoding="utf-8")
     load_before = os.getloadavg()
     times: dict[int, list[float]] = {w: [] for w in counts}
+    cpus: dict[int, list[float]] = {w: [] for w in counts}
+    loads: dict[int, list[float]] = {w: [] for w in counts}
     try:
         for _ in range(args.repeat):
             for w in counts:
-                dt = time_sweep(scenario, w, work)
+                dt, cpu, load = time_sweep(scenario, w, work)
                 times[w].append(dt)
-                print(f"workers={w}: {dt:.1f} s", flush=True)
+                cpus[w].append(cpu)
+                loads[w].append(load)
+                print(f"workers={w}: {dt:.1f} s wall, {cpu:.1f} s CPU, load average before {load:.2f}", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load_after = os.getloadavg()
     best = {w: min(v) for w, v in times.items()}
     base = best[counts[0]]
     rows = [{"workers": w, "best_s": round(best[w], 2), "all_s": [round(x, 2) for x in times[w]],
+             "cpu_s": [round(x, 2) for x in cpus[w]], "loadavg_before": [round(x, 2) for x in loads[w]],
              "speedup": round(base / best[w], 3), "ratio_to_first": round(best[w] / base, 3)} for w in counts]
 
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "sweep_scaling.csv").open("w", encoding="utf-8") as f:
-        f.write("workers,best_s,speedup,ratio_to_first\n")
+        f.write("workers,best_s,speedup,ratio_to_first,cpu_s_of_best,loadavg_before_best\n")
         for r in rows:
-            f.write(f"{r['workers']},{r['best_s']},{r['speedup']},{r['ratio_to_first']}\n")
+            i = r["all_s"].index(r["best_s"])
+            f.write(f"{r['workers']},{r['best_s']},{r['speedup']},{r['ratio_to_first']},{r['cpu_s'][i]},"
+                    f"{r['loadavg_before'][i]}\n")
     meta = {"runs": args.runs, "people": args.size, "days": args.days, "repeat": args.repeat,
             "cpu_count": os.cpu_count(), "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in load_after], "results": rows,
