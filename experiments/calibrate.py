@@ -1,9 +1,19 @@
 """Reproducible calibration of the parameters the validation studies tune (docs/validation.md).
 
     .venv/bin/python experiments/calibrate.py            # all targets
-    .venv/bin/python experiments/calibrate.py big_joy    # one target: big_joy | hazard_ratios
+    .venv/bin/python experiments/calibrate.py big_joy    # one target: loneliness | habits | big_joy | hazard_ratios
 
-What is tuned, to what, and how:
+What is tuned, to what, and how (run in this order: each later target uses the earlier defaults):
+
+0a. ``population.desired_contacts_median`` (default in sim/config.py) — median desired connection.
+   Target: the default town's (scenarios/baseline.yaml) adult loneliness prevalence one year after
+   burn-in = 20%, the middle of the published 16–24% band (WHO 2025 to Meta–Gallup 2023, science.md
+   §4). Method: bisection on [1.0, 4.0] with common random numbers; prevalence rises with the desire.
+
+0b. ``habits.gain_per_act`` (default in sim/config.py) — habit gain per act. Target: the default
+   town's mean habit strength after one year equals its initial mean (0.3), i.e. habits are
+   stationary at baseline and move only when a programme changes behaviour. Method: bisection on
+   [0, 0.01]; the end-of-year mean habit rises with the gain.
 
 1. ``interventions[].self_act_mood_gain`` (big_joy; default in sim/config.py) — the daily mood gain
    from the self-directed micro-acts of the Big Joy week. Target: the enrolled's pre→post
@@ -43,6 +53,72 @@ from sim import experiments as E  # noqa: E402
 
 BIG_JOY_TARGET = 0.38
 WORKERS = 2
+
+
+def _town(overrides: dict, replicates: int, measure) -> float:
+    """Mean over replicates of ``measure(sim)`` for the default town one year after burn-in."""
+    from sim.config import load_scenario
+
+    sc = load_scenario(REPO / "scenarios" / "baseline.yaml", overrides)
+    return float(np.mean(E.pmap(_town_run, [(sc.model_dump(mode="json"), r, measure) for r in range(replicates)],
+                                WORKERS)))
+
+
+def _town_run(args) -> float:
+    from sim.simulation import Simulation
+
+    data, r, measure = args
+    sim = Simulation(E._scenario_from_json(data), replicate=r)
+    sim.run()
+    return measure(sim)
+
+
+def _adult_loneliness(sim) -> float:
+    p = sim.people
+    return float(p.lonely[p.alive].mean())
+
+
+def _mean_habit(sim) -> float:
+    p = sim.people
+    return float(p.habit[p.alive].mean())
+
+
+def bisect(f, lo: float, hi: float, target: float, tol: float, name: str, fmt: str = "{:.4f}") -> float:
+    f_lo, f_hi = f(lo), f(hi)
+    print(f"{name}: target {target}; {fmt.format(lo)} -> {f_lo:.4f}, {fmt.format(hi)} -> {f_hi:.4f}")
+    if not (min(f_lo, f_hi) <= target <= max(f_lo, f_hi)):
+        print(f"{name}: target not bracketed; no value chosen")
+        return float("nan")
+    rising = f_hi > f_lo
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        f_mid = f(mid)
+        print(f"  {fmt.format(mid)} -> {f_mid:.4f}")
+        if (f_mid < target) == rising:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def calibrate_loneliness(replicates: int = 2, size: int = 10_000) -> float:
+    f = lambda x: _town({"population.size": size, "population.desired_contacts_median": x}, replicates,  # noqa: E731
+                        _adult_loneliness)
+    chosen = round(bisect(f, 1.0, 4.0, 0.20, 0.02, "loneliness (desired_contacts_median)"), 2)
+    print(f"loneliness: population.desired_contacts_median = {chosen} (prevalence {f(chosen):.3f}; "
+          f"{replicates} replicates x {size:,} people, one year after burn-in)")
+    return chosen
+
+
+def calibrate_habits(replicates: int = 2, size: int = 10_000) -> float:
+    from sim.config import Scenario
+
+    target = Scenario().habits.initial_mean
+    f = lambda x: _town({"population.size": size, "habits.gain_per_act": x}, replicates, _mean_habit)  # noqa: E731
+    chosen = round(bisect(f, 0.0, 0.01, target, 0.0001, "habits (gain_per_act)", "{:.5f}"), 4)
+    print(f"habits: habits.gain_per_act = {chosen} (mean habit after a year {f(chosen):.4f}, target {target}; "
+          f"{replicates} replicates x {size:,} people)")
+    return chosen
 
 
 def calibrate_big_joy(replicates: int = 2, size: int = 10_000, tol: float = 0.005) -> float:
@@ -102,6 +178,7 @@ def calibrate_hazard_ratios(replicates: int = 2) -> tuple[float, float]:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["big_joy", "hazard_ratios"]
-    for name in which:
-        {"big_joy": calibrate_big_joy, "hazard_ratios": calibrate_hazard_ratios}[name]()
+    steps = {"loneliness": calibrate_loneliness, "habits": calibrate_habits, "big_joy": calibrate_big_joy,
+             "hazard_ratios": calibrate_hazard_ratios}
+    for name in sys.argv[1:] or list(steps):
+        steps[name]()

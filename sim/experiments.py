@@ -565,16 +565,26 @@ def study_baselines(exp: dict, workers: int = 2, overrides: dict | None = None) 
 
 
 # =========================================================================== 4. contagion asymmetry
-def contagion_run(args: tuple[dict, int, int]) -> dict[str, np.ndarray]:
+def contagion_run(args: tuple) -> dict[str, np.ndarray]:
     """Daily SISa transitions, each person-day binned by the number of content / discontent
-    neighbours (active ties) at the start of the day."""
+    neighbours (active ties) at the start of the day.
+
+    ``perturb``: after burn-in, redraw everyone's emotional state with equal shares (mood set to the
+    new state's resting level), so that discontent neighbours are common enough to estimate the
+    per-tie rates; the rates are per tie and do not depend on prevalence."""
+    from sim.dynamics.mood import resting_mood
     from sim.population import CONTENT, DISCONTENT, NEUTRAL
     from sim.simulation import Simulation
 
-    data, replicate, kmax = args
+    data, replicate, kmax = args[:3]
+    perturb = bool(args[3]) if len(args) > 3 else False
     sc = _scenario_from_json(data)
     sim = Simulation(sc, replicate=replicate)
     p, n = sim.people, sim.n
+    if perturb:
+        rng = np.random.default_rng([sc.seed, replicate, 4])
+        p.emotion[:] = rng.integers(0, 3, n).astype(p.emotion.dtype)
+        p.mood[:] = resting_mood(p, sc.mood)
     # [k] person-days of neutral people with k content (resp. discontent) neighbours, and N→C (N→D) events
     nc_days, nc_events = np.zeros(kmax + 1), np.zeros(kmax + 1)
     nd_days, nd_events = np.zeros(kmax + 1), np.zeros(kmax + 1)
@@ -642,19 +652,37 @@ def study_contagion(exp: dict, workers: int = 2, overrides: dict | None = None) 
     sc = base_scenario(exp, overrides)
     reps = int(exp.get("replicates", 2))
     kmax = int(exp.get("kmax", 20))
-    runs = pmap(contagion_run, [(sc.model_dump(mode="json"), r, kmax) for r in range(reps)], workers)
+    # Two designs on the same town: at its own equilibrium (time in each state, shares), and from a
+    # perturbed start with equal shares of the three states (per-tie transmission rates).
+    data = sc.model_dump(mode="json")
+    pt_days = int(exp.get("perturbed_days", sc.days))
+    data_pt = sc.with_overrides({"days": pt_days}).model_dump(mode="json")
+    tasks = [(data, r, kmax, False) for r in range(reps)] + [(data_pt, r, kmax, True) for r in range(reps)]
+    out = pmap(contagion_run, tasks, workers)
+    runs, runs_pt = out[:reps], out[reps:]
     # Pool the replicates' counts; 95% intervals by parametric bootstrap of the Poisson event counts.
     pooled = {k: np.sum([r[k] for r in runs], axis=0) for k in runs[0]}
-    point = contagion_measures(pooled)
+    pooled_pt = {k: np.sum([r[k] for r in runs_pt], axis=0) for k in runs_pt[0]}
+    rate_keys = ("spont_n_to_c_per_year", "per_tie_n_to_c_per_year", "spont_n_to_d_per_year",
+                 "per_tie_n_to_d_per_year", "spread_ratio_negative_over_positive")
+
+    def measures(eq, pt):
+        m = contagion_measures(eq)
+        m.update({k: v for k, v in contagion_measures(pt).items() if k in rate_keys})
+        return m
+
+    point = measures(pooled, pooled_pt)
     rng = np.random.default_rng(int(exp.get("bootstrap_seed", 1)))
     boots = []
     for _ in range(int(exp.get("bootstraps", 200))):
-        b = dict(pooled)
+        b, bp = dict(pooled), dict(pooled_pt)
         for k in ("nc_events", "nd_events", "exits"):
             b[k] = rng.poisson(pooled[k]).astype(float)
-        boots.append(contagion_measures(b))
+            bp[k] = rng.poisson(pooled_pt[k]).astype(float)
+        boots.append(measures(b, bp))
     bt = pd.DataFrame(boots)
     s = {c: (point[c], float(np.nanpercentile(bt[c], 2.5)), float(np.nanpercentile(bt[c], 97.5))) for c in point}
+    pooled = pooled_pt  # the figure's transmission panel shows the perturbed design
     pub = exp["published"]
     ref = "Hill, Rand, Nowak & Christakis 2010, Proc R Soc B 277:3827"
     rows = [
@@ -667,8 +695,9 @@ def study_contagion(exp: dict, workers: int = 2, overrides: dict | None = None) 
     ]
     table = pd.DataFrame([{"measure": c, "mean": v[0], "low": v[1], "high": v[2]} for c, v in s.items()])
     c = sc.contagion
-    notes = [f"{reps} replicates of {sc.population.size:,} people over {sc.days} days (counts pooled; 95% intervals by "
-             f"parametric bootstrap of the event counts), smiles.propensity "
+    notes = [f"{reps} replicates of {sc.population.size:,} people over {sc.days} days at equilibrium (time in state) "
+             f"and {reps} over {pt_days} days from a perturbed start with equal state shares (per-tie rates); counts "
+             f"pooled, 95% intervals by parametric bootstrap of the event counts; smiles.propensity "
              f"{sc.smiles.propensity:g}, kindness.rate_per_day {sc.kindness.rate_per_day:g}",
              f"configured per-tie rates N→C {c.neutral_to_content_per_contact_year:g}/y, N→D "
              f"{c.neutral_to_discontent_per_contact_year:g}/y; estimated {s['per_tie_n_to_c_per_year'][0]:.4f} and "

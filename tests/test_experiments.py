@@ -28,7 +28,7 @@ def quick(name: str, **changes) -> dict:
 # --------------------------------------------------------------------------- 1. mortality
 def test_cox_estimates_follow_the_configured_ratios():
     """Simulated deaths + lifelines Cox recover a strong isolation effect and find none when there is none."""
-    exp = quick("mortality", set={"population.size": 5000, "days": 730})
+    exp = quick("mortality", set={"population.size": 3000, "population.age_min": 65, "days": 730})
     base = E.base_scenario(exp)
     strong = E._cohort_frame(base.with_overrides({"mortality.hr_isolation": 2.5, "mortality.hr_loneliness": 1.0}), 1, 1)
     null = E._cohort_frame(base.with_overrides({"mortality.hr_isolation": 1.0, "mortality.hr_loneliness": 1.0}), 1, 1)
@@ -91,10 +91,13 @@ def test_baselines_by_age_group():
 
 # --------------------------------------------------------------------------- 4. contagion
 def test_sisa_estimator_recovers_per_tie_asymmetry():
-    """With per-contact rates raised tenfold (to get events in a small run) the estimated per-tie
+    """With per-contact rates raised tenfold (to get events in a small run) and the mood coupling off
+    (a person just back from discontent keeps a low mood for days and relapses, next to the discontent
+    neighbours who made them so: that inflates the apparent per-tie rate), the estimated per-tie
     rates keep the configured 2:1 negative/positive ratio, and content lasts longer than discontent."""
     exp = quick("contagion", set={"contagion.neutral_to_content_per_contact_year": 0.2,
                                   "contagion.neutral_to_discontent_per_contact_year": 0.4,
+                                  "contagion.mood_coupling": 0.0,
                                   "population.size": 3000, "days": 365})
     sc = E.base_scenario(exp)
     m = E.contagion_measures(E.contagion_run((sc.model_dump(mode="json"), 0, 20)))
