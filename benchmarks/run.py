@@ -388,8 +388,9 @@ def write_markdown(records, info, rat, args, path: Path) -> str:
         f"Python {info['python']}, numpy {info['numpy']}, Mesa {info['mesa']}, NetworkX {info['networkx']}.  ",
         f"Full model: {args.days} simulated days per size (seconds per day = median over days); "
         f"bare numpy SIS: {args.sis_days} days; idiomatic Mesa SIS: {args.mesa_days} days, only up to "
-        f"{args.mesa_max:,} people. Each row is one fresh process; peak memory is its `ru_maxrss` "
-        "(interpreter and imports included; `import` column = RSS right after start-up).",
+        f"{args.mesa_max:,} people. Each row is one fresh process; peak memory is its high-water resident "
+        "set (`VmHWM`; interpreter and imports included - importing `sim.simulation` alone (pandas, numba, "
+        "NetworkX) costs ~280 MB; `import` column = RSS of the bare interpreter at start-up).",
         "",
         "| model | people | ties | graph build | set-up | s / day (median) | p10–p90 | CPU s / day | 365-day run* "
         "| peak MB | import MB | load |",
