@@ -23,7 +23,7 @@ import ipywidgets  # noqa: E402
 from sim.viz import SCENARIO_ENV, solara_command, viz_environment  # noqa: E402
 from sim.viz import app as viz_app  # noqa: E402
 from sim.viz.layout import force_layout  # noqa: E402
-from sim.viz.network import DEAD_COLOR, make_renderer, person_color, plan_drawing  # noqa: E402
+from sim.viz.network import DEAD_COLOR, make_renderer, network_png, person_color, plan_drawing  # noqa: E402
 from sim.viz.params import MAX_DRAWN_PEOPLE, NEIGHBOURHOOD_SIZE, model_params, values_from_scenario  # noqa: E402
 
 SMALL_YAML = textwrap.dedent(
@@ -157,36 +157,30 @@ def test_moving_a_slider_then_reset_rebuilds_the_model(small_file):
 
 def test_colour_switch_recolours_the_network(small_file):
     box, rc = render_page()
-    before = _fill_colors(_network_chart(box))
+    before = _network_image(box)
+    assert before[:8] == b"\x89PNG\r\n\x1a\n" and len(before) > 5_000
     toggle = find(box, v.BtnToggle)
     assert [b.children for b in toggle.children] == [["mood"], ["loneliness"]]
     toggle.v_model = 1  # what the browser does when the "loneliness" button is pressed
-    after = _fill_colors(_network_chart(box))
-    assert len(before) == len(after) == 150
-    assert before != after
+    after = _network_image(box)
+    assert after[:8] == b"\x89PNG\r\n\x1a\n" and after != before
+    assert "yellow = not lonely → red = lonely · size = health · grey = died" in texts(box)
     rc.close()
 
 
-def _network_chart(box):
-    charts = [w for w in widgets(box) if _chart_has_column(w, "viz_fill_color")]
-    assert len(charts) == 1
-    return charts[0]
+def test_network_image_changes_with_a_step(small_file):
+    box, rc = render_page()
+    before = _network_image(box)
+    button(box, "Step").click()
+    wait_for_text(box, "Time: 1.0")
+    assert _network_image(box) != before
+    rc.close()
 
 
-def _datasets(widget) -> dict:
-    spec = getattr(widget, "spec", None)
-    return spec.get("datasets", {}) if isinstance(spec, dict) else {}
-
-
-def _chart_has_column(widget, column: str) -> bool:
-    return any(rows and column in rows[0] for rows in _datasets(widget).values())
-
-
-def _fill_colors(widget) -> list[str]:
-    for rows in _datasets(widget).values():
-        if rows and "viz_fill_color" in rows[0]:
-            return [r["viz_fill_color"] for r in rows]
-    raise AssertionError("no agent layer in the network chart")
+def _network_image(box) -> bytes:
+    images = [w for w in widgets(box) if isinstance(w, ipywidgets.Image)]
+    assert len(images) == 1, f"expected the network picture, found {len(images)} images"
+    return bytes(images[0].value)
 
 
 # --------------------------------------------------------------------------- pieces
@@ -266,8 +260,10 @@ def test_small_population_is_drawn_whole_with_ties_following_the_model():
     assert renderer.space_drawer.graph.number_of_edges() == len(
         {tuple(sorted(e)) for e in zip(model.sim.ties.u[ids].tolist(), model.sim.ties.v[ids].tolist())}
     )
-    first = renderer.draw_structure()
-    assert renderer.draw_structure() is first  # unchanged ties: the edge chart is reused
+    first = network_png(renderer)
+    ties_drawn = renderer._structure_artists
+    assert network_png(renderer) == first  # same state, same picture
+    assert renderer._structure_artists is ties_drawn  # unchanged ties are not redrawn
 
 
 def test_force_layout_is_seeded_and_pulls_ties_together():

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import pandas as pd
 import solara
+from mesa import DataCollector
 from mesa.visualization import SolaraViz, make_plot_component
-from mesa.visualization.solara_viz import SpaceRendererComponent
 from mesa.visualization.utils import update_counter
 
-from sim.viz.network import COLOR_MODES, make_renderer
+from sim.viz.network import COLOR_MODES, make_renderer, network_png
 from sim.viz.params import MAX_PAGE_PEOPLE, SCENARIO_ENV, model_params, values_from_scenario
 
 TITLE = "lonesim: loneliness, connection and health"
@@ -97,12 +98,29 @@ def viz_model_class() -> type:
             }
             kwargs.update(_intervention_arguments(scenario_file, intervention))
             super().__init__(**{k: v for k, v in kwargs.items() if takes_any or k in params})
+            if isinstance(getattr(self, "datacollector", None), DataCollector):
+                self.datacollector.__class__ = ConsistentDataCollector
             self.viz_seed = seed
             self.viz_scenario_file = scenario_file
             self.viz_capped = int(n_people) > n
 
     LonesimViz.__name__ = LonesimViz.__qualname__ = "LonesimViz"
     return LonesimViz
+
+
+class ConsistentDataCollector(DataCollector):
+    """Mesa's DataCollector, read safely while a step is adding to it.
+
+    With Play, SolaraViz steps the model in a worker thread while the page re-renders the plots;
+    a plot can then read the model variables half-way through ``collect()``, when some columns
+    already have today's value and others not (pandas: "All arrays must be of the same length").
+    This reads only the days every column has.
+    """
+
+    def get_model_vars_dataframe(self):
+        columns = dict(self.model_vars)
+        n = min((len(v) for v in columns.values()), default=0)
+        return pd.DataFrame({k: list(v[:n]) for k, v in columns.items()})
 
 
 def _intervention_arguments(scenario_file: str | None, intervention: str | None) -> dict[str, Any]:
@@ -140,7 +158,6 @@ def make_model(scenario_file: str | None = None, **overrides: Any):
 @solara.component
 def NetworkView(model):
     """The network, with the colour switch and, for big populations, what part of it is drawn."""
-    update_counter.get()
     mode = color_mode.value
     renderer = solara.use_memo(lambda: make_renderer(model, color_mode=mode), dependencies=[id(model)])
     renderer.color_mode = mode
@@ -155,14 +172,23 @@ def NetworkView(model):
         solara.Text(f"{legend} · size = health · grey = died", style={"font-size": "12px", "color": "#555"})
         if renderer.plan.note:
             solara.Info(renderer.plan.note, dense=True)
-        SpaceRendererComponent(model, renderer, dependencies=[mode, id(model)])
+        NetworkChart(model, renderer, mode)
+
+
+@solara.component
+def NetworkChart(model, renderer, mode):
+    """The network picture: Mesa's SpaceRenderer (matplotlib backend) drawn to PNG once per step."""
+    counter = update_counter.get()
+    png = solara.use_memo(lambda: network_png(renderer), dependencies=[counter, mode, id(model)])
+    solara.Image(png, width="100%", classes=["lonesim-network"])
 
 
 def _plot_style(measure: dict[str, str], title: str, width: int = 360, height: int = 200):
     """Post-processing for Mesa's Altair plot: title and size; one line needs no legend."""
 
     def post(chart):
-        chart = chart.properties(title=title, width=width, height=height)
+        # the description becomes the Vega view's aria-label (the browser test finds plots by it)
+        chart = chart.properties(title=title, width=width, height=height, description=f"plot: {title}")
         if len(measure) == 1:
             chart = chart.encode(color=alt.value(next(iter(measure.values()))))
         return chart.configure_legend(orient="bottom", title=None, labelLimit=300)
@@ -173,8 +199,7 @@ def _plot_style(measure: dict[str, str], title: str, width: int = 360, height: i
 PLOTS = [
     ({"mean_mood": "#1f77b4"}, "Mean mood (-1 to 1)"),
     ({"loneliness_prevalence": "#d62728", "isolation_prevalence": "#7f7f7f"}, "Loneliness and isolation prevalence"),
-    ({"smiles": "#ff7f0e"}, "Smiles per day"),
-    ({"kind_acts": "#2ca02c"}, "Kind acts per day"),
+    ({"smiles": "#ff7f0e", "kind_acts": "#2ca02c"}, "Smiles and kind acts per day"),
     ({"mean_relative_hazard": "#9467bd"}, "Mean relative hazard of death"),
 ]
 

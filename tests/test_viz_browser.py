@@ -1,0 +1,306 @@
+"""End to end: ``lonesim viz scenarios/baseline.yaml`` in a real (headless) Chromium, with no internet.
+
+The server is started as a user starts it, on a free port; Playwright drives Debian's Chromium
+(``/usr/bin/chromium``, installed by scripts/install_chromium.sh; ``playwright install`` cannot
+download browsers here). Solara's JavaScript must come from its local CDN cache
+(scripts/solara_offline.sh): the test fails if the page asks the server for a file it has not got.
+
+Artifacts: test-artifacts/viz*.png, and docs/img/viz.png (the README's screenshot).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("LONESIM_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOT = ROOT / "docs" / "img" / "viz.png"
+SCENARIO = ROOT / "scenarios" / "baseline.yaml"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"Chromium not found at {CHROMIUM}: install it with `bash scripts/install_chromium.sh` "
+        "(scripts/test.sh does this before running the tests)",
+        allow_module_level=True,
+    )
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the [test] extra) is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cdn_ready() -> bool:
+    from sim.viz import cdn_cache_ready
+
+    return cdn_cache_ready()
+
+
+def _lonesim_command() -> list[str]:
+    script = Path(sys.executable).with_name("lonesim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """``lonesim viz scenarios/baseline.yaml --port N`` until the module's tests are done."""
+    if not _cdn_ready():
+        # the same idempotent step scripts/test.sh runs; it needs the npm registry once
+        subprocess.run(["bash", str(ROOT / "scripts" / "solara_offline.sh"), sys.executable], check=True)
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "viz-server.log"
+    log = open(log_path, "w")
+    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [*_lonesim_command(), "viz", str(SCENARIO), "--port", str(port)],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail(f"`lonesim viz` did not serve {url}:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+    printed = log_path.read_text()
+    assert f"http://127.0.0.1:{port}/" in printed, "lonesim viz should print the page's URL"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class PageSession:
+    """One browser tab on the page, recording requests the server could not answer.
+
+    The network is a PNG image (class lonesim-network) replaced at each step. Vega draws the plots
+    on a canvas; each plot's description is its view's aria-label, which is how they are found.
+    """
+
+    NETWORK = "img.lonesim-network"
+
+    def __init__(self, browser, url: str):
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1050})
+        self.failed: list[str] = []
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        self.page.on(
+            "response", lambda r: self.failed.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None
+        )
+        self.page.set_default_timeout(60_000)
+        t0 = time.monotonic()
+        self.page.goto(url)
+        self.time_text().wait_for(timeout=120_000)
+        self.page.locator(self.NETWORK).wait_for(timeout=120_000)
+        self.page.locator(self.plot_selector("Mean mood")).wait_for(timeout=120_000)
+        self.load_seconds = time.monotonic() - t0
+
+    # -- parts of the page ------------------------------------------------------------------
+    def time_text(self):
+        return self.page.get_by_text(re.compile(r"^Time: \d+(\.\d+)?$"))
+
+    def model_time(self) -> float:
+        return float(self.time_text().inner_text().split(":")[1])
+
+    def network(self):
+        return self.page.locator(self.NETWORK)
+
+    @staticmethod
+    def plot_selector(title: str) -> str:
+        return f'[aria-label^="plot: {title}"] canvas'
+
+    def plot(self, title: str):
+        return self.page.locator(self.plot_selector(title))
+
+    def pixels(self, selector: str) -> str:
+        """The picture now: a canvas's data URL, or an image's source (to tell a redraw)."""
+        return self.page.eval_on_selector(selector, "c => c.toDataURL ? c.toDataURL() : c.src")
+
+    def settings_line(self) -> str:
+        return self.page.get_by_text(re.compile(r"^Population: ")).inner_text()
+
+    def button(self, name: str):
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def wait_redrawn(self, selector: str, before: str) -> None:
+        self.page.wait_for_function(
+            "([sel, before]) => { const c = document.querySelector(sel);"
+            " return c && (c.toDataURL ? c.toDataURL() : c.src) !== before; }",
+            arg=[selector, before],
+        )
+
+    # -- actions ------------------------------------------------------------------------------
+    def step(self) -> float:
+        """Press Step; seconds until the time shown advanced and the network was redrawn."""
+        before_time = self.model_time()
+        before_net = self.pixels(self.NETWORK)
+        t0 = time.monotonic()
+        self.button("Step").click()
+        self.page.wait_for_function(
+            "t => { const e = [...document.querySelectorAll('span')].find(s => /^Time: /.test(s.textContent));"
+            " return e && parseFloat(e.textContent.split(':')[1]) > t; }",
+            arg=before_time,
+        )
+        self.wait_redrawn(self.NETWORK, before_net)
+        return time.monotonic() - t0
+
+
+def _ink(png: bytes) -> tuple[float, int]:
+    """(share of pixels that are not near-white, number of distinct colours) of a screenshot."""
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    px = list(img.getdata())
+    inked = sum(1 for r, g, b in px if min(r, g, b) < 235)
+    return inked / len(px), len(set(px))
+
+
+def test_page_offline_step_network_plots_slider_reset(server, browser):
+    s = PageSession(browser, server)
+    page = s.page
+    try:
+        # -- it loaded offline: every script and stylesheet came from the local cache ------------
+        assert s.model_time() == 0.0
+        assert not s.failed, "requests the server could not answer (offline cache incomplete?):\n" + "\n".join(s.failed)
+        assert "Showing 600 of 10,000 people" in page.content()  # baseline: 10,000 people, neighbourhood drawn
+
+        # -- the network is drawn: a picture that is not blank, in many colours ------------------
+        ink, colours = _ink(s.network().screenshot())
+        assert ink > 0.05 and colours > 20, f"network image looks blank (ink {ink:.3f}, {colours} colours)"
+
+        # -- Step advances the model and redraws; measure the time a step takes to show ----------
+        mood_plot_before = s.pixels(s.plot_selector("Mean mood"))
+        smiles_before = s.pixels(s.plot_selector("Smiles and kind acts"))
+        times = [s.step() for _ in range(6)]
+        assert s.model_time() == 6.0
+        page.get_by_text(re.compile(r"^Population: 10,000 people.* day 6$")).wait_for()
+        median = statistics.median(times)
+        (ARTIFACTS / "viz-timings.json").write_text(
+            json.dumps({"page_load_s": round(s.load_seconds, 2), "step_s": [round(t, 3) for t in times],
+                        "step_median_s": round(median, 3)}, indent=2)
+        )
+        print(f"\nviz: page load {s.load_seconds:.2f} s; step render median {median:.3f} s ({times})")
+        assert median < 3.0, f"a step took {median:.2f} s to show (target: under 1 s)"
+
+        # -- the plots follow: their lines changed over the steps -------------------------------
+        assert s.pixels(s.plot_selector("Mean mood")) != mood_plot_before
+        assert s.pixels(s.plot_selector("Smiles and kind acts")) != smiles_before
+        for title in ("Loneliness and isolation", "Mean relative hazard"):
+            ink, _ = _ink(s.plot(title).screenshot())
+            assert ink > 0.01, f"plot {title!r} looks blank"
+
+        # -- colour switch -------------------------------------------------------------------
+        before = s.pixels(s.NETWORK)
+        s.button("loneliness").click()
+        s.wait_redrawn(s.NETWORK, before)
+
+        # -- screenshot for the README and the artifacts -------------------------------------
+        page.screenshot(path=str(ARTIFACTS / "viz.png"))
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ARTIFACTS / "viz.png", SCREENSHOT)
+        before = s.pixels(s.NETWORK)
+        s.button("mood").click()
+        s.wait_redrawn(s.NETWORK, before)
+
+        # -- the YAML of the settings --------------------------------------------------------
+        s.button("Show YAML of these settings").click()
+        yaml_text = page.locator("pre.lonesim-yaml").inner_text()
+        assert "size: 10000" in yaml_text and "seed: 20261126" in yaml_text
+
+        # -- a slider: population down to its minimum, Reset, a new (smaller) model -----------
+        assert s.settings_line().startswith("Population: 10,000 people")
+        population = page.locator(".v-input").filter(has=page.locator("label", has_text=re.compile(r"^Population$")))
+        thumb = population.get_by_role("slider")
+        thumb.focus()
+        page.keyboard.press("Home")
+        assert thumb.get_attribute("aria-valuenow") == "50"
+        before = s.pixels(s.NETWORK)
+        s.button("Reset").click()
+        page.get_by_text(re.compile(r"^Population: 50 people")).wait_for(timeout=60_000)
+        page.get_by_text("Time: 0.0", exact=True).wait_for()
+        s.wait_redrawn(s.NETWORK, before)
+        assert "Showing 600 of" not in page.content()  # 50 people: everyone is drawn
+        s.step()
+        assert s.model_time() == 1.0
+        assert "size: 50\n" in page.locator("pre.lonesim-yaml").inner_text() + "\n"
+        page.screenshot(path=str(ARTIFACTS / "viz-after-reset.png"))
+        assert not s.failed, "\n".join(s.failed)
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "viz-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
+def test_play_runs_and_pauses(server, browser):
+    s = PageSession(browser, server)
+    try:
+        assert s.model_time() == 0.0  # a new tab gets its own model
+        s.button("▶").click()
+        s.page.wait_for_function(
+            "() => { const e = [...document.querySelectorAll('span')].find(s => /^Time: /.test(s.textContent));"
+            " return e && parseFloat(e.textContent.split(':')[1]) >= 3; }",
+            timeout=60_000,
+        )
+        s.button("❚❚").click()
+        s.button("Step").wait_for()
+        # a step under way when Pause was pressed may still finish: wait until the time is still
+        deadline = time.monotonic() + 20
+        paused = s.model_time()
+        while True:
+            time.sleep(1.0)
+            now = s.model_time()
+            if now == paused or time.monotonic() > deadline:
+                break
+            paused = now
+        time.sleep(1.5)
+        assert s.model_time() == paused >= 3
+    finally:
+        s.page.close()
