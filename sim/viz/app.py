@@ -48,11 +48,11 @@ def _base_model_class() -> type:
 def _as_seed(seed: Any) -> int:
     """The seed from the text box: a whole number, or (for any other text) a stable number from it."""
     if isinstance(seed, int):
-        return seed
+        return abs(seed)
     text = str(seed).strip()
     try:
-        return int(float(text)) if text else 0
-    except ValueError:
+        return abs(int(float(text))) if text else 0
+    except (ValueError, OverflowError):
         return zlib.crc32(text.encode("utf-8"))
 
 
@@ -216,12 +216,16 @@ def SettingsPanel(model):
     """Who is alive, and the YAML of the settings of the model on screen."""
     update_counter.get()
     show_yaml, set_show_yaml = solara.use_state(False)
-    people = list(getattr(model, "people", None) or model.agents)
-    alive = sum(1 for p in people if getattr(p, "alive", True))
+    arrays = getattr(getattr(model, "sim", None), "people", None)
+    if arrays is not None and hasattr(arrays, "alive"):  # the array engine: no loop over agents
+        total, alive = len(arrays.alive), int(arrays.alive.sum())
+    else:
+        people = list(getattr(model, "people", None) or model.agents)
+        total, alive = len(people), sum(1 for p in people if getattr(p, "alive", True))
     with solara.Column(gap="6px", style={"padding": "4px 8px"}):
         # (plain text, not solara.Markdown: Markdown loads mermaid from the CDN, which is not cached)
         solara.Text(
-            f"Population: {len(people):,} people, {alive:,} alive, {len(people) - alive:,} died · "
+            f"Population: {total:,} people, {alive:,} alive, {total - alive:,} died · "
             f"day {model.steps}",
             style={"font-weight": "500"},
         )

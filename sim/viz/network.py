@@ -1,13 +1,17 @@
-"""Drawing the social network with Mesa's SpaceRenderer (Altair backend).
+"""Drawing the social network with Mesa's SpaceRenderer (matplotlib backend, one PNG per step).
 
-Two things differ from Mesa's defaults:
+What differs from Mesa's defaults:
 
-* positions come from the model's seeded layout (``model.layout``), computed once by the model;
-  Mesa's network drawer would otherwise run its own spring layout for every new renderer (seconds
-  at a few thousand nodes);
-* above :data:`~sim.viz.params.MAX_DRAWN_PEOPLE` people only a neighbourhood is drawn (a
-  breadth-first ball around one person), so the picture stays legible and a step stays fast. The
-  plots still cover the whole population.
+* positions come from the model's layout when it has one (``model.layout``), else from a seeded
+  layout of the drawn people computed once per model (:func:`sim.viz.layout.force_layout`); Mesa's
+  network drawer would otherwise run an unseeded spring layout for every new renderer (seconds at
+  a few thousand nodes);
+* above :data:`~sim.viz.params.MAX_DRAWN_PEOPLE` people only a neighbourhood of
+  :data:`~sim.viz.params.NEIGHBOURHOOD_SIZE` is drawn (a breadth-first ball around one person), so
+  the picture stays legible and a step stays fast; the plots still cover the whole population;
+* the lines are the model's active ties now (``model.sim.ties``), not the graph at day 0;
+* the picture is made once per step as PNG bytes (:func:`network_png`), instead of handing a
+  figure or a Vega-Lite spec with all the data to Solara's element tree.
 """
 
 from __future__ import annotations
@@ -130,9 +134,10 @@ class _AgentsView:
 
 
 class LonesimRenderer(SpaceRenderer):
-    """A SpaceRenderer that uses the model's precomputed layout and may draw only some nodes."""
+    """A SpaceRenderer that uses a precomputed layout, follows the model's ties, and may draw only
+    some of the people."""
 
-    def __init__(self, model, backend: str = "altair", plan: DrawPlan | None = None, color_mode: str = "mood"):
+    def __init__(self, model, backend: str = "matplotlib", plan: DrawPlan | None = None, color_mode: str = "mood"):
         self.model = model
         self.plan = plan if plan is not None else plan_drawing(model)
         self.color_mode = color_mode
