@@ -54,7 +54,7 @@ class PopulationConfig(_Strict):
     )
     female_fraction: float = _p(0.51, "Share of women (US Census 2020, [S]).")
     desired_contacts_median: float = Field(
-        2.8,
+        2.38,
         gt=0,
         description="Median desired connection per day, in contact-equivalents per day (a contact, or "
         "a bundle of smiles/kind acts worth one). Calibrated (experiments/calibrate.py) so the default "
@@ -253,7 +253,7 @@ class HabitsConfig(_Strict):
 
     initial_mean: float = _p(0.3, "Mean smile/kindness habit strength at day 0 (0–1).")
     gain_per_act: float = _rate(
-        0.0033,
+        0.0025,
         "Habit gain per smile or kind act given, times (1 - habit). Calibrated so the baseline habit "
         "stays near its initial mean (experiments/calibrate.py).")
     kind_act_weight: float = _rate(3.0, "A kind act counts as this many smiles for habit growth. Assumption.")
