@@ -427,10 +427,15 @@ def write_markdown(records, info, rat, args, path: Path) -> str:
         lines.append(f"- `{k}` = {v:,.1f}x (wall: {rat.get(k + '_wall', float('nan')):,.1f}x)")
     full = [r for r in records if r["kind"] == "full" and r.get("status") == "ok"]
     if full:
-        lines += ["", "Scale does not change the science (full model, mean over the measured days):", "",
-                  "| people | loneliness prevalence | isolation prevalence | content share |", "|---:|---:|---:|---:|"]
+        lines += ["", "Scale does not change the science (full model, mean over the measured days; the binomial "
+                  "standard error of one day's prevalence, sqrt(p(1-p)/n), is the smallest difference that "
+                  "could be told apart - compare rows with the same number of days):", "",
+                  "| people | days | loneliness prevalence | ± 2 SE | isolation prevalence | content share |",
+                  "|---:|---:|---:|---:|---:|---:|"]
         for r in sorted(full, key=lambda r: r["people"]):
-            lines.append(f"| {r['people']:,} | {r['loneliness_prevalence']:.4f} | {r['isolation_prevalence']:.4f} "
+            p_l = r["loneliness_prevalence"]
+            se2 = 2 * (p_l * (1 - p_l) / r["people"]) ** 0.5
+            lines.append(f"| {r['people']:,} | {r['days']} | {p_l:.4f} | {se2:.4f} | {r['isolation_prevalence']:.4f} "
                          f"| {r['content_share']:.4f} |")
     text = "\n".join(lines) + "\n"
     path.write_text(text)
