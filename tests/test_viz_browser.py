@@ -165,6 +165,18 @@ class PageSession:
     def settings_line(self) -> str:
         return self.page.get_by_text(re.compile(r"^Population: ")).inner_text()
 
+    def screenshot(self, locator, tries: int = 5) -> bytes:
+        """A screenshot of one element; Vega replaces a chart's canvas when the data change, so an
+        element can go away between finding it and taking the picture: try again then."""
+        for attempt in range(tries):
+            try:
+                return locator.screenshot()
+            except sync_api.Error:
+                if attempt == tries - 1:
+                    raise
+                time.sleep(0.3)
+        raise AssertionError("unreachable")
+
     def button(self, name: str):
         return self.page.get_by_role("button", name=name, exact=True)
 
@@ -211,7 +223,7 @@ def test_page_offline_step_network_plots_slider_reset(server, browser):
         assert "Showing 600 of 10,000 people" in page.content()  # baseline: 10,000 people, neighbourhood drawn
 
         # -- the network is drawn: a picture that is not blank, in many colours ------------------
-        ink, colours = _ink(s.network().screenshot())
+        ink, colours = _ink(s.screenshot(s.network()))
         assert ink > 0.05 and colours > 20, f"network image looks blank (ink {ink:.3f}, {colours} colours)"
 
         # -- Step advances the model and redraws; measure the time a step takes to show ----------
@@ -232,7 +244,7 @@ def test_page_offline_step_network_plots_slider_reset(server, browser):
         assert s.pixels(s.plot_selector("Mean mood")) != mood_plot_before
         assert s.pixels(s.plot_selector("Smiles and kind acts")) != smiles_before
         for title in ("Loneliness and isolation", "Mean relative hazard"):
-            ink, _ = _ink(s.plot(title).screenshot())
+            ink, _ = _ink(s.screenshot(s.plot(title)))
             assert ink > 0.01, f"plot {title!r} looks blank"
 
         # -- colour switch -------------------------------------------------------------------

@@ -51,7 +51,7 @@ def solara_command(host: str = "127.0.0.1", port: int = 8765, open_browser: bool
 
 def cdn_cache_ready() -> bool:
     """Whether Solara's CDN cache holds its page app (filled by scripts/solara_offline.sh)."""
-    cache = Path(os.environ.get("SOLARA_PROXY_CACHE_DIR") or Path(sys.prefix) / "share" / "solara" / "cdn")
+    cache = Path(os.environ.get("SOLARA_ASSETS_PROXY_CACHE_DIR") or Path(sys.prefix) / "share" / "solara" / "cdn")
     return (cache / "@widgetti").is_dir() and any(cache.glob("vega@*"))
 
 
