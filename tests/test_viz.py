@@ -234,6 +234,15 @@ def test_colours_sizes_and_the_dead():
     p.alive = False
     assert person_color(p, "mood") == person_color(p, "loneliness") == DEAD_COLOR
 
+    model = viz_app.make_model(None, n_people=60, seed=2)
+    someone = model.people.to_list()[5]
+    assert person_color(someone, "mood") != DEAD_COLOR
+    someone.alive = False  # writes the model's state array
+    assert person_color(someone, "mood") == DEAD_COLOR
+    renderer = make_renderer(model)
+    colours = [renderer.agent_portrayal(p).color for p in renderer.drawn_people()]
+    assert colours.count(DEAD_COLOR) == 1
+
 
 def test_big_population_draws_a_neighbourhood_and_says_so():
     model = viz_app.make_model(None, n_people=MAX_DRAWN_PEOPLE + 500, seed=3)

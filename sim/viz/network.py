@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,6 +147,7 @@ class LonesimRenderer(SpaceRenderer):
         self._drawn_mask: np.ndarray | None = None
         self._people = None
         self.positions: dict = {}
+        self.lock = threading.Lock()
         super().__init__(model, backend=backend)
 
     # -- positions: the model's layout, or one computed once for the drawn people --------------
@@ -283,6 +285,11 @@ def make_renderer(model, color_mode: str = "mood", width_in: float = 5.4, height
 def network_png(renderer: LonesimRenderer, dpi: int = 100) -> bytes:
     """The network now, as PNG bytes: Mesa's SpaceRenderer redraws the people on its axes (and the
     ties, when they changed)."""
+    with renderer.lock:  # Play steps and redraws in a worker thread; one drawing at a time
+        return _draw_png(renderer, dpi)
+
+
+def _draw_png(renderer: LonesimRenderer, dpi: int) -> bytes:
     ax = renderer.canvas
     structure = getattr(renderer, "_structure_artists", None)
     if structure is None or renderer._ties_changed():
