@@ -59,6 +59,9 @@ def run(
         t0 = time.perf_counter()
         if not quiet:
             typer.echo(f"lonesim: {sc.name}: {sc.population.size:,} people, {sc.days} days, seed {sc.seed}", err=True)
+            if sc.sweep is not None:
+                typer.echo("  (this file has a sweep block: `lonesim run` runs its base scenario; "
+                           "`lonesim sweep` runs the sweep)", err=True)
         sim = Simulation(sc)
         sim.run(progress=not quiet)
         results_mod.write_run(sim, target, figures=figures and sc.output.figures, overwrite=overwrite)
