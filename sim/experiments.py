@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -269,7 +270,7 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
             "[D] ln(HR)/β with Wang 2023 CI and Gompertz β=0.0792 (science.md §1)"),
     ]
     for _, r in table.iloc[1:].iterrows():
-        if r["variant"].startswith("calibrated") or r["combination"] != "multiplicative" and \
+        if r["variant"].startswith(("calibrated", "default town")) or r["combination"] != "multiplicative" and \
                 (r["hr_isolation_set"], r["hr_loneliness_set"]) == (d["hr_isolation_set"], d["hr_loneliness_set"]):
             rows.append(row("mortality", f"HR isolated vs not, {r['variant']}", pub["hr_isolation"][0],
                             pub["hr_isolation"][2], r["hr_isolated"], r["hr_isolated_low"], r["hr_isolated_high"], ref))
@@ -870,7 +871,9 @@ def update_validation_csv(path: Path, rows: list[dict[str, Any]], study: str) ->
     if path.exists():
         old = pd.read_csv(path)
         old = old[old["study"] != study]
-        new = pd.concat([old.reindex(columns=cols), new], ignore_index=True)
+        with warnings.catch_warnings():  # all-empty columns (e.g. no interval) are fine here
+            warnings.simplefilter("ignore", FutureWarning)
+            new = pd.concat([old.reindex(columns=cols), new], ignore_index=True)
     order = {s: i for i, s in enumerate(STUDY_ORDER)}
     new = new.sort_values("study", key=lambda s: s.map(order), kind="stable")
 
