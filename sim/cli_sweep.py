@@ -53,6 +53,8 @@ def sweep(
         for line in describe_plan(plan, folder):
             typer.echo(line)
         return
+    if folder.exists() and not resume:
+        fail(f"{folder}: sweep folder already exists (add --resume to finish it, or choose another --out)")
     if not quiet:
         where = f"Dask scheduler {scheduler}" if executor == "dask" else f"{workers} worker process(es)"
         typer.echo(f"lonesim sweep: {sc.name}: {len(plan.points)} points x {plan.replicates} replicates = "
