@@ -264,6 +264,14 @@ def test_page_offline_step_network_plots_slider_reset(server, browser):
         s.button("Show YAML of these settings").click()
         yaml_text = page.locator("pre.lonesim-yaml").inner_text()
         assert "size: 10000" in yaml_text and "seed: 20261126" in yaml_text
+        with page.expect_download() as download:
+            s.button("Download YAML").click()
+        import yaml
+
+        saved = yaml.safe_load(Path(download.value.path()).read_text())
+        assert download.value.suggested_filename == "lonesim-viz.yaml"
+        assert saved["population"]["size"] == 10000 and saved["seed"] == 20261126
+        assert saved == yaml.safe_load(yaml_text)
 
         # -- a slider: population down to its minimum, Reset, a new (smaller) model -----------
         assert s.settings_line().startswith("Population: 10,000 people")

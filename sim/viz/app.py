@@ -5,9 +5,10 @@ file then comes from the ``LONESIM_VIZ_SCENARIO`` environment variable, and with
 the schema defaults with a small town of 500 people).
 
 The page shows
-* the social network (Mesa ``SpaceRenderer``, Altair): each person coloured by mood or loneliness
-  (a switch), sized by health, the dead in grey; above 1,500 people a neighbourhood is drawn;
-* live plots (Mesa ``make_plot_component``) of mean mood, loneliness and isolation prevalence,
+* the social network (Mesa ``SpaceRenderer``, matplotlib backend, one PNG per step): each person
+  coloured by mood or loneliness (a switch), sized by health, the dead in grey; above 1,500 people
+  a neighbourhood of 600 is drawn, and the page says so;
+* live plots (Mesa ``make_plot_component``, Altair) of mean mood, loneliness and isolation prevalence,
   smiles and kind acts per day, and mean relative hazard, over the whole population;
 * sliders for the parameters a user most wants to try; Reset rebuilds the model from them;
 * the YAML of the settings of the model on screen, to save and run in batch.
@@ -237,16 +238,20 @@ def SettingsPanel(model):
                 outlined=True,
             )
             if show_yaml:
-                solara.FileDownload(
-                    _scenario_yaml(model), filename="lonesim-viz.yaml", label="Download YAML"
-                )
+                text = _scenario_yaml(model)
+                solara.FileDownload(text, filename="lonesim-viz.yaml", label="Download YAML")
         if show_yaml:
             solara.Text(
                 "Settings of the model on screen (slider changes apply when you press Reset). "
                 "Save as a file and run it with: lonesim run FILE.yaml",
                 style={"font-size": "12px", "color": "#555"},
             )
-            solara.v.Html(tag="pre", children=[_scenario_yaml(model)], class_="lonesim-yaml", style_="font-size: 12px; max-height: 300px; overflow: auto; background: #f6f6f6; padding: 6px;")
+            solara.v.Html(
+                tag="pre",
+                children=[text],
+                class_="lonesim-yaml",
+                style_="font-size: 12px; max-height: 300px; overflow: auto; background: #f6f6f6; padding: 6px;",
+            )
 
 
 def _scenario_yaml(model) -> str:
