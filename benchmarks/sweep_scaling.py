@@ -1,6 +1,6 @@
 """Sweep scaling: the same sweep of N equal runs with --workers 1 and --workers 2, timed end to end.
 
-    .venv/bin/python benchmarks/sweep_scaling.py                      # 8 runs of 10,000 people x 365 days
+    .venv/bin/python benchmarks/sweep_scaling.py                      # 8 runs of 20,000 people x 365 days
     .venv/bin/python benchmarks/sweep_scaling.py --runs 12 --repeat 2 --out results/reference/sweep_scaling
 
 Each measurement is the wall time of the whole command ``lonesim sweep FILE --workers W --quiet`` in a fresh
@@ -42,6 +42,15 @@ sweep:
 """
 
 
+def wait_for_quiet(max_load: float, max_wait: float) -> None:
+    """Wait (at most max_wait seconds) until the 1-minute load average is below max_load (0: don't wait)."""
+    if max_load <= 0:
+        return
+    t0 = time.monotonic()
+    while os.getloadavg()[0] >= max_load and time.monotonic() - t0 < max_wait:
+        time.sleep(5)
+
+
 def time_sweep(scenario: Path, workers: int, work: Path) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds of the command and its worker processes, 1-min load average before)."""
     out = work / f"w{workers}-{time.monotonic_ns()}"
@@ -60,10 +69,13 @@ def time_sweep(scenario: Path, workers: int, work: Path) -> tuple[float, float, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=8, help="equal runs in the sweep (>= 8 for the issue's target)")
-    ap.add_argument("--size", type=int, default=10_000, help="people per run")
+    ap.add_argument("--size", type=int, default=20_000, help="people per run")
     ap.add_argument("--days", type=int, default=365, help="days per run")
     ap.add_argument("--workers", default="1,2", help="worker counts to compare, comma-separated")
     ap.add_argument("--repeat", type=int, default=1, help="measurements per worker count (fastest kept)")
+    ap.add_argument("--quiet-load", type=float, default=0.0,
+                    help="before each measurement wait until the 1-min load average is below this (0: no wait)")
+    ap.add_argument("--max-wait", type=float, default=600.0, help="longest wait for --quiet-load, seconds")
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "reference" / "sweep_scaling")
     args = ap.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
@@ -78,6 +90,7 @@ def main() -> None:
     try:
         for _ in range(args.repeat):
             for w in counts:
+                wait_for_quiet(args.quiet_load, args.max_wait)
                 dt, cpu, load = time_sweep(scenario, w, work)
                 times[w].append(dt)
                 cpus[w].append(cpu)
