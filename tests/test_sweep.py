@@ -26,12 +26,12 @@ LONESIM = [sys.executable, "-m", "sim"]
 SMALL = """\
 name: small_sweep
 seed: 4242
-days: 60
-burn_in_days: 15
+days: 40
+burn_in_days: 10
 population:
-  size: 800
+  size: 500
 shocks:
-  - start_day: 20
+  - start_day: 10
     duration_days: 20
     tie_removal_fraction: 0.0
 sweep:
