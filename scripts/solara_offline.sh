@@ -27,6 +27,8 @@ if [ ! -x "$PY" ]; then
     echo "solara_offline.sh: python not found at $PY (pass the venv python as first argument)" >&2
     exit 1
 fi
+# absolute, but not through the symlink: the venv's python must stay the venv's python
+PY="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"
 if ! command -v npm >/dev/null 2>&1; then
     echo "solara_offline.sh: npm is needed (Debian: apt-get install -y npm)" >&2
     exit 1
