@@ -99,8 +99,8 @@ print("\n".join(specs))
 PYEOF
 )"
 
-CACHE="$(printf '%s\n' "$LIST" | head -n 1)"
-SPECS="$(printf '%s\n' "$LIST" | tail -n +2)"
+CACHE="$(printf '%s\n' "$LIST" | sed -n '1p')"
+SPECS="$(printf '%s\n' "$LIST" | sed -n '2,$p')"
 mkdir -p "$CACHE"
 echo "solara CDN cache: $CACHE"
 
