@@ -197,6 +197,22 @@ def life_expectancy(age: float, rr: float, baseline: str = "life_table", male_sh
     return out
 
 
+def life_expectancy_rows(age: float, hp: tuple[float, float, float], pub_hr: list[float], beta: float) -> list[dict]:
+    """Two rows for the persistently isolated vs the connected, from their Cox HR (point, low, high):
+    the Gompertz 'extra ageing' ln(HR)/β against ln(1.26..1.39)/β, and the life-expectancy gap at
+    ``age`` under the model's own life table against the same gap for Wang 2023's HR interval."""
+    e0 = life_expectancy(age, 1.0)
+    gap = [e0 - life_expectancy(age, h) for h in hp]
+    pub_gap = [e0 - life_expectancy(age, pub_hr[0]), e0 - life_expectancy(age, pub_hr[2])]
+    ref = "[D] Wang 2023 HR 1.26–1.39; Gompertz β = 0.0792/yr (science.md §1)"
+    return [
+        row("mortality", "extra ageing ln(HR)/β, persistently isolated vs connected (years)",
+            math.log(pub_hr[0]) / beta, math.log(pub_hr[2]) / beta, *(math.log(h) / beta for h in hp), ref),
+        row("mortality", f"life-expectancy gap at {age:.0f}, persistently isolated vs connected (years, model life table)",
+            pub_gap[0], pub_gap[1], *gap, ref + "; same life table"),
+    ]
+
+
 def _cohort_frame(sc: Scenario, replicates: int, workers: int, landmark: int = -1) -> pd.DataFrame:
     data = sc.model_dump(mode="json")
     parts = pmap(cohort_run, [(data, r, landmark) for r in range(replicates)], workers)
@@ -250,10 +266,9 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
     le_age = float(exp.get("life_expectancy_age", 50))
     e0 = life_expectancy(le_age, 1.0)
     gap = [e0 - life_expectancy(le_age, h) for h in hp]
-    lo_pub, hi_pub = math.log(pub["hr_isolation"][0]) / beta, math.log(pub["hr_isolation"][2]) / beta
     le = {"persistent_n": int(persist.sum()), "connected_n": int(connected.sum()),
           "hr_persistent_vs_connected": hp[0], "hr_low": hp[1], "hr_high": hp[2],
-          "gap_years": gap[0], "gap_low": gap[2], "gap_high": gap[1],
+          "gap_years": gap[0], "gap_low": gap[1], "gap_high": gap[2],
           "gompertz_gap_of_this_hr": math.log(hp[0]) / beta,
           "gompertz_gap_published": math.log(pub["hr_isolation"][1]) / beta,
           "mean_rr_persistent": float(expected_rr(lm.loc[persist, "frac_isolated"], lm.loc[persist, "frac_lonely"],
@@ -265,9 +280,7 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
             pub["hr_isolation"][2], d["hr_isolated"], d["hr_isolated_low"], d["hr_isolated_high"], ref),
         row("mortality", "HR lonely vs not (Cox, age+sex adjusted), defaults", pub["hr_loneliness"][0],
             pub["hr_loneliness"][2], d["hr_lonely"], d["hr_lonely_low"], d["hr_lonely_high"], ref),
-        row("mortality", f"life-expectancy gap at {le_age:.0f}, persistently isolated vs connected (years)",
-            lo_pub, hi_pub, le["gap_years"], le["gap_low"], le["gap_high"],
-            "[D] ln(HR)/β with Wang 2023 CI and Gompertz β=0.0792 (science.md §1)"),
+        *life_expectancy_rows(le_age, hp, pub["hr_isolation"], beta),
     ]
     for _, r in table.iloc[1:].iterrows():
         if r["variant"].startswith(("calibrated", "default town")) or r["combination"] != "multiplicative" and \
@@ -307,7 +320,7 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
         ax.invert_yaxis()
         ax.set_xlabel("hazard ratio (Cox, age+sex adjusted, baseline exposure)")
         ax.set_title("Simulated cohort vs Wang et al. 2023")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="center right")
         ax = axes[1]
         ax.plot(table["predicted_hr_isolated"], table["hr_isolated"], "o", color="C0", label="isolated vs not")
         ax.plot(table["predicted_hr_lonely"], table["hr_lonely"], "s", color="C1", label="lonely vs not")
