@@ -495,7 +495,7 @@ def write_figure(records, path: Path) -> None:
         ax1.axhline(budget, color="k", lw=0.8, ls="--")
         ax1.text(xs[-1], budget * 1.15, "target at 1M: 60 s / 365 days", fontsize=8, ha="right")
         ax2.axhline(2048, color="k", lw=0.8, ls="--")
-        ax2.text(xs[-1], 2048 * 1.05, "target: 2 GB", fontsize=8, ha="right")
+        ax2.text(xs[-1], 2048 * 1.05, "target at 1M: 2 GB", fontsize=8, ha="right")
         full = sorted((r for r in ok if r["kind"] == "full"), key=lambda r: r["people"])
         if full:  # linear-scaling guide through the largest full-model point
             ref = full[-1]
