@@ -157,8 +157,15 @@ class PageSession:
         return self.page.locator(self.plot_selector(title))
 
     def pixels(self, selector: str) -> str:
-        """The picture now: a canvas's data URL, or an image's source (to tell a redraw)."""
-        return self.page.eval_on_selector(selector, "c => c.toDataURL ? c.toDataURL() : c.src")
+        """The picture now: a canvas's data URL, or an image's source (to tell a redraw).
+
+        Vega replaces a chart's canvas when its data change, so wait for one to be there."""
+        handle = self.page.wait_for_function(
+            "sel => { const c = document.querySelector(sel);"
+            " return c ? (c.toDataURL ? c.toDataURL() : c.src) : false; }",
+            arg=selector,
+        )
+        return handle.json_value()
 
     def settings_line(self) -> str:
         return self.page.get_by_text(re.compile(r"^Population: ")).inner_text()
