@@ -61,7 +61,8 @@ def launch(
     port: int = 8765,
     open_browser: bool = False,
 ) -> int:
-    """Serve the page until interrupted; returns the server's exit code."""
+    """Serve the page until interrupted. On POSIX the process becomes the Solara server (exec) and
+    does not return; elsewhere the server's exit code is returned."""
     if scenario is not None and not Path(scenario).is_file():
         print(f"lonesim viz: {scenario}: file not found", file=sys.stderr)
         return 2
@@ -73,7 +74,13 @@ def launch(
         )
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     print(f"lonesim viz: {scenario or 'default settings'} at http://{shown}:{port}/  (Ctrl+C to stop)", flush=True)
-    proc = subprocess.Popen(solara_command(host, port, open_browser), env=viz_environment(scenario))
+    cmd = solara_command(host, port, open_browser)
+    env = viz_environment(scenario)
+    if os.name == "posix":
+        # become the server: Ctrl+C and a terminate signal reach it directly, and no server can be
+        # left running after `lonesim viz` has gone
+        os.execve(cmd[0], cmd, env)
+    proc = subprocess.Popen(cmd, env=env)
     try:
         return proc.wait()
     except KeyboardInterrupt:
