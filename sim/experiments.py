@@ -244,6 +244,12 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
             "hr_loneliness_set": m.hr_loneliness, "people": len(df), "deaths": int(df["event"].sum()),
             "isolated_at_start": float(df["isolated0"].mean()), "lonely_at_start": float(df["lonely0"].mean()),
             "lonely_given_isolated": float(df.loc[df["isolated0"] == 1, "lonely0"].mean()),
+            "isolated_given_lonely": float(df.loc[df["lonely0"] == 1, "isolated0"].mean()),
+            # exposure persistence: share of follow-up spent in the state, by baseline exposure
+            "frac_isolated_if_isolated0": float(df.loc[df["isolated0"] == 1, "frac_isolated"].mean()),
+            "frac_isolated_if_not": float(df.loc[df["isolated0"] == 0, "frac_isolated"].mean()),
+            "frac_lonely_if_lonely0": float(df.loc[df["lonely0"] == 1, "frac_lonely"].mean()),
+            "frac_lonely_if_not": float(df.loc[df["lonely0"] == 0, "frac_lonely"].mean()),
             "hr_isolated": hr["isolated0"][0], "hr_isolated_low": hr["isolated0"][1], "hr_isolated_high": hr["isolated0"][2],
             "hr_lonely": hr["lonely0"][0], "hr_lonely_low": hr["lonely0"][1], "hr_lonely_high": hr["lonely0"][2],
             "hr_isolated_mutual": both["isolated0"][0], "hr_lonely_mutual": both["lonely0"][0],
