@@ -155,3 +155,19 @@ def test_cli_experiment_writes_figure_table_and_csv(tmp_path):
     assert set(df["study"]) == {"baselines"} and len(df) == 4
     bad = CliRunner().invoke(app, ["experiment", str(tmp_path / "missing.yaml")])
     assert bad.exit_code == 2
+
+
+def test_mortality_study_end_to_end_quick():
+    """The whole study in its reduced form: Cox rows for both exposures and the two life-expectancy rows."""
+    exp = quick("mortality", set={"population.size": 3000, "population.age_min": 65}, landmark_days=180)
+    res = E.study_mortality(exp, workers=1)
+    q = [r["quantity"] for r in res.rows]
+    assert len(res.rows) == 4 and q[0].startswith("HR isolated") and q[1].startswith("HR lonely")
+    hr_iso = res.rows[0]["model_estimate"]
+    assert 1.0 < hr_iso < 2.2, hr_iso
+    ageing, gap = res.rows[2], res.rows[3]
+    assert 2.9 < ageing["published_low"] < 3.0 and 4.1 < ageing["published_high"] < 4.2   # ln(1.26..1.39)/β
+    assert 0 < gap["published_low"] < gap["published_high"] < ageing["published_high"]
+    d = res.table.iloc[0]
+    assert d["deaths"] > 100 and 0.05 < d["isolated_at_start"] < 0.4
+    assert d["frac_isolated_if_isolated0"] > 10 * d["frac_isolated_if_not"]
