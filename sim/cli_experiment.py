@@ -14,8 +14,9 @@ import typer
 
 def experiment(
     files: list[Path] = typer.Argument(..., help="Experiment files (experiments/<name>.yaml)."),
-    out: Path = typer.Option(Path("results/reference"), "--out", "-o",
-                             help="Folder for validation.csv; figures and tables go to <out>/validation/."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Folder for validation.csv; figures and tables go to <out>/validation/ "
+                                            "(default results/reference, or results/quick with --quick)."),
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="Processes for the replicates."),
     quick: bool = typer.Option(False, "--quick", help="The reduced form the test suite runs (small, few replicates)."),
     sets: Optional[list[str]] = typer.Option(None, "--set",
@@ -25,6 +26,8 @@ def experiment(
     from sim.config import ScenarioError, parse_set_options
     from sim.experiments import load_experiment, run_experiment
 
+    if out is None:  # the reduced forms never overwrite the reference results
+        out = Path("results/quick") if quick else Path("results/reference")
     try:
         overrides = parse_set_options(sets)
     except ScenarioError as exc:
