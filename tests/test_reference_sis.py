@@ -76,3 +76,28 @@ def test_mesa_sis_limits():
     model = ref.MesaSIS(G, 0.0, 1.0, list(range(n)), rng=1)
     model.step()
     assert model.prevalence() == 0.0
+
+
+@pytest.mark.slow
+def test_benchmark_harness_end_to_end(tmp_path):
+    """benchmarks/run.py runs every worker in a subprocess and writes the table, CSV and figure."""
+    import csv
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    fig = tmp_path / "scale.png"
+    proc = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "run.py"), "--sizes", "300", "--days", "3", "--sis-days", "3",
+         "--mesa-days", "2", "--repeats", "1", "--out", str(tmp_path), "--figure", str(fig)],
+        capture_output=True, text=True, timeout=300, cwd=root,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = list(csv.DictReader(open(tmp_path / "scale.csv")))
+    assert {r["kind"] for r in rows} == {"full", "numpy_sis", "mesa_sis"}
+    assert all(r["status"] == "ok" for r in rows), [r["status"] for r in rows]
+    # all three measured the same graph, and every timing is a positive number
+    assert len({r["ties"] for r in rows}) == 1 and int(rows[0]["ties"]) > 0
+    for r in rows:
+        assert float(r["day_s_median"]) > 0 and float(r["peak_mb"]) > 0
+    assert "mesa_sis_over_full_300" in (tmp_path / "scale.md").read_text()
+    assert fig.stat().st_size > 10_000
