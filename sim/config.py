@@ -107,7 +107,7 @@ class NetworkConfig(_Strict):
     generator: Literal["auto", "networkx", "arrays"] = Field(
         "auto",
         description="Build the graph with NetworkX or straight into arrays (sim/fastgraph.py). auto: arrays "
-        "above 200,000 people for the families that have an array generator.",
+        "above 50,000 people for the families that have an array generator.",
     )
 
     @model_validator(mode="after")
@@ -124,7 +124,8 @@ class ContactsConfig(_Strict):
     rate_per_tie_per_day: float = _rate(
         0.3,
         "Baseline rate at which a tie of full strength meets, per day (probability 1-exp(-rate)). "
-        "Calibrated with desired_contacts_median (experiments/calibrate.py).",
+        "Assumption: with 10 ties of strength 0.8 it gives about two meetings per person per day; "
+        "population.desired_contacts_median is calibrated against it.",
     )
     frequency_multiplier: float = _rate(
         1.0, "Isolation level (b): multiplies every tie's contact rate. 1 = baseline, 0.5 = half as often."

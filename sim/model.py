@@ -4,6 +4,10 @@ The day's arithmetic happens in :class:`sim.simulation.Simulation` over numpy ar
 layer exists so that Mesa's tools (AgentSet, DataCollector, SolaraViz) work unchanged. A
 ``Person`` holds no state of its own: each attribute reads (and writes) its row of the arrays.
 
+``layout=True`` also computes a seeded spring layout of the whole graph once (``model.layout``):
+seconds at a thousand people, minutes at ten thousand, so it is off by default; the browser page
+lays out only the people it draws (sim/viz/layout.py).
+
 Mesa objects cost about 2–3 KB per person and seconds per hundred thousand to build, so agents
 and the ``Network`` space are built only up to ``AGENT_THRESHOLD`` people unless asked for
 (``agents=True``); above it the model runs on arrays alone and ``people`` is empty.
@@ -84,7 +88,7 @@ class ConnectionModel(mesa.Model):
     """
 
     def __init__(self, scenario: str | Path | Scenario | None = None, seed: int | str | None = None,
-                 intervention: str | None = None, agents: bool | None = None, layout: bool = True,
+                 intervention: str | None = None, agents: bool | None = None, layout: bool = False,
                  overrides: dict[str, Any] | None = None, **keywords: Any) -> None:
         base = scenario if isinstance(scenario, Scenario) else (load_scenario(scenario) if scenario else Scenario())
         changes: dict[str, Any] = dict(overrides or {})
