@@ -160,27 +160,22 @@ class Simulation:
         rest = resting_mood(p, sc.mood)
         if sc.contagion.enabled:
             p.emotion[:] = sisa_step(p, contacts, sc.contagion, self.p_meet, rest, rng)
-        gain = (sc.smiles.giver_mood_gain * smiles.given + sc.smiles.receiver_mood_gain * smiles.received
-                + sc.kindness.giver_mood_gain * kind.given + sc.kindness.receiver_mood_gain * kind.received)
-        if prog is not None and prog.self_mood_gain is not None:
-            gain = gain + prog.self_mood_gain
-        update_mood(p, sc.mood, gain.astype(np.float32))
+        # The day's per-person totals in one pass: mood gain, received connection, meetings.
+        gain, received, meetings, smiles_today = _day_totals(
+            contacts.per_person, smiles.given, smiles.received, kind.given, kind.received,
+            _or_empty(prog.self_mood_gain if prog else None), _or_empty(prog.visits if prog else None),
+            sc.smiles.giver_mood_gain, sc.smiles.receiver_mood_gain, sc.kindness.giver_mood_gain,
+            sc.kindness.receiver_mood_gain, sc.smiles.connection_value, sc.kindness.connection_value,
+            p.smiles_given, p.kind_given)
+        update_mood(p, sc.mood, gain)
         # 5. loneliness, isolation, habits
-        received = (contacts.per_person + sc.smiles.connection_value * smiles.received
-                    + sc.kindness.connection_value * kind.received)
-        meetings = contacts.per_person.astype(np.float64)
-        if prog is not None and prog.visits is not None:
-            received = received + prog.visits
-            meetings = meetings + prog.visits
         update_loneliness(p, sc, received, meetings)
         update_habit(p, sc.habits, smiles.given, kind.given)
-        p.smiles_given += smiles.given.astype(np.int32)
-        p.kind_given += kind.given.astype(np.int32)
         # 6. ties
         changes = update_ties(p, ties, sc.ties, sc.contacts, rng)
         classify(p, sc)
         # 7. health
-        update_health(p, sc.health, (smiles.given + smiles.received).astype(np.float32))
+        update_health(p, sc.health, smiles_today)
         # 8. mortality
         deaths = 0
         expected_before = self.ledger.expected_deaths
@@ -322,3 +317,36 @@ def _alive_means(alive, mood, loneliness, lonely, isolated, emotion, health, hab
         sums[8] += relative_hazard[i]
         sums[9] += degree[i]
     return float(count), sums / max(count, 1)
+
+
+def _or_empty(arr: np.ndarray | None) -> np.ndarray:
+    return np.zeros(0, np.float32) if arr is None else arr
+
+
+@jit
+def _day_totals(meetings_today, smiles_given, smiles_received, kind_given, kind_received, self_gain, visits,
+                gain_smile_give, gain_smile_receive, gain_kind_give, gain_kind_receive, value_smile, value_kind,
+                total_smiles_given, total_kind_given):
+    """Per person: mood gain (before diminishing returns), received connection and meetings
+    (contact-equivalents per day; programme visits count as both), smiles given + received; and the
+    running totals of acts given."""
+    n = meetings_today.size
+    gain = np.empty(n, np.float32)
+    received = np.empty(n, np.float32)
+    meetings = np.empty(n, np.float32)
+    smiles_today = np.empty(n, np.float32)
+    for i in range(n):
+        g = (gain_smile_give * smiles_given[i] + gain_smile_receive * smiles_received[i]
+             + gain_kind_give * kind_given[i] + gain_kind_receive * kind_received[i])
+        r = meetings_today[i] + value_smile * smiles_received[i] + value_kind * kind_received[i]
+        m = float(meetings_today[i])
+        if self_gain.size:
+            g += self_gain[i]
+        if visits.size:
+            r += visits[i]
+            m += visits[i]
+        gain[i], received[i], meetings[i] = g, r, m
+        smiles_today[i] = smiles_given[i] + smiles_received[i]
+        total_smiles_given[i] += smiles_given[i]
+        total_kind_given[i] += kind_given[i]
+    return gain, received, meetings, smiles_today

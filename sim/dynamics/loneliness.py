@@ -26,7 +26,7 @@ def loneliness_target(people: People, cfg: Scenario) -> np.ndarray:
 
 def update_loneliness(people: People, cfg: Scenario, received: np.ndarray, meetings: np.ndarray) -> None:
     _perceive_and_adjust(people.perceived, people.contact_rate, people.loneliness, people.desired, people.mood,
-                         received.astype(np.float32), meetings.astype(np.float32), people.alive,
+                         np.asarray(received, np.float32), np.asarray(meetings, np.float32), people.alive,
                          decay_factor(cfg.loneliness.perception_days), decay_factor(cfg.loneliness.adjustment_days),
                          cfg.loneliness.mood_bias)
     classify(people, cfg)

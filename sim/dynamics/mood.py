@@ -23,7 +23,7 @@ def resting_mood(people: People, cfg: MoodConfig) -> np.ndarray:
 
 
 def update_mood(people: People, cfg: MoodConfig, gain: np.ndarray) -> None:
-    _relax_and_gain(people.mood, resting_mood(people, cfg), gain.astype(np.float32), people.alive,
+    _relax_and_gain(people.mood, resting_mood(people, cfg), np.asarray(gain, np.float32), people.alive,
                     decay_factor(cfg.relaxation_days))
 
 
