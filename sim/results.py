@@ -14,6 +14,7 @@ Layout of a run folder::
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -30,7 +31,9 @@ from sim.config import ScenarioError
 PACKAGES = ("lonesim", "mesa", "numpy", "networkx", "pandas", "pyarrow", "pydantic", "matplotlib")
 
 
+@functools.cache
 def package_versions() -> dict[str, str]:
+    """Versions of Python and the key packages (looked up once per process)."""
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -40,8 +43,12 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+@functools.cache
 def git_commit() -> str | None:
-    """The commit of the lonesim checkout the code runs from (None outside a git checkout)."""
+    """The commit of the lonesim checkout the code runs from (None outside a git checkout).
+
+    Looked up once per process, when first needed: the code a process runs is the code it imported,
+    even if the checkout moves on while a long sweep is running."""
     here = Path(__file__).resolve().parent
     try:
         res = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
@@ -138,3 +145,6 @@ def default_run_folder(results_root: Path, scenario_name: str, seed: int) -> Pat
     while (base.parent / f"{base.name}-{k}").exists():
         k += 1
     return base.parent / f"{base.name}-{k}"
+
+
+git_commit()  # record the checkout's commit when the code is imported, not when a run ends
