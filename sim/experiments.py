@@ -306,9 +306,7 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
              f"{le['gompertz_gap_of_this_hr']:.2f} y and {le['gompertz_gap_published']:.2f} y for the published 1.32"]
 
     def figure(path: Path) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from sim.plots import plt, save_figure  # the Agg backend and the PNG settings, set once there
 
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
         ax = axes[0]
@@ -336,8 +334,7 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
         ax.set_ylabel("Cox estimate from simulated deaths")
         ax.set_title("Estimates follow the configured ratios")
         ax.legend(fontsize=8)
-        fig.savefig(path, dpi=110, metadata={"Software": None})
-        plt.close(fig)
+        save_figure(fig, path)
 
     le_table = pd.DataFrame([le]).assign(variant="life_expectancy_gap")
     return StudyResult("mortality", rows, pd.concat([table, le_table], ignore_index=True), figure, notes,
@@ -462,9 +459,7 @@ def study_big_joy(exp: dict, workers: int = 2, overrides: dict | None = None) ->
              f"effect after 7 d {summary['effect_after_7d'][0]:.3f} SD, after 28 d {summary['effect_after_28d'][0]:.3f} SD"]
 
     def figure(path: Path) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from sim.plots import plt, save_figure  # the Agg backend and the PNG settings, set once there
 
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
         ax = axes[0]
@@ -488,8 +483,7 @@ def study_big_joy(exp: dict, workers: int = 2, overrides: dict | None = None) ->
         ax.set_ylabel("standardised effect")
         ax.set_title("Big Joy week: model vs Guevarra 2025 / Curry 2018")
         ax.legend(fontsize=8)
-        fig.savefig(path, dpi=110, metadata={"Software": None})
-        plt.close(fig)
+        save_figure(fig, path)
 
     return StudyResult("big_joy", rows, table, figure, notes, time.perf_counter() - t0)
 
@@ -551,9 +545,7 @@ def study_baselines(exp: dict, workers: int = 2, overrides: dict | None = None) 
              "so prevalence is flat across age groups"]
 
     def figure(path: Path) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from sim.plots import plt, save_figure  # the Agg backend and the PNG settings, set once there
 
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
         ax = axes[0]
@@ -578,8 +570,7 @@ def study_baselines(exp: dict, workers: int = 2, overrides: dict | None = None) 
         ax.set_xlabel("day after burn-in")
         ax.set_title("Drift after burn-in (mean of replicates)")
         ax.legend(fontsize=8)
-        fig.savefig(path, dpi=110, metadata={"Software": None})
-        plt.close(fig)
+        save_figure(fig, path)
 
     return StudyResult("baselines", rows, table, figure, notes, time.perf_counter() - t0)
 
@@ -725,9 +716,7 @@ def study_contagion(exp: dict, workers: int = 2, overrides: dict | None = None) 
              f"content share {s['content_share'][0]:.1%}, discontent share {s['discontent_share'][0]:.1%}"]
 
     def figure(path: Path) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from sim.plots import plt, save_figure  # the Agg backend and the PNG settings, set once there
 
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
         ax = axes[0]
@@ -753,8 +742,7 @@ def study_contagion(exp: dict, workers: int = 2, overrides: dict | None = None) 
         ax.set_xticks([0, 1], ["negative/positive\nspread per tie", "content/discontent\ntime in state"])
         ax.set_title("SISa asymmetry, smiles and kind acts off")
         ax.legend(fontsize=8)
-        fig.savefig(path, dpi=110, metadata={"Software": None})
-        plt.close(fig)
+        save_figure(fig, path)
 
     return StudyResult("contagion", rows, table, figure, notes, time.perf_counter() - t0)
 
@@ -833,9 +821,7 @@ def study_dose_response(exp: dict, workers: int = 2, overrides: dict | None = No
              f"ledger at the central pair: {check:.2e} deaths per 1,000 py)"]
 
     def figure(path: Path) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from sim.plots import plt, save_figure  # the Agg backend and the PNG settings, set once there
 
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
         for ax, key, title in ((axes[0], "deaths_per_1000_py", "Expected deaths per 1,000 person-years"),
@@ -853,8 +839,7 @@ def study_dose_response(exp: dict, workers: int = 2, overrides: dict | None = No
             ax.set_xlabel("isolation prevalence")
             ax.set_title(title, fontsize=10)
             ax.legend(fontsize=7)
-        fig.savefig(path, dpi=110, metadata={"Software": None})
-        plt.close(fig)
+        save_figure(fig, path)
 
     return StudyResult("dose_response", rows, table, figure, notes, time.perf_counter() - t0)
 

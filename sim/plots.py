@@ -17,7 +17,8 @@ import numpy as np  # noqa: E402
 PNG_META = {"Software": None}  # keep matplotlib's version string out of the file
 
 
-def _save(fig, path: Path) -> None:
+def save_figure(fig, path: Path) -> None:
+    """Write a PNG without a version stamp (byte-identical for the same figure) and free the figure."""
     fig.savefig(path, dpi=110, metadata=PNG_META)
     plt.close(fig)
 
@@ -50,7 +51,7 @@ def timeseries_figure(ts, title: str, path: Path) -> None:
     ax.set_title("Mean relative hazard (isolation × loneliness)")
     ax.set_xlabel("day")
     fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def distributions_figure(agents, title: str, path: Path) -> None:
@@ -61,7 +62,7 @@ def distributions_figure(agents, title: str, path: Path) -> None:
         ax.set_title(col)
     axes[1].axvline(0.5, color="C3", lw=1, ls="--")
     fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def network_figure(sim, path: Path) -> None:
@@ -84,7 +85,7 @@ def network_figure(sim, path: Path) -> None:
     fig.colorbar(art, ax=ax, label="loneliness (0–1)", shrink=0.6)
     ax.set_title(f"{sim.scenario.name}: network on day {sim.day} (size = health)")
     ax.axis("off")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def run_figures(sim, folder: Path) -> None:

@@ -203,7 +203,7 @@ def _numeric(values: list[Any]) -> bool:
 
 
 def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any], path: Path) -> None:
-    from sim.plots import _save, plt
+    from sim.plots import plt, save_figure
 
     x_key, with_x, series_keys = _x_axis(manifest)
     points = manifest["points"]
@@ -254,11 +254,11 @@ def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any], path: 
     n = int(summary["n"].max()) if len(summary) else 0
     fig.suptitle(f"{manifest['name']}: dose–response, mean over {n} replicates (error bars: 95% CI of the "
                  f"mean; band: 2.5–97.5% of replicates)", fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def timeseries_figure(ts: pd.DataFrame, manifest: dict[str, Any], path: Path) -> None:
-    from sim.plots import _save, plt
+    from sim.plots import plt, save_figure
 
     points = manifest["points"]
     cmap = plt.get_cmap("viridis")
@@ -281,7 +281,7 @@ def timeseries_figure(ts: pd.DataFrame, manifest: dict[str, Any], path: Path) ->
     fig.legend(handles, labels, loc="outside lower center", fontsize=7, ncol=2 if len(labels) > 3 else 1,
                frameon=False)
     fig.suptitle(f"{manifest['name']}: time series per point (mean and 2.5–97.5% of replicates)", fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 # --------------------------------------------------------------------------- entry point
