@@ -192,11 +192,11 @@ class KindnessConfig(_Strict):
 
 
 class ContagionConfig(_Strict):
-    """SISa emotional contagion, rates per year (Hill, Rand, Nowak & Christakis 2010, science.md §2).
+    """SISa emotional contagion, rates per year (Hill, Rand, Nowak & Christakis 2010, docs/science.md §2).
 
     Per-contact rates are per tie-year in the paper; the model turns them into a probability per
-    meeting with the baseline meeting probability, so that at baseline contact frequency a tie
-    transmits at the published yearly rate, and fewer meetings mean less contagion.
+    meeting, so that a tie of the initial strength between two people who are not lonely transmits
+    at the published yearly rate; weaker ties, withdrawal and fewer meetings mean less contagion.
     """
 
     enabled: bool = Field(True, description="Switch the SISa layer on or off.")

@@ -5,14 +5,18 @@ States: neutral (N), content (C), discontent (D). Per-day hazards (rates per yea
     N→D: a_D x down + b_D x (discontent people met today) / p_meet
     C→N: g_C x down        C→D: c_CD x (discontent met) / p_meet x down
     D→N: g_D x up          D→C: c_DC x (content met) / p_meet x up
-The paper's per-contact rates are per tie per year; dividing by p_meet (the baseline probability that
-a full-strength tie meets on a given day) turns them into a per-meeting rate, so a tie at baseline
-frequency transmits at the published yearly rate and fewer meetings mean less contagion. Transmission
-uses only today's meetings, so effects two or three steps away emerge from repeated days.
+The paper's per-contact rates are per tie per year; dividing by p_meet (the probability that a tie
+of the initial strength between two people who are not lonely meets on a given day) turns them into a
+per-meeting rate. Such a tie transmits at the published yearly rate; weaker ties, lonelier ends
+(withdrawal) and fewer meetings transmit less — measured over the default town, about half the
+configured per-tie rate (docs/validation.md, study 4). Transmission uses only today's meetings, so
+effects two or three steps away emerge from repeated days.
 ``up`` = exp(mood_coupling x (mood - resting mood)) and ``down`` = 1/up carry the day-to-day lift of
-smiles and kind acts into the slower emotional states. The published asymmetry is in the defaults:
-negative states spread about twice as fast per contact (0.04 vs 0.02) and positive states last about
-twice as long (1/0.088 ≈ 11 years vs 1/0.13 ≈ 8 years in the absence of contacts).
+smiles and kind acts into the slower emotional states. The defaults carry the per-contact asymmetry
+(negative states spread twice as fast per contact: 0.04 vs 0.02 per tie-year). The spontaneous exit
+rates make positive states last about 1.5 times as long without contacts (1/0.088 ≈ 11 years vs
+1/0.13 ≈ 8 years); with ten ties, recovery through content ties shortens discontent to about 2.7 years,
+so the ratio in the default town is about 4 (docs/validation.md).
 """
 
 from __future__ import annotations
