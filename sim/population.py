@@ -7,7 +7,7 @@ row; the daily kernels in ``sim/dynamics/`` never see an agent object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -52,9 +52,6 @@ class People:
     @property
     def n(self) -> int:
         return int(self.age.size)
-
-    def columns(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass

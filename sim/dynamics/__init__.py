@@ -29,11 +29,6 @@ def per_day_probability(rate_per_day):
     return -np.expm1(-rate_per_day)
 
 
-def tally(index: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """Per-person counts (or weighted sums) of events indexed by person id."""
-    return np.bincount(index, weights=weights, minlength=n)
-
-
 def bernoulli_indices(m: int, p: float, rng: np.random.Generator) -> np.ndarray:
     """Indices i in [0, m) each kept independently with probability p, in increasing order.
 
