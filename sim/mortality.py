@@ -16,10 +16,11 @@ import functools
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from sim.config import MortalityConfig
-from sim.dynamics._jit import jit
+from sim.dynamics._jit import jit, pjit
 from sim.population import MALE, People
 
 DAYS_PER_YEAR = 365.0
@@ -153,25 +154,36 @@ def assess_day(people: People, cfg: MortalityConfig, ledger: RiskLedger, need_ha
     return hazard if need_hazard else None
 
 
-@jit
+BLOCK = 4096  # people per block of a sum: fixed, so sums do not depend on the number of threads
+
+
+@pjit
 def _ledger_day(age, sex, alive, isolated, lonely, rr_g, relative_hazard, hazard, table, per_year):
-    mu_sum = np.zeros(4)
-    count = np.zeros(4)
+    """Per exposure group: summed baseline hazard and head count of the living (fixed blocks of people,
+    summed in order, so any number of threads gives the same bits); sets relative hazards (and hazards)."""
+    n = age.size
+    blocks = (n + BLOCK - 1) // BLOCK
+    partial = np.zeros((blocks, 8))
     last = table.shape[1] - 2
-    for i in range(age.size):
-        g = (1 if isolated[i] else 0) + (2 if lonely[i] else 0)
-        relative_hazard[i] = rr_g[g]
-        if not alive[i]:
-            continue
-        x = max(age[i], 0.0) * per_year
-        k = min(int(x), last)
-        frac = min(x - k, 1.0)
-        mu0 = table[sex[i], k] + (table[sex[i], k + 1] - table[sex[i], k]) * frac
-        mu_sum[g] += mu0
-        count[g] += 1.0
-        if hazard.size:
-            hazard[i] = mu0 * rr_g[g]
-    return mu_sum, count
+    for blk in numba.prange(blocks):
+        s = partial[blk]
+        for i in range(blk * BLOCK, min((blk + 1) * BLOCK, n)):
+            g = (1 if isolated[i] else 0) + (2 if lonely[i] else 0)
+            relative_hazard[i] = rr_g[g]
+            if not alive[i]:
+                continue
+            x = max(age[i], 0.0) * per_year
+            k = min(int(x), last)
+            frac = min(x - k, 1.0)
+            mu0 = table[sex[i], k] + (table[sex[i], k + 1] - table[sex[i], k]) * frac
+            s[g] += mu0
+            s[4 + g] += 1.0
+            if hazard.size:
+                hazard[i] = mu0 * rr_g[g]
+    sums = np.zeros(8)
+    for blk in range(blocks):
+        sums += partial[blk]
+    return sums[:4], sums[4:]
 
 
 def draw_deaths(hazard_per_year: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from sim.config import Scenario
+from sim.dynamics._jit import jit, pjit
 from sim.networks import EdgeList
 
 FEMALE, MALE = 0, 1
@@ -258,10 +260,20 @@ def sample_ages(cfg: Scenario, n: int, rng: np.random.Generator) -> np.ndarray:
     return (starts + rng.random(n) * widths).astype(np.float32)
 
 
-def expected_health(age: np.ndarray) -> np.ndarray:
+@jit
+def expected_health_at(age: float) -> float:
     """Age-expected physiological reserve, 0..1: 1 at 18 falling to ~0.4 at 100 (a relative scale; assumption)."""
-    x = np.clip((age - 18.0) / 82.0, 0, 1)
-    return (1.0 - 0.6 * x * x).astype(np.float32)
+    x = min(max((age - 18.0) / 82.0, 0.0), 1.0)
+    return 1.0 - 0.6 * x * x
+
+
+@pjit
+def expected_health(age: np.ndarray) -> np.ndarray:
+    """:func:`expected_health_at` of every age in a 1-d array (float32)."""
+    out = np.empty(age.size, np.float32)
+    for i in numba.prange(age.size):
+        out[i] = expected_health_at(age[i])
+    return out
 
 
 def sisa_resting_fractions(cfg: Scenario) -> tuple[float, float, float]:

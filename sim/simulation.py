@@ -23,13 +23,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 
 from sim import mortality
+from sim.mortality import BLOCK
 from sim.config import Scenario
-from sim.dynamics import per_day_probability
-from sim.dynamics._jit import jit
+from sim.dynamics import per_day_probability, streams
+from sim.dynamics._jit import pjit
 from sim.dynamics.contacts import draw_contacts
 from sim.dynamics.contagion import sisa_step
 from sim.dynamics.habits import update_habit
@@ -66,8 +68,10 @@ class Simulation:
         self.seed = scenario.seed if seed is None else int(seed)
         self.replicate = replicate
         self.timings: dict[str, float] = {}
-        net_ss, pop_ss, dyn_ss = run_seed_sequence(self.seed, replicate).spawn(3)
+        net_ss, pop_ss, dyn_ss, stream_ss = run_seed_sequence(self.seed, replicate).spawn(4)
         self.rng = np.random.Generator(np.random.PCG64(dyn_ss))
+        self.root_key = streams.root_key(stream_ss)
+        self.tick = 0  # days simulated, burn-in included: names the day's random streams
 
         t0 = time.perf_counter()
         edges = build_edges(scenario.network, scenario.population.size, np.random.Generator(np.random.PCG64(net_ss)))
@@ -144,22 +148,25 @@ class Simulation:
 
     def _advance(self, recording: bool) -> None:
         sc, p, ties, rng = self.scenario, self.people, self.ties, self.rng
-        n = self.n
+
+        def key(phase: int) -> np.uint64:
+            return streams.phase_key(self.root_key, self.tick, phase)
+
         # 0. calendar: shocks and programmes act only on recorded days.
         multiplier = apply_shocks(self.day, sc, p, ties, rng) if recording else 1.0
         prog = self.programmes.effects(self.day, p, rng) if recording else None
         smile_boost = prog.smile_log_odds if prog else None
         extra_kind = prog.extra_kind_rate if prog else None
         # 1. contacts
-        contacts = draw_contacts(p, ties, sc.contacts, multiplier, rng)
+        contacts = draw_contacts(p, ties, sc.contacts, multiplier, key(streams.CONTACTS))
         # 2. smiles
-        smiles = exchange_smiles(p, contacts, sc.smiles, rng, smile_boost)
+        smiles = exchange_smiles(p, contacts, sc.smiles, key(streams.SMILES), smile_boost)
         # 3. kind acts
-        kind = do_kind_acts(p, ties, sc.kindness, sc.ties, rng, extra_kind)
+        kind = do_kind_acts(p, ties, sc.kindness, sc.ties, key(streams.KIND_ACTS), extra_kind)
         # 4. contagion, then mood (both from the day's meetings and acts)
         rest = resting_mood(p, sc.mood)
         if sc.contagion.enabled:
-            p.emotion[:] = sisa_step(p, contacts, sc.contagion, self.p_meet, rest, rng)
+            p.emotion[:] = sisa_step(p, contacts, sc.contagion, self.p_meet, rest, key(streams.CONTAGION))
         # The day's per-person totals in one pass: mood gain, received connection, meetings.
         gain, received, meetings, smiles_today = _day_totals(
             contacts.per_person, smiles.given, smiles.received, kind.given, kind.received,
@@ -167,7 +174,7 @@ class Simulation:
             sc.smiles.giver_mood_gain, sc.smiles.receiver_mood_gain, sc.kindness.giver_mood_gain,
             sc.kindness.receiver_mood_gain, sc.smiles.connection_value, sc.kindness.connection_value,
             p.smiles_given, p.kind_given)
-        update_mood(p, sc.mood, gain)
+        update_mood(p, sc.mood, gain, rest)
         # 5. loneliness, isolation, habits
         update_loneliness(p, sc, received, meetings)
         update_habit(p, sc.habits, smiles.given, kind.given)
@@ -186,6 +193,7 @@ class Simulation:
             p.age[p.alive] += np.float32(1.0 / DAYS_PER_YEAR)
             self._record(contacts.count, smiles, kind, changes, deaths, self.ledger.expected_deaths - expected_before)
         self.day += 1 if recording else 0
+        self.tick += 1
 
     def _bury(self, dead: np.ndarray) -> int:
         """The dead leave the network; each of their neighbours grieves (loneliness jumps toward 1)."""
@@ -296,34 +304,44 @@ class Simulation:
         return out
 
 
-@jit
+@pjit
 def _alive_means(alive, mood, loneliness, lonely, isolated, emotion, health, habit, relative_hazard, degree):
     """Count of the living and, in one pass, their means of: mood, loneliness, lonely, isolated,
-    content, discontent, health, habit, relative hazard, degree."""
-    sums = np.zeros(10)
-    count = 0
-    for i in range(alive.size):
-        if not alive[i]:
-            continue
-        count += 1
-        sums[0] += mood[i]
-        sums[1] += loneliness[i]
-        sums[2] += lonely[i]
-        sums[3] += isolated[i]
-        sums[4] += emotion[i] == CONTENT
-        sums[5] += emotion[i] == DISCONTENT
-        sums[6] += health[i]
-        sums[7] += habit[i]
-        sums[8] += relative_hazard[i]
-        sums[9] += degree[i]
-    return float(count), sums / max(count, 1)
+    content, discontent, health, habit, relative hazard, degree.
+
+    Summed in fixed blocks of people, then the block sums in order: the same bits with any number of threads.
+    """
+    n = alive.size
+    blocks = (n + BLOCK - 1) // BLOCK
+    partial = np.zeros((blocks, 11))
+    for blk in numba.prange(blocks):
+        s = partial[blk]
+        for i in range(blk * BLOCK, min((blk + 1) * BLOCK, n)):
+            if not alive[i]:
+                continue
+            s[10] += 1.0
+            s[0] += mood[i]
+            s[1] += loneliness[i]
+            s[2] += lonely[i]
+            s[3] += isolated[i]
+            s[4] += emotion[i] == CONTENT
+            s[5] += emotion[i] == DISCONTENT
+            s[6] += health[i]
+            s[7] += habit[i]
+            s[8] += relative_hazard[i]
+            s[9] += degree[i]
+    sums = np.zeros(11)
+    for blk in range(blocks):
+        sums += partial[blk]
+    count = sums[10]
+    return count, sums[:10] / max(count, 1.0)
 
 
 def _or_empty(arr: np.ndarray | None) -> np.ndarray:
     return np.zeros(0, np.float32) if arr is None else arr
 
 
-@jit
+@pjit
 def _day_totals(meetings_today, smiles_given, smiles_received, kind_given, kind_received, self_gain, visits,
                 gain_smile_give, gain_smile_receive, gain_kind_give, gain_kind_receive, value_smile, value_kind,
                 total_smiles_given, total_kind_given):
@@ -335,7 +353,7 @@ def _day_totals(meetings_today, smiles_given, smiles_received, kind_given, kind_
     received = np.empty(n, np.float32)
     meetings = np.empty(n, np.float32)
     smiles_today = np.empty(n, np.float32)
-    for i in range(n):
+    for i in numba.prange(n):
         g = (gain_smile_give * smiles_given[i] + gain_smile_receive * smiles_received[i]
              + gain_kind_give * kind_given[i] + gain_kind_receive * kind_received[i])
         r = meetings_today[i] + value_smile * smiles_received[i] + value_kind * kind_received[i]

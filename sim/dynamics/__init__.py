@@ -1,9 +1,10 @@
 """The daily kernels, one module per mechanism, run in the order fixed by :mod:`sim.simulation`.
 
-Each kernel is a function of (state arrays, today's contacts, parameters, rng). Kernels read the
+Each kernel is a function of (state arrays, today's contacts, parameters, random stream). Random
+numbers in the kernels come from counter-based streams (:mod:`sim.dynamics.streams`). Kernels read the
 state as the previous phase left it and write their own outputs in place (no per-day copies of
 whole arrays); within a phase every person is updated from the same inputs, so no result depends
-on the order of people. All work is O(people + ties) numpy; there is no Python loop over people.
+on the order of people. All work is O(people + ties), in numpy or compiled loops; there is no Python loop over people.
 """
 
 import numpy as np
@@ -13,10 +14,6 @@ def logit(p: float) -> float:
     """log(p / (1 - p)) with p clipped away from 0 and 1."""
     p = min(max(p, 1e-9), 1 - 1e-9)
     return float(np.log(p / (1 - p)))
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return (1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))).astype(np.float32)
 
 
 def decay_factor(days: float) -> float:

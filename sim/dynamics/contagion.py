@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from sim.config import ContagionConfig
-from sim.dynamics._jit import jit
+from sim.dynamics._jit import jit, pjit
+from sim.dynamics.streams import key_of, uniform
 from sim.dynamics.contacts import Contacts
 from sim.population import CONTENT, DISCONTENT, NEUTRAL, People
 
@@ -34,8 +36,12 @@ DAYS_PER_YEAR = 365.0
 
 
 def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: float, resting_mood: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
-    """Return the new emotion array (synchronous update from today's meetings)."""
+              rng: np.random.Generator | int) -> np.ndarray:
+    """Return the new emotion array (synchronous update from today's meetings).
+
+    Person i's transition is decided by number i of today's contagion stream; ``rng`` is a numpy
+    Generator or the stream key (:mod:`sim.dynamics.streams`).
+    """
     c = cfg
     rates = np.array([
         c.neutral_to_content_per_year, c.neutral_to_content_per_contact_year,
@@ -44,17 +50,18 @@ def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: 
         c.discontent_to_neutral_per_year, c.discontent_to_content_per_contact_year,
     ]) / DAYS_PER_YEAR
     per_meeting = 1.0 / max(p_meet, 1e-9)
-    unif = rng.random(people.n)
-    up = np.exp(np.clip(cfg.mood_coupling * (people.mood - resting_mood), -20.0, 20.0))
-    return _sisa(people.emotion, up, people.alive, contacts.a, contacts.b, unif, rates, per_meeting)
+    met_content, met_discontent = _met_by_state(people.emotion, contacts.a, contacts.b)
+    return _sisa(key_of(rng), people.emotion, people.mood, resting_mood, cfg.mood_coupling, people.alive,
+                 met_content, met_discontent, rates, per_meeting)
 
 
 @jit
-def _sisa(emo, up_factor, alive, a, b, unif, rates, per_meeting):
+def _met_by_state(emo, a, b):
+    """Per person: content and discontent people met today (yesterday's states: synchronous)."""
     n = emo.size
     met_content = np.zeros(n, np.int32)
     met_discontent = np.zeros(n, np.int32)
-    for j in range(a.size):  # who met whom today, by the other's state (yesterday's states: synchronous)
+    for j in range(a.size):
         ea, eb = emo[a[j]], emo[b[j]]
         if eb == CONTENT:
             met_content[a[j]] += 1
@@ -64,11 +71,18 @@ def _sisa(emo, up_factor, alive, a, b, unif, rates, per_meeting):
             met_content[b[j]] += 1
         elif ea == DISCONTENT:
             met_discontent[b[j]] += 1
-    new = emo.copy()
-    for i in range(n):
+    return met_content, met_discontent
+
+
+@pjit
+def _sisa(key, emo, mood, rest, coupling, alive, met_content, met_discontent, rates, per_meeting):
+    n = emo.size
+    new = np.empty_like(emo)
+    for i in numba.prange(n):
+        new[i] = emo[i]
         if not alive[i]:
             continue
-        up = up_factor[i]
+        up = math.exp(min(max(coupling * (mood[i] - rest[i]), -20.0), 20.0))
         down = 1.0 / up
         to_c = to_d = to_n = 0.0
         if emo[i] == NEUTRAL:
@@ -81,10 +95,13 @@ def _sisa(emo, up_factor, alive, a, b, unif, rates, per_meeting):
             to_n = rates[6] * up
             to_c = rates[7] * per_meeting * met_content[i] * up
         total = to_c + to_d + to_n
+        x = uniform(key, i)
+        if x >= total:  # 1 - exp(-total) <= total: no move (most people, most days), no exponential needed
+            continue
         p_leave = -math.expm1(-total)
-        if unif[i] < p_leave:
-            # Competing hazards: given a move, u / p_leave is uniform; split it by the hazards.
-            pick = unif[i] / p_leave * total
+        if x < p_leave:
+            # Competing hazards: given a move, x / p_leave is uniform; split it by the hazards.
+            pick = x / p_leave * total
             if pick < to_c:
                 new[i] = CONTENT
             elif pick < to_c + to_d:

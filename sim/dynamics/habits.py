@@ -8,11 +8,12 @@ default (Lally et al. 2010: median 66 days to automaticity).
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim.config import HabitsConfig
 from sim.dynamics import decay_factor
-from sim.dynamics._jit import jit
+from sim.dynamics._jit import pjit
 from sim.population import People
 
 
@@ -21,9 +22,9 @@ def update_habit(people: People, cfg: HabitsConfig, smiles_given: np.ndarray, ki
               decay_factor(cfg.fade_days))
 
 
-@jit
+@pjit
 def _practice(habit, smiles_given, kind_given, alive, gain, kind_weight, fade):
-    for i in range(habit.size):
+    for i in numba.prange(habit.size):
         if alive[i]:
             h = habit[i]
             h = h + gain * (smiles_given[i] + kind_weight * kind_given[i]) * (1.0 - h) - h * fade

@@ -11,30 +11,31 @@ effects are the published hazard ratios (entering both would count the same path
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim.config import HealthConfig
-from sim.dynamics._jit import jit
-from sim.population import People, expected_health
+from sim.dynamics._jit import pjit
+from sim.population import People, expected_health_at
 
 DAYS_PER_YEAR = 365.0
 
 
 def update_health(people: People, cfg: HealthConfig, smiles_today: np.ndarray) -> None:
-    _wear_and_recover(people.health, expected_health(people.age), people.loneliness, people.isolated, people.mood,
+    _wear_and_recover(people.health, people.age, people.loneliness, people.isolated, people.mood,
                       smiles_today, people.alive, cfg.wear_per_year_lonely / DAYS_PER_YEAR,
                       cfg.wear_per_year_isolated / DAYS_PER_YEAR, cfg.recovery_per_year / DAYS_PER_YEAR,
                       cfg.mood_buffer, cfg.smile_buffer)
 
 
-@jit
-def _wear_and_recover(health, reference, loneliness, isolated, mood, smiles, alive, wear_lonely, wear_isolated,
+@pjit
+def _wear_and_recover(health, age, loneliness, isolated, mood, smiles, alive, wear_lonely, wear_isolated,
                       recovery, mood_buffer, smile_buffer):
-    for i in range(health.size):
+    for i in numba.prange(health.size):
         if not alive[i]:
             continue
         h = health[i]
         wear = wear_lonely * loneliness[i] + (wear_isolated if isolated[i] else 0.0)
         buffer = 1.0 - mood_buffer * max(mood[i], 0.0) - smile_buffer * smiles[i] / (smiles[i] + 2.0)
-        h = h + recovery * (reference[i] - h) - wear * max(buffer, 0.0)
+        h = h + recovery * (expected_health_at(age[i]) - h) - wear * max(buffer, 0.0)
         health[i] = min(max(h, 0.0), 1.0)

@@ -11,14 +11,22 @@ Each act goes to a random tie (strengthening it by ``tie_strength_gain``) or, wi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from sim.config import KindnessConfig, TiesConfig
-from sim.dynamics._jit import jit
+from sim.dynamics._jit import jit, pjit
 from sim.dynamics.smiles import HABIT_REFERENCE
+from sim.dynamics.streams import key_of, phase_key, uniform
 from sim.population import TIE_ACTIVE, People, Ties
+
+_NO_EXTRA = np.zeros(0, np.float32)
+MAX_ACTS_PER_DAY = 255  # per person; Poisson draws are capped here (rates are far below 1 per day)
+# Sub-streams of the kind-act key: counts per person, then the acts' targets, then paying forward.
+_COUNTS, _TARGETS, _FORWARD = 0, 1, 2
 
 
 @dataclass
@@ -29,68 +37,106 @@ class KindActs:
     new_ties: int
 
 
-def kind_act_rate(people: People, cfg: KindnessConfig, extra: np.ndarray | None = None) -> np.ndarray:
-    """Expected kind acts per person per day (0 for the dead)."""
-    rate = cfg.rate_per_day * np.exp(cfg.mood_weight * people.mood
-                                     + cfg.habit_weight * (people.habit - HABIT_REFERENCE)
-                                     - cfg.loneliness_weight * people.loneliness)
-    if extra is not None:
-        rate = rate + extra
-    return np.where(people.alive, rate, 0.0)
+@jit
+def _rate(i, rate, w_mood, mood, w_habit, habit, habit_ref, w_lonely, loneliness, alive, extra):
+    """Expected kind acts of person i per day (0 for the dead), programme extras included."""
+    if not alive[i]:
+        return 0.0
+    r = rate * math.exp(w_mood * mood[i] + w_habit * (habit[i] - habit_ref) - w_lonely * loneliness[i])
+    return r + extra[i] if extra.size else r
 
 
-def do_kind_acts(people: People, ties: Ties, cfg: KindnessConfig, ties_cfg: TiesConfig, rng: np.random.Generator,
-                 extra: np.ndarray | None = None) -> KindActs:
-    n = people.n
-    rate = kind_act_rate(people, cfg, extra)
-    # Independent Poisson counts per person, drawn as one Poisson total allocated in proportion to
-    # the rates (the same distribution, in O(acts) random numbers instead of one draw per person).
-    cum = np.cumsum(rate)
-    total = int(rng.poisson(cum[-1])) if n and cum[-1] > 0 else 0
-    # Sorted draws make the search walk the cumulative sum in order (cache-friendly).
-    givers = np.searchsorted(cum, np.sort(rng.random(total)) * cum[-1], side="right").astype(np.int32)
-    forward = np.flatnonzero(people.pay_forward & people.alive).astype(np.int32)
-    givers = np.concatenate([np.minimum(givers, n - 1), forward])
-    k = givers.size
-    to_stranger = rng.random(k) < cfg.stranger_fraction
-    unif = rng.random(k)
-    strangers = rng.integers(0, n, k, dtype=np.int32)
-    receiver, kind_of = _target(givers, to_stranger, unif, strangers, ties.indptr, ties.nbr, ties.eid, ties.status,
-                                ties.strength, people.alive, cfg.tie_strength_gain)
-    done = receiver >= 0
-    befriend = done & (kind_of == 2) & (rng.random(k) < cfg.new_tie_probability)
+@pjit
+def _act_counts(key, rate, w_mood, mood, w_habit, habit, habit_ref, w_lonely, loneliness, alive, extra, pay_forward):
+    """Kind acts per person today: Poisson(rate_i) by inversion of uniform i, plus one if paying forward."""
+    n = mood.size
+    counts = np.zeros(n, np.int32)
+    for i in numba.prange(n):
+        lam = _rate(i, rate, w_mood, mood, w_habit, habit, habit_ref, w_lonely, loneliness, alive, extra)
+        k = 0
+        x = uniform(key, i)
+        if x >= 1.0 - lam:  # else no act: P(0) = exp(-lam) >= 1 - lam (skips the exponential ~90% of the time)
+            term = math.exp(-lam)
+            cdf = term
+            while x >= cdf and k < MAX_ACTS_PER_DAY:
+                k += 1
+                term *= lam / k
+                cdf += term
+        counts[i] = k + (1 if pay_forward[i] and alive[i] else 0)
+    return counts
+
+
+def do_kind_acts(people: People, ties: Ties, cfg: KindnessConfig, ties_cfg: TiesConfig,
+                 rng: np.random.Generator | int, extra: np.ndarray | None = None) -> KindActs:
+    """Today's kind acts; ``rng`` is a numpy Generator or the stream key (:mod:`sim.dynamics.streams`)."""
+    key = key_of(rng)
+    counts = _act_counts(phase_key(key, 0, _COUNTS), cfg.rate_per_day, cfg.mood_weight, people.mood,
+                         cfg.habit_weight, people.habit, HABIT_REFERENCE, cfg.loneliness_weight, people.loneliness,
+                         people.alive, _NO_EXTRA if extra is None else np.asarray(extra, np.float32),
+                         people.pay_forward)
+    offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+    givers, receiver, tie, befriend = _choose_targets(
+        phase_key(key, 0, _TARGETS), counts, offsets, cfg.stranger_fraction, cfg.new_tie_probability,
+        ties.indptr, ties.nbr, ties.eid, ties.status, people.alive)
+    given, received, done = _apply(givers, receiver, tie, ties.strength, cfg.tie_strength_gain, people.n)
     new_ties = ties.add(givers[befriend], receiver[befriend], ties_cfg.new_tie_strength) if befriend.any() else 0
-    given = np.bincount(givers[done], minlength=n)
-    received = np.bincount(receiver[done], minlength=n)
-    # Tomorrow's pay-it-forward: each receiver once, with the configured probability.
-    people.pay_forward[:] = False
-    got = np.flatnonzero(received > 0)
-    people.pay_forward[got[rng.random(got.size) < cfg.pay_forward_probability]] = True
-    return KindActs(given, received, int(done.sum()), new_ties)
+    _choose_pay_forward(phase_key(key, 0, _FORWARD), received, cfg.pay_forward_probability, people.pay_forward)
+    return KindActs(given, received, int(done), new_ties)
+
+
+@pjit
+def _choose_targets(key, counts, offsets, stranger_fraction, new_tie_probability, indptr, nbr, eid, status, alive):
+    """Giver, receiver (-1: none), tie used (-1: a stranger) and 'starts a tie' of every act, in giver order.
+
+    Act r of giver g uses counters 4(256g + r) + (0, 1, 2): stranger or tie, which tie (or which
+    stranger), new tie - numbers of the giver's own, whatever others do. An act along a tie that
+    is gone or suspended is not done today.
+    """
+    n = counts.size
+    total = offsets[n]
+    givers = np.empty(total, np.int32)
+    receiver = np.full(total, -1, np.int32)
+    tie = np.full(total, -1, np.int32)
+    befriend = np.zeros(total, np.bool_)
+    for g in numba.prange(n):
+        for r in range(counts[g]):
+            j = offsets[g] + r
+            givers[j] = g
+            c = 4 * (256 * np.int64(g) + r)
+            if uniform(key, c) < stranger_fraction:
+                s = min(int(uniform(key, c + 1) * n), n - 1)
+                if s != g and alive[s]:
+                    receiver[j] = s
+                    befriend[j] = uniform(key, c + 2) < new_tie_probability
+            else:
+                deg = indptr[g + 1] - indptr[g]
+                if deg > 0:
+                    slot = indptr[g] + min(int(uniform(key, c + 1) * deg), deg - 1)
+                    if status[eid[slot]] == TIE_ACTIVE:
+                        receiver[j] = nbr[slot]
+                        tie[j] = eid[slot]
+    return givers, receiver, tie, befriend
 
 
 @jit
-def _target(givers, to_stranger, unif, strangers, indptr, nbr, eid, status, strength, alive, strength_gain):
-    """Receiver of each act (-1: none) and its kind (1 along a tie, 2 to a stranger); strengthens ties."""
-    k = givers.size
-    receiver = np.full(k, -1, np.int32)
-    kind_of = np.zeros(k, np.int8)
-    for j in range(k):
-        g = givers[j]
-        if to_stranger[j]:
-            s = strangers[j]
-            if s != g and alive[s]:
-                receiver[j] = s
-                kind_of[j] = 2
+def _apply(givers, receiver, tie, strength, strength_gain, n):
+    """Acts given and received per person, and the strengthening of the ties used (in act order)."""
+    given = np.zeros(n, np.int32)
+    received = np.zeros(n, np.int32)
+    done = 0
+    for j in range(givers.size):
+        r = receiver[j]
+        if r < 0:
             continue
-        deg = indptr[g + 1] - indptr[g]
-        if deg == 0:
-            continue
-        slot = indptr[g] + int(unif[j] * deg)
-        e = eid[slot]
-        if status[e] != TIE_ACTIVE:  # that tie is gone or suspended: no act today
-            continue
-        receiver[j] = nbr[slot]
-        kind_of[j] = 1
-        strength[e] = min(strength[e] + strength_gain, 1.0)
-    return receiver, kind_of
+        given[givers[j]] += 1
+        received[r] += 1
+        done += 1
+        e = tie[j]
+        if e >= 0:
+            strength[e] = min(strength[e] + strength_gain, 1.0)
+    return given, received, done
+@pjit
+def _choose_pay_forward(key, received, probability, pay_forward):
+    """Tomorrow's pay-it-forward: each receiver once, with the configured probability (uniform i)."""
+    for i in numba.prange(received.size):
+        pay_forward[i] = received[i] > 0 and uniform(key, i) < probability

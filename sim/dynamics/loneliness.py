@@ -11,11 +11,12 @@ at most ``max_ties`` ties, or recent meetings averaging at most ``isolated_max_c
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim.config import Scenario
 from sim.dynamics import decay_factor
-from sim.dynamics._jit import jit
+from sim.dynamics._jit import pjit
 from sim.population import People
 
 
@@ -32,10 +33,10 @@ def update_loneliness(people: People, cfg: Scenario, received: np.ndarray, meeti
     classify(people, cfg)
 
 
-@jit
+@pjit
 def _perceive_and_adjust(perceived, contact_rate, loneliness, desired, mood, received, meetings, alive, k_perceive,
                          k_adjust, mood_bias):
-    for i in range(perceived.size):
+    for i in numba.prange(perceived.size):
         if not alive[i]:
             continue
         perceived[i] += (received[i] - perceived[i]) * k_perceive
@@ -47,7 +48,14 @@ def _perceive_and_adjust(perceived, contact_rate, loneliness, desired, mood, rec
 
 def classify(people: People, cfg: Scenario) -> None:
     """Refresh the derived flags ``lonely`` and ``isolated`` from the state."""
-    people.lonely[:] = people.alive & (people.loneliness >= cfg.loneliness.threshold)
-    few_ties = people.degree <= cfg.network.isolation.max_ties
-    rare_contact = people.contact_rate * 7.0 <= cfg.contacts.isolated_max_contacts_per_week
-    people.isolated[:] = people.alive & (few_ties | rare_contact)
+    _classify(people.lonely, people.isolated, people.alive, people.loneliness, people.degree, people.contact_rate,
+              np.float32(cfg.loneliness.threshold), cfg.network.isolation.max_ties,
+              cfg.contacts.isolated_max_contacts_per_week)
+
+
+@pjit
+def _classify(lonely, isolated, alive, loneliness, degree, contact_rate, threshold, max_ties, max_contacts_per_week):
+    """lonely: loneliness at or above the threshold; isolated: few ties or rare contact (both false for the dead)."""
+    for i in numba.prange(alive.size):
+        lonely[i] = alive[i] and loneliness[i] >= threshold
+        isolated[i] = alive[i] and (degree[i] <= max_ties or contact_rate[i] * np.float32(7.0) <= max_contacts_per_week)

@@ -9,27 +9,38 @@ to those who start low, as the Big Joy dose–response reports (science.md §3).
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim.config import MoodConfig
 from sim.dynamics import decay_factor
-from sim.dynamics._jit import jit
+from sim.dynamics._jit import pjit
 from sim.population import People
 
 
 def resting_mood(people: People, cfg: MoodConfig) -> np.ndarray:
+    """Per person: the level mood relaxes to, by emotional state, minus the loneliness drag (float32)."""
     levels = np.array([cfg.neutral_level, cfg.content_level, cfg.discontent_level], np.float32)
-    return (levels[people.emotion] - cfg.loneliness_drag * people.loneliness).astype(np.float32)
+    return _resting(levels, people.emotion, np.float32(cfg.loneliness_drag), people.loneliness)
 
 
-def update_mood(people: People, cfg: MoodConfig, gain: np.ndarray) -> None:
-    _relax_and_gain(people.mood, resting_mood(people, cfg), np.asarray(gain, np.float32), people.alive,
-                    decay_factor(cfg.relaxation_days))
+@pjit
+def _resting(levels, emotion, drag, loneliness):
+    out = np.empty(emotion.size, np.float32)
+    for i in numba.prange(emotion.size):
+        out[i] = levels[emotion[i]] - drag * loneliness[i]
+    return out
 
 
-@jit
+def update_mood(people: People, cfg: MoodConfig, gain: np.ndarray, rest: np.ndarray | None = None) -> None:
+    """Relax toward the resting level (``rest``: today's, if already computed) and add today's gains."""
+    _relax_and_gain(people.mood, resting_mood(people, cfg) if rest is None else rest,
+                    np.asarray(gain, np.float32), people.alive, decay_factor(cfg.relaxation_days))
+
+
+@pjit
 def _relax_and_gain(mood, rest, gain, alive, k):
-    for i in range(mood.size):
+    for i in numba.prange(mood.size):
         if alive[i]:
             m = mood[i]
             m = m + (rest[i] - m) * k + gain[i] * (1.0 - m) * 0.5

@@ -11,17 +11,21 @@ Giver and receiver both gain mood (applied with diminishing returns in :mod:`sim
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from sim.config import SmilesConfig
-from sim.dynamics import logit, sigmoid
-from sim.dynamics._jit import jit
+from sim.dynamics import logit
+from sim.dynamics._jit import jit, pjit
 from sim.dynamics.contacts import Contacts
+from sim.dynamics.streams import key_of, uniform
 from sim.population import People
 
 HABIT_REFERENCE = 0.3  # habit level at which habit_weight adds nothing (the default initial mean)
+_NO_BOOST = np.zeros(0, np.float32)
 
 
 @dataclass
@@ -37,43 +41,75 @@ class Smiles:
 
 
 def smile_probability(people: People, cfg: SmilesConfig, log_odds_boost: np.ndarray | None = None) -> np.ndarray:
-    x = (logit(cfg.propensity) + cfg.mood_weight * people.mood
-         + cfg.habit_weight * (people.habit - HABIT_REFERENCE) - cfg.loneliness_weight * people.loneliness)
-    if log_odds_boost is not None:
-        x = x + log_odds_boost
-    return sigmoid(x)
+    """Per person: probability of smiling at the other on a meeting (per contact)."""
+    return _logistic(logit(cfg.propensity), cfg.mood_weight, people.mood, cfg.habit_weight,
+                     people.habit, HABIT_REFERENCE, cfg.loneliness_weight, people.loneliness,
+                     _NO_BOOST if log_odds_boost is None else np.asarray(log_odds_boost, np.float32))
 
 
 def return_probability(people: People, cfg: SmilesConfig) -> np.ndarray:
-    return sigmoid(logit(cfg.return_probability) + cfg.return_mood_weight * people.mood)
+    """Per person: probability of returning a smile received (per smile)."""
+    return _logistic(logit(cfg.return_probability), cfg.return_mood_weight, people.mood, 0.0, people.habit,
+                     HABIT_REFERENCE, 0.0, people.loneliness, _NO_BOOST)
 
 
-def exchange_smiles(people: People, contacts: Contacts, cfg: SmilesConfig, rng: np.random.Generator,
+@pjit
+def _logistic(intercept, w_mood, mood, w_habit, habit, habit_ref, w_lonely, loneliness, boost):
+    """sigmoid(intercept + w_mood x mood + w_habit x (habit - ref) - w_lonely x loneliness [+ boost]), float32."""
+    n = mood.size
+    out = np.empty(n, np.float32)
+    for i in numba.prange(n):
+        x = intercept + w_mood * mood[i] + w_habit * (habit[i] - habit_ref) - w_lonely * loneliness[i]
+        if boost.size:
+            x += boost[i]
+        out[i] = 1.0 / (1.0 + math.exp(-min(max(x, -60.0), 60.0)))
+    return out
+
+
+def exchange_smiles(people: People, contacts: Contacts, cfg: SmilesConfig, rng: np.random.Generator | int,
                     log_odds_boost: np.ndarray | None = None) -> Smiles:
+    """Smiles on today's meetings; ``rng`` is a numpy Generator or the stream key."""
     p_smile = smile_probability(people, cfg, log_odds_boost)
     p_return = return_probability(people, cfg)
-    # Four uniforms per meeting: a smiles at b, b returns it, b smiles at a, a returns it.
-    unif = rng.random((contacts.count, 4), dtype=np.float32)
-    given, received, first, returned = _smile_exchange(contacts.a, contacts.b, unif, p_smile, p_return, people.n)
+    given, received, first, returned = _smile_exchange(key_of(rng), contacts.tie_ids, contacts.a, contacts.b,
+                                                       p_smile, p_return, people.n, numba.get_num_threads())
     return Smiles(given, received, int(first), int(returned))
 
 
-@jit
-def _smile_exchange(a, b, unif, p_smile, p_return, n):
-    given = np.zeros(n, np.int32)
-    received = np.zeros(n, np.int32)
-    first = 0
-    returned = 0
-    for j in range(a.size):
-        for side in range(2):
-            g = a[j] if side == 0 else b[j]
-            r = b[j] if side == 0 else a[j]
-            if unif[j, 2 * side] < p_smile[g]:
-                first += 1
-                given[g] += 1
-                received[r] += 1
-                if unif[j, 2 * side + 1] < p_return[r]:
-                    returned += 1
-                    given[r] += 1
-                    received[g] += 1
-    return given, received, first, returned
+@pjit
+def _smile_exchange(key, tie_ids, a, b, p_smile, p_return, n, chunks):
+    """Four numbers per meeting, counters 4e..4e+3 of tie e: a smiles at b, b returns it, b smiles at a,
+    a returns it. Branch-free: outcomes are 0/1 integers added to one count array per chunk of
+    meetings (one chunk per thread), summed at the end; integer sums, so any split gives the same counts."""
+    given_t = np.zeros((chunks, n), np.int32)
+    received_t = np.zeros((chunks, n), np.int32)
+    first_c = np.zeros(chunks, np.int64)
+    returned_c = np.zeros(chunks, np.int64)
+    size = (a.size + chunks - 1) // chunks
+    for chunk in numba.prange(chunks):
+        given, received = given_t[chunk], received_t[chunk]
+        first = returned = 0
+        for j in range(chunk * size, min((chunk + 1) * size, a.size)):
+            c = 4 * np.int64(tie_ids[j])
+            i, k = a[j], b[j]
+            s_ik = np.int32(uniform(key, c) < p_smile[i])
+            r_ki = s_ik & np.int32(uniform(key, c + 1) < p_return[k])
+            s_ki = np.int32(uniform(key, c + 2) < p_smile[k])
+            r_ik = s_ki & np.int32(uniform(key, c + 3) < p_return[i])
+            given[i] += s_ik + r_ik
+            received[i] += s_ki + r_ki
+            given[k] += s_ki + r_ki
+            received[k] += s_ik + r_ik
+            first += s_ik + s_ki
+            returned += r_ki + r_ik
+        first_c[chunk] = first
+        returned_c[chunk] = returned
+    given = np.empty(n, np.int32)
+    received = np.empty(n, np.int32)
+    for i in numba.prange(n):
+        g = r = 0
+        for t in range(chunks):
+            g += given_t[t, i]
+            r += received_t[t, i]
+        given[i], received[i] = g, r
+    return given, received, first_c.sum(), returned_c.sum()
