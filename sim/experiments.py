@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -93,11 +94,18 @@ def base_scenario(exp: dict, overrides: dict | None = None) -> Scenario:
 
 
 def pmap(fn: Callable, args: list, workers: int) -> list:
-    """Map over a process pool (fork) or serially when workers <= 1 or one task."""
+    """Map over a process pool or serially when workers <= 1 or one task.
+
+    Workers are spawned, not forked (the compiled kernels' OpenMP runtime cannot be forked once
+    used), and each gets an equal share of the cores for its kernels.
+    """
     if workers <= 1 or len(args) <= 1:
         return [fn(a) for a in args]
-    ctx = mp.get_context("fork")
-    with ctx.Pool(min(workers, len(args))) as pool:
+    from sim.dynamics._jit import set_threads
+
+    workers = min(workers, len(args))
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(workers, initializer=set_threads, initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
         return pool.map(fn, args, chunksize=1)
 
 

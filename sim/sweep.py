@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from sim.config import Scenario, ScenarioError, SweepPoint, expand_sweep
+from sim.dynamics._jit import set_threads
 
 SWEEP_MANIFEST = "sweep.json"
 RUNS_DIR = "runs"
@@ -223,7 +224,11 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
     if kind == "process":
         if workers < 1:
             raise SweepError(f"--workers must be at least 1 (got {workers})")
-        ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        # Each worker's compiled kernels get an equal share of the cores, so workers do not fight
+        # over them (results do not depend on the thread count: sim/dynamics/_jit.py).
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=set_threads, initargs=(threads,))
         try:
             yield ex, workers
         except BaseException:

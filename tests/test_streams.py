@@ -1,0 +1,110 @@
+"""Counter-based random streams: their statistics, thread-count independence and common random numbers."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.config import Scenario
+from sim.dynamics import streams
+from sim.dynamics._jit import set_threads
+from sim.dynamics.contacts import draw_contacts
+from sim.dynamics.kindness import do_kind_acts
+from sim.networks import EdgeList
+from sim.population import Ties, init_people
+from sim.simulation import Simulation
+
+
+def test_uniforms_are_uniform_and_uncorrelated():
+    x = streams.uniforms(streams.phase_key(np.uint64(12345), 7, streams.CONTACTS), 0, 1_000_000)
+    assert x.min() >= 0.0 and x.max() < 1.0
+    assert stats.kstest(x, "uniform").pvalue > 1e-3
+    assert abs(x.mean() - 0.5) < 4 * np.sqrt(1 / 12 / x.size)
+    assert abs(np.corrcoef(x[:-1], x[1:])[0, 1]) < 4 / np.sqrt(x.size)  # neighbouring counters
+    # neighbouring keys (next day, next phase) are unrelated streams
+    y = streams.uniforms(streams.phase_key(np.uint64(12345), 8, streams.CONTACTS), 0, 1_000_000)
+    z = streams.uniforms(streams.phase_key(np.uint64(12345), 7, streams.SMILES), 0, 1_000_000)
+    assert abs(np.corrcoef(x, y)[0, 1]) < 4 / np.sqrt(x.size)
+    assert abs(np.corrcoef(x, z)[0, 1]) < 4 / np.sqrt(x.size)
+    # a number is a pure function of (key, counter)
+    k = streams.phase_key(np.uint64(1), 2, 3)
+    assert streams.uniform(k, 999) == streams.uniforms(k, 990, 20)[9]
+
+
+def _splitmix64_reference(seed: int, count: int) -> list[int]:
+    """Vigna's splitmix64.c next(), in Python integers."""
+    out, state, mask = [], seed, (1 << 64) - 1
+    for _ in range(count):
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        out.append(z ^ (z >> 31))
+    return out
+
+
+def test_stream_is_splitmix64():
+    """Number k of stream K is the k-th output of SplitMix64 seeded with K (top 53 bits / 2^53)."""
+    for key in (0, 1234567, 2**64 - 3):
+        ref = _splitmix64_reference(key, 5)
+        got = streams.uniforms(np.uint64(key), 0, 5)
+        assert list(got) == [(z >> 11) / 2.0**53 for z in ref]
+
+
+def _run(threads: int):
+    set_threads(threads)
+    try:
+        sc = Scenario().with_overrides({"population.size": 3000, "days": 40, "burn_in_days": 10})
+        sim = Simulation(sc).run()
+        return sim.timeseries(), sim.agents_frame()
+    finally:
+        set_threads(None)
+
+
+def test_same_bits_with_one_or_two_threads():
+    ts1, agents1 = _run(1)
+    ts2, agents2 = _run(2)
+    assert ts1.equals(ts2)
+    assert agents1.equals(agents2)
+
+
+def _ring(n: int, strength: float = 1.0):
+    sc = Scenario().with_overrides({"population.size": n})
+    people = init_people(sc, n, np.random.default_rng(0))
+    people.loneliness[:] = 0
+    u = np.arange(n, dtype=np.int32)
+    v = (u + 1) % n
+    ties = Ties.from_edges(EdgeList(n, np.minimum(u, v), np.maximum(u, v)), strength=strength)
+    people.degree[:] = ties.degrees()
+    return sc, people, ties
+
+
+def test_a_ties_meeting_depends_only_on_its_own_number():
+    """Common random numbers: weakening some ties changes no other tie's meeting on the same day."""
+    sc, people, ties = _ring(20000)
+    key = streams.phase_key(np.uint64(99), 0, streams.CONTACTS)
+    before = draw_contacts(people, ties, sc.contacts, 1.0, key).tie_ids
+    weakened = np.arange(0, ties.m, 3)
+    ties.strength[weakened] = 0.2
+    after = draw_contacts(people, ties, sc.contacts, 1.0, key).tie_ids
+    untouched = np.setdiff1d(np.arange(ties.m), weakened)
+    assert np.array_equal(np.intersect1d(before, untouched), np.intersect1d(after, untouched))
+    # and the weakened ties meet only on days (numbers) on which they met at full strength
+    assert np.isin(np.intersect1d(after, weakened), before).all()
+    assert np.intersect1d(after, weakened).size < 0.5 * np.intersect1d(before, weakened).size
+
+
+@pytest.mark.parametrize("rate", [0.1, 2.5])
+def test_kind_acts_per_person_are_poisson_at_the_configured_rate(rate):
+    n = 50000
+    sc, people, ties = _ring(n)
+    sc = sc.with_overrides({"kindness.rate_per_day": rate, "kindness.mood_weight": 0.0,
+                            "kindness.habit_weight": 0.0, "kindness.loneliness_weight": 0.0,
+                            "kindness.stranger_fraction": 0.0})  # every act goes along an active tie
+    people.pay_forward[:] = False
+    k = do_kind_acts(people, ties, sc.kindness, sc.ties, np.random.default_rng(8))
+    assert abs(k.total / n - rate) < 4 * np.sqrt(rate / n)
+    observed = np.bincount(k.given, minlength=8)[:8]
+    expected = stats.poisson.pmf(np.arange(8), rate) * n
+    keep = expected > 20
+    chi2 = ((observed[keep] - expected[keep]) ** 2 / expected[keep]).sum()
+    assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
