@@ -118,10 +118,17 @@ class Ties:
 
     # -- index --------------------------------------------------------------------------------
     def rebuild_index(self) -> None:
-        """Compact away dissolved slots and rebuild the CSR and key index. O(ties log ties)."""
-        from sim.fastgraph import csr_from_edges
+        """Compact away dissolved slots, sort the table by (u, v) again and rebuild the CSR and key index.
 
+        The table stays sorted between rebuilds except for the ties appended since the last one, so
+        the (stable) sort is a merge of one long run with a short tail, and a sorted table makes both
+        the index (keys are already in order) and the day's pass over the ties (ends in order) cheap.
+        Tie ids change here; nothing keeps a tie id from one day to the next.
+        """
         keep = np.flatnonzero(self.status[: self.m] != TIE_GONE)
+        keys = self.u[keep].astype(np.int64) * self.n + self.v[keep]
+        order = np.argsort(keys, kind="stable")  # timsort: near-linear on a sorted run plus a tail
+        keep = keep[order]
         k = keep.size
         for name in ("u", "v", "strength", "status", "suspended_by"):
             arr = getattr(self, name)
@@ -129,10 +136,8 @@ class Ties:
         self.status[k:] = TIE_GONE
         self.suspended_by[k:] = -1
         self.m = k
-        self.indptr, self.nbr, self.eid = csr_from_edges(self.n, self.u[:k], self.v[:k])
-        keys = self.u[:k].astype(np.int64) * self.n + self.v[:k]
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.key_slot = keys[order], order.astype(np.int32)
+        self.indptr, self.nbr, self.eid = _csr_of_sorted(self.n, self.u[:k], self.v[:k])
+        self.keys, self.key_slot = keys[order], np.arange(k, dtype=np.int32)
         self.changes = 0
 
     def maybe_rebuild(self) -> None:
@@ -258,6 +263,36 @@ def sample_ages(cfg: Scenario, n: int, rng: np.random.Generator) -> np.ndarray:
     starts = np.array([a for a, _, _ in bands])[which]
     widths = np.array([b - a for a, b, _ in bands])[which]
     return (starts + rng.random(n) * widths).astype(np.float32)
+
+
+@jit
+def _csr_of_sorted(n, u, v):
+    """CSR adjacency (indptr, nbr, eid) of ties sorted by (u, v) with u < v, each row in ascending order.
+
+    Row i holds first its lower neighbours (ties (u, i), arriving in increasing u) and then its upper
+    ones (ties (i, v), in increasing v): one pass, no sort. Same output as
+    :func:`sim.fastgraph.csr_from_edges` on such a table.
+    """
+    m = u.size
+    lower = np.zeros(n, np.int64)
+    indptr = np.zeros(n + 1, np.int64)
+    for e in range(m):
+        indptr[u[e] + 1] += 1
+        indptr[v[e] + 1] += 1
+        lower[v[e]] += 1
+    for i in range(n):
+        indptr[i + 1] += indptr[i]
+    low_pos = indptr[:-1].copy()
+    high_pos = indptr[:-1] + lower
+    nbr = np.empty(2 * m, np.int32)
+    eid = np.empty(2 * m, np.int32)
+    for e in range(m):
+        a, b = u[e], v[e]
+        nbr[high_pos[a]], eid[high_pos[a]] = b, e
+        high_pos[a] += 1
+        nbr[low_pos[b]], eid[low_pos[b]] = a, e
+        low_pos[b] += 1
+    return indptr, nbr, eid
 
 
 @jit

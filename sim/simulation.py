@@ -39,7 +39,7 @@ from sim.dynamics.health import update_health
 from sim.dynamics.kindness import do_kind_acts
 from sim.dynamics.loneliness import classify, loneliness_target, update_loneliness
 from sim.dynamics.mood import resting_mood, update_mood
-from sim.dynamics.smiles import exchange_smiles, return_probability, smile_probability
+from sim.dynamics.smiles import exchange_smiles, smile_probabilities
 from sim.dynamics.ties import update_ties
 from sim.interventions import Programmes, apply_shocks
 from sim.networks import build_edges
@@ -106,7 +106,8 @@ class Simulation:
         contact_p = per_day_probability(sc.contacts.rate_per_tie_per_day * sc.contacts.frequency_multiplier
                                         * sc.ties.initial_strength)
         meetings = p.degree * contact_p
-        smiles_per_meeting = smile_probability(p, sc.smiles) * (1 + return_probability(p, sc.smiles))
+        prob = smile_probabilities(p, sc.smiles)
+        smiles_per_meeting = prob[:, 0] * (1 + prob[:, 1])
         p.perceived[:] = meetings * (1 + sc.smiles.connection_value * smiles_per_meeting)
         p.contact_rate[:] = meetings
         p.loneliness[:] = loneliness_target(p, sc)

@@ -17,7 +17,7 @@ import numpy as np
 from sim.config import ContactsConfig
 from sim.dynamics._jit import jit, pjit
 from sim.dynamics.streams import key_of, uniform
-from sim.population import TIE_ACTIVE, People, Ties
+from sim.population import CONTENT, DISCONTENT, TIE_ACTIVE, People, Ties
 
 
 @dataclass
@@ -28,6 +28,10 @@ class Contacts:
     a: np.ndarray         # int32 one end
     b: np.ndarray         # int32 other end
     per_person: np.ndarray  # int meetings per person today
+    # meetings per person with a content / discontent person (states as of this morning; only step 4
+    # changes them); None when built by hand, and then computed by the contagion step
+    met_content: np.ndarray | None = None
+    met_discontent: np.ndarray | None = None
 
     @property
     def count(self) -> int:
@@ -51,9 +55,10 @@ def draw_contacts(people: People, ties: Ties, cfg: ContactsConfig, multiplier: f
     key = key_of(rng)
     met = _meet(key, ties.m, base, ties.status, ties.u, ties.v, ties.strength,
                 cfg.withdrawal_per_loneliness, people.loneliness)
-    ids, a, b, per_person = _collect(met, key, base, ties.u, ties.v, ties.strength, cfg.withdrawal_per_loneliness,
-                                     people.loneliness, people.n)
-    return Contacts(ids, a, b, per_person)
+    ids, a, b, per_person, met_content, met_discontent = _collect(
+        met, key, base, ties.u, ties.v, ties.strength, cfg.withdrawal_per_loneliness, people.loneliness,
+        people.emotion)
+    return Contacts(ids, a, b, per_person, met_content, met_discontent)
 
 
 
@@ -85,8 +90,10 @@ CHUNKS = 256  # fixed, so the work split (and the result) does not depend on the
 
 
 @pjit
-def _collect(met, key, base, u, v, strength, withdrawal, loneliness, n):
-    """Today's meetings in tie order (ids, ends) and meetings per person; settles the 'maybe' ties exactly."""
+def _collect(met, key, base, u, v, strength, withdrawal, loneliness, emotion):
+    """Today's meetings in tie order (ids, ends) and, per person, meetings and meetings with content and
+    with discontent people; settles the 'maybe' ties exactly."""
+    n = emotion.size
     m = met.size
     size = (m + CHUNKS - 1) // CHUNKS
     counts = np.zeros(CHUNKS + 1, np.int64)
@@ -113,7 +120,15 @@ def _collect(met, key, base, u, v, strength, withdrawal, loneliness, n):
             ids[k], a_out[k], b_out[k] = e, u[e], v[e]  # written always, kept when met: no branch on chance
             k += met[e] == 2
     per_person = np.zeros(n, np.int32)
-    for j in range(ids.size):
-        per_person[a_out[j]] += 1
-        per_person[b_out[j]] += 1
-    return ids, a_out, b_out, per_person
+    met_content = np.zeros(n, np.int32)
+    met_discontent = np.zeros(n, np.int32)
+    for j in range(ids.size):  # serial: measured no faster with per-thread count tables
+        a, b = a_out[j], b_out[j]
+        ea, eb = emotion[a], emotion[b]
+        per_person[a] += 1
+        per_person[b] += 1
+        met_content[a] += eb == CONTENT
+        met_discontent[a] += eb == DISCONTENT
+        met_content[b] += ea == CONTENT
+        met_discontent[b] += ea == DISCONTENT
+    return ids, a_out, b_out, per_person, met_content, met_discontent

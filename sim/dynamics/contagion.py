@@ -50,7 +50,10 @@ def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: 
         c.discontent_to_neutral_per_year, c.discontent_to_content_per_contact_year,
     ]) / DAYS_PER_YEAR
     per_meeting = 1.0 / max(p_meet, 1e-9)
-    met_content, met_discontent = _met_by_state(people.emotion, contacts.a, contacts.b)
+    if contacts.met_content is not None and contacts.met_discontent is not None:
+        met_content, met_discontent = contacts.met_content, contacts.met_discontent
+    else:
+        met_content, met_discontent = _met_by_state(people.emotion, contacts.a, contacts.b)
     return _sisa(key_of(rng), people.emotion, people.mood, resting_mood, cfg.mood_coupling, people.alive,
                  met_content, met_discontent, rates, per_meeting)
 
