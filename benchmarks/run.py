@@ -11,7 +11,11 @@ peak resident memory, interpreter and imports included):
                   graph build (``timings['network_s']``), set-up (population + tie table, burn-in
                   excluded), then ``--days`` days stepped one at a time; seconds per simulated day is
                   the median over days.  The burn-in a normal run adds before day 0 is reported as
-                  ``burn_in_days x median day`` in the projected run time.
+                  ``burn_in_days x median day`` in the projected run time.  Its compiled kernels use
+                  every core (numba's default: 2 here).
+* ``full_1t``   - the same with the kernels held to one thread (``set_threads(1)``): the
+                  like-for-like comparison with the single-threaded references (default at 100k and
+                  1M; ``--one-thread-sizes``).
 * ``numpy_sis`` - bare SIS contagion over the same graph's CSR (one Bernoulli per tie direction per
                   day): the floor any array-based daily step pays.  Median over ``--sis-days`` days.
 * ``mesa_sis``  - the same SIS written the idiomatic Mesa way (one agent per person on a
@@ -54,7 +58,7 @@ SIS_GAMMA = 0.1  # recovery probability per day
 SIS_PREVALENCE0 = 0.3  # start near the endemic level so per-day cost is steady
 
 FIELDS = [
-    "kind", "people", "ties", "days", "graph_s", "setup_s", "day_s_median", "day_s_p10", "day_s_p90",
+    "kind", "threads", "people", "ties", "days", "graph_s", "setup_s", "day_s_median", "day_s_p10", "day_s_p90",
     "day_cpu_s_median", "step_total_s", "load_avg_1m", "run_365_s", "peak_mb", "import_mb", "loneliness_prevalence", "isolation_prevalence",
     "content_share", "mean_mood", "status",
 ]
@@ -134,9 +138,12 @@ def _quantiles(xs):
 
 
 # ============================================================================ workers
-def worker_full(n: int, days: int, seed: int, scenario: str | None) -> dict:
+def worker_full(n: int, days: int, seed: int, scenario: str | None, threads: int | None = None) -> dict:
     import_mb = _rss_mb()
+    from sim.dynamics._jit import set_threads
     from sim.simulation import Simulation
+
+    threads = set_threads(threads)
 
     sc = load_bench_scenario(scenario, n, days)
     sim = Simulation(sc, seed=seed, burn_in=False)
@@ -148,7 +155,7 @@ def worker_full(n: int, days: int, seed: int, scenario: str | None) -> dict:
     ts = sim.timeseries()
     last = ts.iloc[-1]
     return {
-        "kind": "full", "people": sim.n, "ties": ties0, "days": days,
+        "kind": "full" if threads > 1 else "full_1t", "threads": threads, "people": sim.n, "ties": ties0, "days": days,
         "graph_s": sim.timings["network_s"], "setup_s": sim.timings["setup_s"], **stats,
         "run_365_s": sim.timings["network_s"] + sim.timings["setup_s"] + (365 + sc.burn_in_days) * med,
         "burn_in_days": sc.burn_in_days,
@@ -243,7 +250,8 @@ def worker_graph(n: int, days: int, seed: int, scenario: str | None, family: str
             "load_avg_1m": os.getloadavg()[0], "status": "ok"}
 
 
-WORKERS = {"full": worker_full, "numpy_sis": worker_numpy_sis, "mesa_sis": worker_mesa_sis,
+WORKERS = {"full": worker_full, "full_1t": lambda *a: worker_full(*a, threads=1),
+           "numpy_sis": worker_numpy_sis, "mesa_sis": worker_mesa_sis,
            **{f"graph:{f}": (lambda f: lambda *a: worker_graph(*a, family=f))(f) for f in GRAPH_FAMILIES}}
 
 
@@ -407,15 +415,17 @@ def ratios(records: list[dict]) -> dict:
     out = {}
     sizes = sorted({r["people"] for r in records if r.get("status") == "ok"})
     for n in sizes:
-        f, s, m = by.get(("full", n)), by.get(("numpy_sis", n)), by.get(("mesa_sis", n))
-        # primary: CPU seconds of the measuring process (robust when the machine is shared);
-        # secondary: wall seconds
-        if f and s:
-            out[f"full_over_numpy_sis_{n}"] = f["day_cpu_s_median"] / s["day_cpu_s_median"]
-            out[f"full_over_numpy_sis_{n}_wall"] = f["day_s_median"] / s["day_s_median"]
-        if f and m:
-            out[f"mesa_sis_over_full_{n}"] = m["day_cpu_s_median"] / f["day_cpu_s_median"]
-            out[f"mesa_sis_over_full_{n}_wall"] = m["day_s_median"] / f["day_s_median"]
+        s, m = by.get(("numpy_sis", n)), by.get(("mesa_sis", n))
+        # Wall seconds per day: the full model runs its kernels on every core, so its CPU time is
+        # not its cost; the one-thread rows give the like-for-like ratio (CPU in brackets there).
+        for kind, suffix in (("full", ""), ("full_1t", "_1thread")):
+            f = by.get((kind, n))
+            if f and s:
+                out[f"full_over_numpy_sis_{n}{suffix}"] = f["day_s_median"] / s["day_s_median"]
+                out[f"full_over_numpy_sis_{n}{suffix}_cpu"] = f["day_cpu_s_median"] / s["day_cpu_s_median"]
+            if f and m:
+                out[f"mesa_sis_over_full_{n}{suffix}"] = m["day_s_median"] / f["day_s_median"]
+                out[f"mesa_sis_over_full_{n}{suffix}_cpu"] = m["day_cpu_s_median"] / f["day_cpu_s_median"]
     return out
 
 
@@ -439,8 +449,9 @@ def write_markdown(records, info, rat, args, path: Path) -> str:
         "| peak MB | import MB | load |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    order = {"full": 0, "numpy_sis": 1, "mesa_sis": 2}
-    names = {"full": "lonesim (full)", "numpy_sis": "bare numpy SIS", "mesa_sis": "idiomatic Mesa SIS"}
+    order = {"full": 0, "full_1t": 1, "numpy_sis": 2, "mesa_sis": 3}
+    names = {"full": "lonesim (full, all cores)", "full_1t": "lonesim (full, 1 thread)", "numpy_sis": "bare numpy SIS",
+             "mesa_sis": "idiomatic Mesa SIS"}
     for r in sorted(records, key=lambda r: (r["people"], order.get(r["kind"], 9))):
         if r.get("status") != "ok":
             lines.append(f"| {names.get(r['kind'], r['kind'])} | {r['people']:,} | | | | {r['status']} | | | | | | |")
@@ -457,17 +468,19 @@ def write_markdown(records, info, rat, args, path: Path) -> str:
         "(the scenario's burn-in is simulated before day 0 in a normal run); graph + set-up + 365 x median "
         "day for the references.",
         "",
-        "`CPU s / day` is the measuring process's own CPU time per day (median): the day's work is "
-        "single-threaded numpy, so on an idle machine wall ≈ CPU; `load` is the 1-minute load average "
-        "when the row finished (2 cores: above ~2 other jobs were competing and wall times are inflated).",
+        "`CPU s / day` is the measuring process's own CPU time per day (median), all its threads "
+        "together: the references and the one-thread rows run on one core (wall ≈ CPU on an idle "
+        "machine); the full model's compiled kernels run on every core, so its CPU time exceeds its "
+        "wall time (idle OpenMP threads also spin briefly between kernels). `load` is the 1-minute "
+        "load average when the row finished.",
         "",
-        "Ratios (same run, same graphs; on CPU seconds per day, wall-clock in brackets):",
+        "Ratios (same run, same graphs; wall seconds per day, CPU seconds in brackets):",
         "",
     ]
     for k, v in rat.items():
-        if k.endswith("_wall"):
+        if k.endswith("_cpu"):
             continue
-        lines.append(f"- `{k}` = {v:,.1f}x (wall: {rat.get(k + '_wall', float('nan')):,.1f}x)")
+        lines.append(f"- `{k}` = {v:,.1f}x (CPU: {rat.get(k + '_cpu', float('nan')):,.1f}x)")
     full = [r for r in records if r["kind"] == "full" and r.get("status") == "ok"]
     if full:
         lines += ["", "Scale does not change the science (full model, mean over the measured days; the binomial "
@@ -493,8 +506,8 @@ def write_figure(records, path: Path) -> None:
     import numpy as np
 
     ok = [r for r in records if r.get("status") == "ok"]
-    style = {"full": ("lonesim full model", "C0", "o"), "numpy_sis": ("bare numpy SIS", "C2", "s"),
-             "mesa_sis": ("idiomatic Mesa SIS", "C3", "^")}
+    style = {"full": ("lonesim full model (2 cores)", "C0", "o"), "full_1t": ("lonesim full model (1 thread)", "C1", "D"),
+             "numpy_sis": ("bare numpy SIS", "C2", "s"), "mesa_sis": ("idiomatic Mesa SIS", "C3", "^")}
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5))
     for kind, (label, color, marker) in style.items():
         rs = sorted((r for r in ok if r["kind"] == kind), key=lambda r: r["people"])
@@ -502,7 +515,7 @@ def write_figure(records, path: Path) -> None:
             continue
         x = np.array([r["people"] for r in rs], float)
         ax1.plot(x, [r["day_s_median"] for r in rs], marker=marker, color=color, label=f"{label}: s / day (wall)")
-        if all("day_cpu_s_median" in r for r in rs):
+        if kind != "full" and all("day_cpu_s_median" in r for r in rs):  # multi-threaded: CPU > wall
             ax1.plot(x, [r["day_cpu_s_median"] for r in rs], marker=marker, color=color, ls="--", lw=0.8,
                      mfc="none", alpha=0.8, label=f"{label}: CPU s / day")
         ax2.plot(x, [r["peak_mb"] for r in rs], marker=marker, color=color, label=label)
@@ -545,6 +558,8 @@ def parse_args(argv=None):
     ap.add_argument("--with-10m", action="store_true", help="also run 10,000,000 people (full model + numpy SIS)")
     ap.add_argument("--days", type=int, default=365, help="days of the full model per size")
     ap.add_argument("--days-10m", type=int, default=10, help="days of the full model at 10M")
+    ap.add_argument("--one-thread-sizes", default="100000,1000000", type=lambda s: {int(x) for x in s.split(",") if x},
+                    help="sizes at which the full model is also timed with its kernels on one thread")
     ap.add_argument("--sis-days", type=int, default=20, help="days of the bare numpy SIS")
     ap.add_argument("--mesa-days", type=int, default=4, help="days of the idiomatic Mesa SIS (the first builds Mesa's neighbourhood caches; the median skips it)")
     ap.add_argument("--mesa-max", type=int, default=100_000, help="largest population for the Mesa SIS")
@@ -591,7 +606,10 @@ def main(argv=None) -> int:
     records = []
     for n in sizes:
         full_days = args.days_10m if n >= 10_000_000 else args.days
-        plan = [("full", full_days), ("numpy_sis", args.sis_days)]
+        plan = [("full", full_days)]
+        if n in args.one_thread_sizes:
+            plan.append(("full_1t", full_days))
+        plan.append(("numpy_sis", args.sis_days))
         if n <= args.mesa_max:
             plan.append(("mesa_sis", args.mesa_days))
         for kind, days in plan:
