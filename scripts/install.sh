@@ -42,3 +42,6 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || ! .venv/bin/python -c
     touch "$STAMP"
 fi
 echo "install.sh: lonesim installed in $ROOT/.venv ($(.venv/bin/python --version))"
+# Compile the numba kernels once, now, into their on-disk cache (~30 s of CPU on a fresh checkout;
+# a second or so when the cache is already warm), so the first simulation starts at full speed.
+.venv/bin/python -c 'from sim.warmup import warm_up; warm_up()'

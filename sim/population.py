@@ -82,6 +82,11 @@ class Ties:
     changes: int = 0
     rebuild_fraction: float = 0.05  # a rebuild costs ~3 days of stepping at 1M people: not too often
     degree: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # active ties per person, kept current
+    # sorted index of the slots appended since the last rebuild (see _tail_index)
+    _tail_keys: np.ndarray | None = field(default=None, repr=False)
+    _tail_slot: np.ndarray | None = field(default=None, repr=False)
+    _tail_from: int = field(default=0, repr=False)
+    _tail_to: int = field(default=0, repr=False)
 
     @classmethod
     def from_edges(cls, edges: EdgeList, strength: float | np.ndarray = 1.0, headroom: float = 0.25) -> "Ties":
@@ -139,6 +144,7 @@ class Ties:
         self.indptr, self.nbr, self.eid = _csr_of_sorted(self.n, self.u[:k], self.v[:k])
         self.keys, self.key_slot = keys[order], np.arange(k, dtype=np.int32)
         self.changes = 0
+        self._tail_keys = None
 
     def maybe_rebuild(self) -> None:
         if self.changes > self.rebuild_fraction * max(self.m, 1) or self.m + 1 >= self.u.size:
@@ -170,18 +176,32 @@ class Ties:
             pos_c = np.minimum(pos, self.keys.size - 1)
             hit = self.keys[pos_c] == key
             out[hit] = self.key_slot[pos_c[hit]]
-        indexed = self.keys.size
-        if self.m > indexed:  # slots appended since the last rebuild
-            recent = self.u[indexed: self.m].astype(np.int64) * self.n + self.v[indexed: self.m]
-            miss = out < 0
-            if miss.any():
-                order = np.argsort(recent)
-                pos = np.searchsorted(recent[order], key[miss])
-                pos_c = np.minimum(pos, recent.size - 1)
-                hit = recent[order][pos_c] == key[miss]
-                idx = np.flatnonzero(miss)[hit]
-                out[idx] = indexed + order[pos_c[hit]]
+        miss = out < 0
+        if self.m > self.keys.size and miss.any():  # slots appended since the last rebuild
+            tail_keys, tail_slot = self._tail_index()
+            pos = np.searchsorted(tail_keys, key[miss])
+            pos_c = np.minimum(pos, tail_keys.size - 1)
+            hit = tail_keys[pos_c] == key[miss]
+            out[np.flatnonzero(miss)[hit]] = tail_slot[pos_c[hit]]
         return out
+
+    def _tail_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted keys and slots of the slots appended since the last rebuild, extended as slots are
+        appended (a merge of the few new keys, not a sort of the whole tail every day)."""
+        start = self.keys.size
+        if self._tail_keys is None or self._tail_from != start or self._tail_to > self.m:
+            self._tail_keys, self._tail_slot = np.zeros(0, np.int64), np.zeros(0, np.int32)
+            self._tail_from = self._tail_to = start
+        if self._tail_to < self.m:
+            new_slot = np.arange(self._tail_to, self.m, dtype=np.int32)
+            new_key = self.u[new_slot].astype(np.int64) * self.n + self.v[new_slot]
+            order = np.argsort(new_key, kind="stable")
+            new_key, new_slot = new_key[order], new_slot[order]
+            at = np.searchsorted(self._tail_keys, new_key)
+            self._tail_keys = np.insert(self._tail_keys, at, new_key)
+            self._tail_slot = np.insert(self._tail_slot, at, new_slot)
+            self._tail_to = self.m
+        return self._tail_keys, self._tail_slot
 
     def add(self, a: np.ndarray, b: np.ndarray, strength: float) -> int:
         """Form ties {a_i, b_i} (ignoring self-ties and existing ones); revives dissolved slots.

@@ -316,21 +316,24 @@ def _alive_means(alive, mood, loneliness, lonely, isolated, emotion, health, hab
     blocks = (n + BLOCK - 1) // BLOCK
     partial = np.zeros((blocks, 11))
     for blk in numba.prange(blocks):
-        s = partial[blk]
+        # local accumulators: kept in registers (sums through an array row are loads and stores)
+        cnt = s_mood = s_lon = s_lonely = s_iso = s_con = s_dis = s_health = s_habit = s_rr = s_deg = 0.0
         for i in range(blk * BLOCK, min((blk + 1) * BLOCK, n)):
-            if not alive[i]:
-                continue
-            s[10] += 1.0
-            s[0] += mood[i]
-            s[1] += loneliness[i]
-            s[2] += lonely[i]
-            s[3] += isolated[i]
-            s[4] += emotion[i] == CONTENT
-            s[5] += emotion[i] == DISCONTENT
-            s[6] += health[i]
-            s[7] += habit[i]
-            s[8] += relative_hazard[i]
-            s[9] += degree[i]
+            if alive[i]:
+                cnt += 1.0
+                s_mood += mood[i]
+                s_lon += loneliness[i]
+                s_lonely += lonely[i]
+                s_iso += isolated[i]
+                s_con += emotion[i] == CONTENT
+                s_dis += emotion[i] == DISCONTENT
+                s_health += health[i]
+                s_habit += habit[i]
+                s_rr += relative_hazard[i]
+                s_deg += degree[i]
+        row = partial[blk]
+        row[0], row[1], row[2], row[3], row[4] = s_mood, s_lon, s_lonely, s_iso, s_con
+        row[5], row[6], row[7], row[8], row[9], row[10] = s_dis, s_health, s_habit, s_rr, s_deg, cnt
     sums = np.zeros(11)
     for blk in range(blocks):
         sums += partial[blk]

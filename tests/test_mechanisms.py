@@ -197,3 +197,27 @@ def test_daily_ledger_uses_the_life_table_hazard_to_within_a_tenth_of_a_percent(
     exact = baseline_hazard(people.age, people.sex, sc.mortality) * people.relative_hazard
     assert np.allclose(hazard, exact, rtol=1e-3)
     assert people.relative_hazard[0] == pytest.approx(1.8) and people.relative_hazard[1] == pytest.approx(1.0)
+
+
+def test_tie_lookup_finds_ties_added_since_the_rebuild_and_after_it():
+    n = 1000
+    sc, people, ties = world(ring(n), n)
+    rng = np.random.default_rng(11)
+    added_a, added_b = [], []
+    for _ in range(4):  # several days of additions: the tail index grows by merging
+        a, b = rng.integers(0, n, 50), rng.integers(0, n, 50)
+        ties.add(a.astype(np.int32), b.astype(np.int32), 0.5)
+        added_a.append(a)
+        added_b.append(b)
+        a_all, b_all = np.concatenate(added_a), np.concatenate(added_b)
+        ok = a_all != b_all
+        slots = ties.lookup(a_all[ok], b_all[ok])
+        assert (slots >= 0).all()
+        lo, hi = np.minimum(a_all[ok], b_all[ok]), np.maximum(a_all[ok], b_all[ok])
+        assert np.array_equal(ties.u[slots], lo) and np.array_equal(ties.v[slots], hi)
+    absent = ties.lookup(np.array([0], np.int32), np.array([n // 2], np.int32))  # not a ring tie, maybe added
+    assert absent.item() == -1 or (ties.u[absent], ties.v[absent]) == (0, n // 2)
+    ties.rebuild_index()
+    slots = ties.lookup(a_all[ok], b_all[ok])
+    assert (slots >= 0).all() and np.array_equal(ties.u[slots], lo) and np.array_equal(ties.v[slots], hi)
+    assert (np.diff(ties.u[: ties.m].astype(np.int64) * n + ties.v[: ties.m]) > 0).all()  # sorted again
