@@ -49,7 +49,7 @@ def main() -> None:
         f"| {sc.days} simulated days | {med[2]:.2f} |\n| total (wall) | {med[3]:.2f} |\n"
         f"| total (CPU of this process) | {med[4]:.2f} |\n\n"
         f"1-minute load average at the end: {os.getloadavg()[0]:.1f} (2 cores; above ~1 the wall times are inflated "
-        f"by other work). A first run after installing also compiles the kernels (~6 s CPU, cached on disk); "
+        f"by other work). The kernels are compiled once, by scripts/install.sh (~26 s CPU, cached on disk); "
         f"the first repeat here runs after a warm-up run.\n"
     )
     out = HERE / "results"
