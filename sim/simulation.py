@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from sim import mortality
-from sim.mortality import BLOCK
 from sim.config import Scenario
 from sim.dynamics import per_day_probability, streams
 from sim.dynamics._jit import pjit
@@ -42,6 +41,7 @@ from sim.dynamics.mood import resting_mood, update_mood
 from sim.dynamics.smiles import exchange_smiles, smile_probabilities
 from sim.dynamics.ties import update_ties
 from sim.interventions import Programmes, apply_shocks
+from sim.mortality import BLOCK
 from sim.networks import build_edges
 from sim.population import CONTENT, DISCONTENT, TIE_GONE, Ties, init_people
 

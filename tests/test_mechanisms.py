@@ -221,3 +221,7 @@ def test_tie_lookup_finds_ties_added_since_the_rebuild_and_after_it():
     slots = ties.lookup(a_all[ok], b_all[ok])
     assert (slots >= 0).all() and np.array_equal(ties.u[slots], lo) and np.array_equal(ties.v[slots], hi)
     assert (np.diff(ties.u[: ties.m].astype(np.int64) * n + ties.v[: ties.m]) > 0).all()  # sorted again
+    # the one-pass CSR of the sorted table is the general builder's CSR
+    from sim.fastgraph import csr_from_edges
+    general = csr_from_edges(n, ties.u[: ties.m], ties.v[: ties.m])
+    assert all(np.array_equal(x, y) for x, y in zip((ties.indptr, ties.nbr, ties.eid), general))

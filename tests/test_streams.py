@@ -111,12 +111,13 @@ def test_kind_acts_per_person_are_poisson_at_the_configured_rate(rate):
 
 
 def test_meetings_by_state_counted_with_the_contacts_match_a_recount():
-    from sim.dynamics.contagion import _met_by_state
-
     sc, people, ties = _ring(5000)
     people.emotion[:] = np.random.default_rng(1).integers(0, 3, 5000)
     c = draw_contacts(people, ties, sc.contacts, 1.0, np.random.default_rng(2))
-    content, discontent = _met_by_state(people.emotion, c.a, c.b)
+    other = np.concatenate([people.emotion[c.b], people.emotion[c.a]])  # the other end's state, both sides
+    me = np.concatenate([c.a, c.b])
+    content = np.bincount(me[other == 1], minlength=5000)
+    discontent = np.bincount(me[other == 2], minlength=5000)
     assert c.count > 1000
     assert np.array_equal(c.met_content, content) and np.array_equal(c.met_discontent, discontent)
     assert np.array_equal(c.per_person, np.bincount(c.a, minlength=5000) + np.bincount(c.b, minlength=5000))

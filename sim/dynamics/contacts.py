@@ -38,11 +38,6 @@ class Contacts:
         return int(self.tie_ids.size)
 
 
-def withdrawal_factor(people: People, cfg: ContactsConfig) -> np.ndarray:
-    """Per-person multiplier on contact rates, 1 at loneliness 0 down to 1 - withdrawal at 1."""
-    return (1.0 - cfg.withdrawal_per_loneliness * people.loneliness).astype(np.float32)
-
-
 def draw_contacts(people: People, ties: Ties, cfg: ContactsConfig, multiplier: float,
                   rng: np.random.Generator | int) -> Contacts:
     """Which ties meet today; ``multiplier`` is today's shock multiplier (1 outside shocks).
@@ -61,7 +56,30 @@ def draw_contacts(people: People, ties: Ties, cfg: ContactsConfig, multiplier: f
     return Contacts(ids, a, b, per_person, met_content, met_discontent)
 
 
+@jit
+def _tie_rate(e, base, strength, u, v, withdrawal, loneliness):
+    """Today's meeting rate of tie e, per day: base x strength x the two ends' withdrawal factors."""
+    return (base * strength[e] * (1.0 - withdrawal * loneliness[u[e]])
+            * (1.0 - withdrawal * loneliness[v[e]]))
 
+
+@jit
+def tally_by_state(a, b, emotion):
+    """Per person: meetings, and meetings with a content and with a discontent person (the other's state)."""
+    n = emotion.size
+    per_person = np.zeros(n, np.int32)
+    met_content = np.zeros(n, np.int32)
+    met_discontent = np.zeros(n, np.int32)
+    for j in range(a.size):  # serial: measured no faster with per-thread count tables
+        i, k = a[j], b[j]
+        ei, ek = emotion[i], emotion[k]
+        per_person[i] += 1
+        per_person[k] += 1
+        met_content[i] += ek == CONTENT
+        met_discontent[i] += ek == DISCONTENT
+        met_content[k] += ei == CONTENT
+        met_discontent[k] += ei == DISCONTENT
+    return per_person, met_content, met_discontent
 
 
 @pjit
@@ -77,8 +95,7 @@ def _meet(key, m, base, status, u, v, strength, withdrawal, loneliness):
     met = np.empty(m, np.uint8)
     for e in numba.prange(m):
         x = uniform(key, e)
-        rate = (base * strength[e] * (1.0 - withdrawal * loneliness[u[e]])
-                * (1.0 - withdrawal * loneliness[v[e]]))
+        rate = _tie_rate(e, base, strength, u, v, withdrawal, loneliness)
         lower = rate - 0.5 * rate * rate
         sure = x < lower
         maybe = x < lower + rate * rate * rate / 6.0
@@ -93,7 +110,6 @@ CHUNKS = 256  # fixed, so the work split (and the result) does not depend on the
 def _collect(met, key, base, u, v, strength, withdrawal, loneliness, emotion):
     """Today's meetings in tie order (ids, ends) and, per person, meetings and meetings with content and
     with discontent people; settles the 'maybe' ties exactly."""
-    n = emotion.size
     m = met.size
     size = (m + CHUNKS - 1) // CHUNKS
     counts = np.zeros(CHUNKS + 1, np.int64)
@@ -102,8 +118,7 @@ def _collect(met, key, base, u, v, strength, withdrawal, loneliness, emotion):
         for e in range(c * size, min((c + 1) * size, m)):
             code = met[e]
             if code == 1:  # between the bounds: rare, so this branch is well predicted
-                rate = (base * strength[e] * (1.0 - withdrawal * loneliness[u[e]])
-                        * (1.0 - withdrawal * loneliness[v[e]]))
+                rate = _tie_rate(e, base, strength, u, v, withdrawal, loneliness)
                 code = 2 if uniform(key, e) < -math.expm1(-rate) else 0
                 met[e] = code
             k += code == 2
@@ -119,16 +134,5 @@ def _collect(met, key, base, u, v, strength, withdrawal, loneliness, emotion):
                 break
             ids[k], a_out[k], b_out[k] = e, u[e], v[e]  # written always, kept when met: no branch on chance
             k += met[e] == 2
-    per_person = np.zeros(n, np.int32)
-    met_content = np.zeros(n, np.int32)
-    met_discontent = np.zeros(n, np.int32)
-    for j in range(ids.size):  # serial: measured no faster with per-thread count tables
-        a, b = a_out[j], b_out[j]
-        ea, eb = emotion[a], emotion[b]
-        per_person[a] += 1
-        per_person[b] += 1
-        met_content[a] += eb == CONTENT
-        met_discontent[a] += eb == DISCONTENT
-        met_content[b] += ea == CONTENT
-        met_discontent[b] += ea == DISCONTENT
+    per_person, met_content, met_discontent = tally_by_state(a_out, b_out, emotion)
     return ids, a_out, b_out, per_person, met_content, met_discontent

@@ -27,9 +27,9 @@ import numba
 import numpy as np
 
 from sim.config import ContagionConfig
-from sim.dynamics._jit import jit, pjit
+from sim.dynamics._jit import pjit
+from sim.dynamics.contacts import Contacts, tally_by_state
 from sim.dynamics.streams import key_of, uniform
-from sim.dynamics.contacts import Contacts
 from sim.population import CONTENT, DISCONTENT, NEUTRAL, People
 
 DAYS_PER_YEAR = 365.0
@@ -53,28 +53,9 @@ def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: 
     if contacts.met_content is not None and contacts.met_discontent is not None:
         met_content, met_discontent = contacts.met_content, contacts.met_discontent
     else:
-        met_content, met_discontent = _met_by_state(people.emotion, contacts.a, contacts.b)
+        _, met_content, met_discontent = tally_by_state(contacts.a, contacts.b, people.emotion)
     return _sisa(key_of(rng), people.emotion, people.mood, resting_mood, cfg.mood_coupling, people.alive,
                  met_content, met_discontent, rates, per_meeting)
-
-
-@jit
-def _met_by_state(emo, a, b):
-    """Per person: content and discontent people met today (yesterday's states: synchronous)."""
-    n = emo.size
-    met_content = np.zeros(n, np.int32)
-    met_discontent = np.zeros(n, np.int32)
-    for j in range(a.size):
-        ea, eb = emo[a[j]], emo[b[j]]
-        if eb == CONTENT:
-            met_content[a[j]] += 1
-        elif eb == DISCONTENT:
-            met_discontent[a[j]] += 1
-        if ea == CONTENT:
-            met_content[b[j]] += 1
-        elif ea == DISCONTENT:
-            met_discontent[b[j]] += 1
-    return met_content, met_discontent
 
 
 @pjit

@@ -148,6 +148,8 @@ def _apply(givers, receiver, tie, strength, strength_gain, n):
         if e >= 0:
             strength[e] = min(strength[e] + strength_gain, 1.0)
     return given, received, done
+
+
 @pjit
 def _choose_pay_forward(key, received, probability, pay_forward):
     """Tomorrow's pay-it-forward: each receiver once, with the configured probability (uniform i)."""
