@@ -40,7 +40,8 @@ def main() -> None:
               f"load {os.getloadavg()[0]:.1f}", flush=True)
     med = [statistics.median(col) for col in zip(*rows)]
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+                if line.startswith("model name")), platform.processor()) \
+        if Path("/proc/cpuinfo").exists() else platform.processor()
     text = (
         f"# Baseline scenario timing\n\n"
         f"`{Path(args.scenario).name}`: {sc.population.size:,} people, {sc.days} days (+{sc.burn_in_days} burn-in days), "

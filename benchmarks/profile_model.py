@@ -72,7 +72,7 @@ class PhaseTimer:
 def instrument(timer: PhaseTimer) -> None:
     """Wrap the day's kernels as seen from sim.simulation (module globals and two methods)."""
     from sim import mortality, simulation
-    from sim.population import Ties
+    from sim.ties import Ties
 
     for attr, label in PHASES:
         setattr(simulation, attr, timer.wrap(getattr(simulation, attr), label))

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import os
 import platform
@@ -59,7 +60,8 @@ SIS_PREVALENCE0 = 0.3  # start near the endemic level so per-day cost is steady
 
 FIELDS = [
     "kind", "threads", "people", "ties", "days", "graph_s", "setup_s", "day_s_median", "day_s_p10", "day_s_p90",
-    "day_cpu_s_median", "step_total_s", "load_avg_1m", "run_365_s", "peak_mb", "import_mb", "loneliness_prevalence", "isolation_prevalence",
+    "day_cpu_s_median", "step_total_s", "load_avg_1m", "run_365_s", "peak_mb", "import_mb", "loneliness_prevalence",
+    "isolation_prevalence",
     "content_share", "mean_mood", "status",
 ]
 
@@ -140,7 +142,7 @@ def _quantiles(xs):
 # ============================================================================ workers
 def worker_full(n: int, days: int, seed: int, scenario: str | None, threads: int | None = None) -> dict:
     import_mb = _rss_mb()
-    from sim.dynamics._jit import set_threads
+    from sim._core import set_threads
     from sim.simulation import Simulation
 
     threads = set_threads(threads)
@@ -171,8 +173,8 @@ def worker_full(n: int, days: int, seed: int, scenario: str | None, threads: int
 def worker_numpy_sis(n: int, days: int, seed: int, scenario: str | None) -> dict:
     import_mb = _rss_mb()
     import numpy as np
-
     from benchmarks_reference import reference_sis as ref
+
     from sim import fastgraph, networks, simulation  # noqa: F401 - imported before timing
 
     sc = load_bench_scenario(scenario, n, days)
@@ -197,8 +199,8 @@ def worker_numpy_sis(n: int, days: int, seed: int, scenario: str | None) -> dict
 def worker_mesa_sis(n: int, days: int, seed: int, scenario: str | None) -> dict:
     import_mb = _rss_mb()
     import numpy as np
-
     from benchmarks_reference import reference_sis as ref
+
     from sim import fastgraph, networks, simulation  # noqa: F401 - imported before timing
 
     sc = load_bench_scenario(scenario, n, days)
@@ -252,7 +254,7 @@ def worker_graph(n: int, days: int, seed: int, scenario: str | None, family: str
 
 WORKERS = {"full": worker_full, "full_1t": lambda *a: worker_full(*a, threads=1),
            "numpy_sis": worker_numpy_sis, "mesa_sis": worker_mesa_sis,
-           **{f"graph:{f}": (lambda f: lambda *a: worker_graph(*a, family=f))(f) for f in GRAPH_FAMILIES}}
+           **{f"graph:{f}": functools.partial(worker_graph, family=f) for f in GRAPH_FAMILIES}}
 
 
 def run_graphs(args, sizes) -> None:
@@ -436,7 +438,8 @@ def write_markdown(records, info, rat, args, path: Path) -> str:
         f"Command: `{args.command_line}`  ",
         f"Scenario: `{_rel(scenario_path(args.scenario))}` with `population.size` set per row.  ",
         f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; {info['os']}; "
-        f"Python {info['python']}, numpy {info['numpy']}, numba {info.get('numba')}, Mesa {info['mesa']}, NetworkX {info['networkx']}.  ",
+        f"Python {info['python']}, numpy {info['numpy']}, numba {info.get('numba')}, Mesa {info['mesa']}, "
+        f"NetworkX {info['networkx']}.  ",
         f"Every row is the median over {args.repeats} fresh-process repeats below 1M people and "
         f"{args.repeats_large} at 1M and above; within a run, seconds per day = median over the days. "
         f"Full model: {args.days} simulated days per size; "
@@ -561,7 +564,8 @@ def parse_args(argv=None):
     ap.add_argument("--one-thread-sizes", default="100000,1000000", type=lambda s: {int(x) for x in s.split(",") if x},
                     help="sizes at which the full model is also timed with its kernels on one thread")
     ap.add_argument("--sis-days", type=int, default=20, help="days of the bare numpy SIS")
-    ap.add_argument("--mesa-days", type=int, default=4, help="days of the idiomatic Mesa SIS (the first builds Mesa's neighbourhood caches; the median skips it)")
+    ap.add_argument("--mesa-days", type=int, default=4,
+                    help="days of the idiomatic Mesa SIS (the first builds Mesa's neighbourhood caches; the median skips it)")
     ap.add_argument("--mesa-max", type=int, default=100_000, help="largest population for the Mesa SIS")
     ap.add_argument("--repeats", type=int, default=3, help="fresh-process repeats per row below 1M people "
                     "(the table gives the median of each timing over the repeats)")

@@ -5,17 +5,17 @@
 
 What is tuned, to what, and how (run in this order: each later target uses the earlier defaults):
 
-0a. ``population.desired_contacts_median`` (default in sim/config.py) — median desired connection.
+0a. ``population.desired_contacts_median`` (default in sim/config/) — median desired connection.
    Target: the default town's (scenarios/baseline.yaml) adult loneliness prevalence one year after
    burn-in = 20%, the middle of the published 16–24% band (WHO 2025 to Meta–Gallup 2023, science.md
    §4). Method: bisection on [1.0, 4.0] with common random numbers; prevalence rises with the desire.
 
-0b. ``habits.gain_per_act`` (default in sim/config.py) — habit gain per act. Target: the default
+0b. ``habits.gain_per_act`` (default in sim/config/) — habit gain per act. Target: the default
    town's mean habit strength after one year equals its initial mean (0.3), i.e. habits are
    stationary at baseline and move only when a programme changes behaviour. Method: bisection on
    [0, 0.01]; the end-of-year mean habit rises with the gain.
 
-1. ``interventions[].self_act_mood_gain`` (big_joy; default in sim/config.py) — the daily mood gain
+1. ``interventions[].self_act_mood_gain`` (big_joy; default in sim/config/) — the daily mood gain
    from the self-directed micro-acts of the Big Joy week. Target: the enrolled's pre→post
    standardised mean change of mood (change / pre-test SD) = 0.38, the middle of the band between
    the controlled kindness effect (Curry et al. 2018, δ = 0.28) and the uncontrolled Big Joy pre–post
@@ -32,7 +32,7 @@ What is tuned, to what, and how (run in this order: each later target uses the e
    two equations for the two ratios with a root finder on the log scale. The result is verified with
    simulated deaths and a Cox model by the ``calibrated conditional`` variant of the mortality study.
    This is reported, not written into the defaults: the defaults keep the published (marginal)
-   values, and sim/config.py's description of the two fields says so.
+   values, and sim/config/mechanisms.py's description of the two fields says so.
 
 Every run prints the values chosen; the docs quote this output.
 """
@@ -49,7 +49,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sim import experiments as E  # noqa: E402
+from sim import validation as V  # noqa: E402
+from sim.runs import executors  # noqa: E402
+from sim.validation import big_joy, common, mortality  # noqa: E402
 
 BIG_JOY_TARGET = 0.38
 WORKERS = 2
@@ -60,7 +62,7 @@ def _town(overrides: dict, replicates: int, measure) -> float:
     from sim.config import load_scenario
 
     sc = load_scenario(REPO / "scenarios" / "baseline.yaml", overrides)
-    return float(np.mean(E.pmap(_town_run, [(sc.model_dump(mode="json"), r, measure) for r in range(replicates)],
+    return float(np.mean(executors.map_tasks(_town_run, [(sc.model_dump(mode="json"), r, measure) for r in range(replicates)],
                                 WORKERS)))
 
 
@@ -68,7 +70,7 @@ def _town_run(args) -> float:
     from sim.simulation import Simulation
 
     data, r, measure = args
-    sim = Simulation(E._scenario_from_json(data), replicate=r)
+    sim = Simulation(common.scenario_from_json(data), replicate=r)
     sim.run()
     return measure(sim)
 
@@ -122,15 +124,15 @@ def calibrate_habits(replicates: int = 2, size: int = 10_000) -> float:
 
 
 def calibrate_big_joy(replicates: int = 2, size: int = 10_000, tol: float = 0.005) -> float:
-    exp = E.load_experiment(REPO / "experiments" / "big_joy.yaml")
-    base = E.base_scenario(exp, {"population.size": size})
+    exp = V.load_experiment(REPO / "experiments" / "big_joy.yaml")
+    base = common.base_scenario(exp, {"population.size": size})
     iv = base.interventions[0]
     days = iv.start_day + iv.duration_days
 
     def effect(gain: float) -> float:
         sc = base.with_overrides({"interventions.0.self_act_mood_gain": gain, "days": days})
-        runs = E.pmap(E.big_joy_run, [(sc.model_dump(mode="json"), r, 0) for r in range(replicates)], WORKERS)
-        return float(np.mean([E.big_joy_measures(r)["mood_d_smc"] for r in runs]))
+        runs = executors.map_tasks(big_joy.big_joy_run, [(sc.model_dump(mode="json"), r, 0) for r in range(replicates)], WORKERS)
+        return float(np.mean([big_joy.big_joy_measures(r)["mood_d_smc"] for r in runs]))
 
     lo, hi = 0.0, 0.15
     f_lo, f_hi = effect(lo), effect(hi)
@@ -152,13 +154,13 @@ def calibrate_big_joy(replicates: int = 2, size: int = 10_000, tol: float = 0.00
 def calibrate_hazard_ratios(replicates: int = 2) -> tuple[float, float]:
     from scipy.optimize import root
 
-    exp = E.load_experiment(REPO / "experiments" / "mortality.yaml")
-    sc = E.base_scenario(exp, {"mortality.simulate_deaths": False})
+    exp = V.load_experiment(REPO / "experiments" / "mortality.yaml")
+    sc = common.base_scenario(exp, {"mortality.simulate_deaths": False})
     t0 = time.perf_counter()
-    df = E._cohort_frame(sc, replicates, WORKERS)
+    df = mortality.cohort_frame(sc, replicates, WORKERS)
     target = np.log([exp["published"]["hr_isolation"][1], exp["published"]["hr_loneliness"][1]])
     m = sc.mortality
-    pi, pl = E.predicted_marginal_hr(df, m.hr_isolation, m.hr_loneliness, m.combination)
+    pi, pl = mortality.predicted_marginal_hr(df, m.hr_isolation, m.hr_loneliness, m.combination)
     print(f"hazard_ratios: cohort of {len(df):,} ({replicates} replicates, {sc.days} days, {time.perf_counter() - t0:.0f}s); "
           f"{df['isolated0'].mean():.1%} isolated, {df['lonely0'].mean():.1%} lonely at baseline")
     print(f"  configured {m.hr_isolation:g}/{m.hr_loneliness:g} ({m.combination}) -> expected marginal "
@@ -166,11 +168,11 @@ def calibrate_hazard_ratios(replicates: int = 2) -> tuple[float, float]:
 
     def residual(x):
         hi, hl = np.exp(x)
-        return np.log(E.predicted_marginal_hr(df, hi, hl, m.combination)) - target
+        return np.log(mortality.predicted_marginal_hr(df, hi, hl, m.combination)) - target
 
     sol = root(residual, x0=target, method="hybr")
     hi, hl = (float(v) for v in np.exp(sol.x))
-    pi, pl = E.predicted_marginal_hr(df, hi, hl, m.combination)
+    pi, pl = mortality.predicted_marginal_hr(df, hi, hl, m.combination)
     print(f"hazard_ratios: conditional hr_isolation = {hi:.3f}, hr_loneliness = {hl:.3f} ({m.combination}) -> "
           f"expected marginal {pi:.3f}/{pl:.3f} (targets {math.exp(target[0]):.2f}/{math.exp(target[1]):.2f}; "
           f"solver {'converged' if sol.success else 'did not converge'})")

@@ -3,6 +3,7 @@
 #   - the package with its test extras (scripts/install.sh test)
 #   - Debian's Chromium for the browser tests (scripts/install_chromium.sh)
 #   - Solara's JavaScript/CSS from the npm registry, so the page renders offline (scripts/solara_offline.sh)
+# then lints the code (ruff) and runs the tests.
 # Extra arguments go to pytest (e.g. bash scripts/test.sh -m "not browser" -x).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,4 +15,6 @@ fi
 bash scripts/install_chromium.sh
 bash scripts/solara_offline.sh .venv/bin/python
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE=False
+# Lint first (ruff, configured in pyproject.toml): a lint error fails the run like a failing test.
+.venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim._core import TIE_ACTIVE, TIE_GONE, TIE_SUSPENDED
 from sim.config import InterventionConfig, Scenario
-from sim.population import TIE_ACTIVE, TIE_GONE, TIE_SUSPENDED, People, Ties
+from sim.state import People
+from sim.ties import Ties
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Programmes:
         self.enrolled: list[np.ndarray | None] = [None] * len(self.configs)
 
     def effects(self, day: int, people: People, rng: np.random.Generator) -> DailyProgrammeEffects:
+        """What the running programmes add today, per person; enrols people on a programme's start day."""
         out = DailyProgrammeEffects()
         n = people.n
 
@@ -87,6 +90,7 @@ class Programmes:
         return out
 
     def enrolled_mask(self, index: int) -> np.ndarray | None:
+        """Who programme ``index`` enrolled (None before its start day)."""
         return self.enrolled[index]
 
 

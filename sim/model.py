@@ -20,15 +20,15 @@ from typing import Any
 
 import mesa
 import networkx as nx
-import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
 from sim.config import Scenario, load_scenario
-from sim.simulation import Simulation
+from sim.simulation import TIMESERIES_COLUMNS, Simulation
 
 AGENT_THRESHOLD = 20_000  # people; above this Mesa objects (~2-3 KB each) cost more than they give
 
-# Keyword arguments the browser page and Reset pass, mapped to scenario paths.
+#: The model's keyword arguments (what the browser page's inputs and Reset pass) and the scenario path
+#: each sets: the one parameter map of the page (sim/viz/params.py picks its inputs from it).
 KEYWORD_PATHS = {
     "n_people": "population.size",
     "days": "days",
@@ -43,10 +43,10 @@ KEYWORD_PATHS = {
 
 
 def _array_property(name: str, doc: str, cast=float):
-    def getter(self: "Person"):
+    def getter(self: Person):
         return cast(getattr(self.model.sim.people, name)[self.index])
 
-    def setter(self: "Person", value) -> None:
+    def setter(self: Person, value) -> None:
         getattr(self.model.sim.people, name)[self.index] = value
 
     return property(getter, setter, doc=doc)
@@ -68,13 +68,14 @@ class Person(FixedAgent):
     lonely = _array_property("lonely", "Lonely (loneliness >= threshold)?", bool)
     emotion = _array_property("emotion", "SISa state: 0 neutral, 1 content, 2 discontent.", int)
 
-    def __init__(self, model: "ConnectionModel", index: int, cell) -> None:
+    def __init__(self, model: ConnectionModel, index: int, cell) -> None:
         super().__init__(model)
         self.index = index
         self.cell = cell
 
     @property
     def sex(self) -> str:
+        """'female' or 'male'."""
         return "male" if self.model.sim.people.sex[self.index] == 1 else "female"
 
 
@@ -126,6 +127,7 @@ class ConnectionModel(mesa.Model):
         return self.agents_by_type.get(Person, mesa.agent.AgentSet([], random=self.random))
 
     def step(self) -> None:
+        """Simulate one day (Mesa's step); stops the model after the scenario's last day."""
         if self.sim.day >= self.config.days:
             self.running = False
             return
@@ -136,8 +138,9 @@ class ConnectionModel(mesa.Model):
 
     @staticmethod
     def reporters() -> dict[str, Any]:
+        """Mesa DataCollector model reporters: the day's means over the living and counts."""
         def last(column: str):
-            return lambda m: float(m.sim._series[m.sim.day - 1][_COLUMN_INDEX[column]]) if m.sim.day else float("nan")
+            return lambda m: float(m.sim._series[m.sim.day - 1][TIMESERIES_COLUMNS.index(column)]) if m.sim.day else float("nan")
 
         def alive_mean(attr: str):
             return lambda m: float(getattr(m.sim.people, attr)[m.sim.people.alive].mean())
@@ -184,10 +187,6 @@ class ConnectionModel(mesa.Model):
         raw["interventions"] = list(raw.get("interventions") or []) + [defaults[kind]]
         return Scenario.model_validate(raw)
 
-
-from sim.simulation import TIMESERIES_COLUMNS as _COLUMNS  # noqa: E402
-
-_COLUMN_INDEX = {c: i for i, c in enumerate(_COLUMNS)}
 
 
 def seeded_layout(graph: nx.Graph, seed: int, max_iterations: int = 50) -> dict[int, tuple[float, float]]:

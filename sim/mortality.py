@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
 
+from sim._core import BLOCK, DAYS_PER_YEAR, MALE, jit, pjit
 from sim.config import MortalityConfig
-from sim.dynamics._jit import jit, pjit
-from sim.population import MALE, People
+from sim.state import People
 
-DAYS_PER_YEAR = 365.0
 LIFE_TABLE_AGES = np.array([30, 40, 50, 60, 70, 80, 90], dtype=np.float64)
 # US 2022 period life table (SSA), annual death probability q_x (science.md §1).
 LIFE_TABLE_Q = {
@@ -88,16 +87,27 @@ def combine(isolated: np.ndarray, lonely: np.ndarray, hr_iso: float, hr_lon: flo
 
 @dataclass
 class RiskLedger:
-    """Running sums over person-days from which the summary proxies are computed."""
+    """Running sums over person-days by exposure group, from which every risk proxy is computed.
 
-    person_days: float = 0.0
-    expected_deaths: float = 0.0              # Σ μ0·RR·dt
-    expected_deaths_no_isolation: float = 0.0  # counterfactual: isolation effect removed
-    expected_deaths_no_loneliness: float = 0.0
-    expected_deaths_connected: float = 0.0     # both removed: a fully connected population
-    log_rr_days: float = 0.0                   # Σ ln RR over person-days
-    relative_hazard_days: float = 0.0          # Σ RR over person-days
-    deaths: int = 0
+    Groups are 0 neither, 1 isolated only, 2 lonely only, 3 both. ``hazard_years[g]`` is the group's
+    baseline hazard summed over person-days times dt (years): the deaths expected in the group at a
+    relative hazard of 1. Because the sums are kept by group and before any hazard ratio is applied,
+    :func:`proxies` can evaluate them under any hazard ratios and combination rule without re-running
+    (the dose-response study, the hazard-ratio intervals of comparisons and sensitivity analyses).
+    """
+
+    hazard_years: np.ndarray = field(default_factory=lambda: np.zeros(4))  # Σ μ0·dt by group (deaths at RR 1)
+    person_days: np.ndarray = field(default_factory=lambda: np.zeros(4))   # living person-days by group
+
+    def add_day(self, mu_sum: np.ndarray, count: np.ndarray) -> None:
+        """Add one day: per group, the summed baseline hazard (per year) and the head count of the living."""
+        self.hazard_years += mu_sum * (1.0 / DAYS_PER_YEAR)
+        self.person_days += count
+
+    @property
+    def total_person_days(self) -> float:
+        """Living person-days over all groups."""
+        return float(self.person_days.sum())
 
 
 def exposure_table(cfg: MortalityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -137,24 +147,14 @@ def assess_day(people: People, cfg: MortalityConfig, ledger: RiskLedger, need_ha
     hazard per year (0 if dead), for drawing deaths.
 
     The counterfactual sums need no extra pass: baseline hazard is summed within the four exposure
-    groups (neither, isolated, lonely, both) and each counterfactual reweights those four sums.
+    groups (neither, isolated, lonely, both), and each counterfactual reweights those four sums.
     """
-    rr_g, rr_no_iso, rr_no_lon = exposure_table(cfg)
+    rr_g, _, _ = exposure_table(cfg)
     hazard = np.zeros(people.n) if need_hazard else np.zeros(0)
     mu_sum, count = _ledger_day(people.age, people.sex, people.alive, people.isolated, people.lonely, rr_g,
                                 people.relative_hazard, hazard, hazard_table(cfg), 1.0 / TABLE_STEP_YEARS)
-    dt = 1.0 / DAYS_PER_YEAR
-    ledger.person_days += float(count.sum())
-    ledger.expected_deaths += float(mu_sum @ rr_g) * dt
-    ledger.expected_deaths_no_isolation += float(mu_sum @ rr_no_iso) * dt
-    ledger.expected_deaths_no_loneliness += float(mu_sum @ rr_no_lon) * dt
-    ledger.expected_deaths_connected += float(mu_sum.sum()) * dt
-    ledger.log_rr_days += float(count @ np.log(rr_g))
-    ledger.relative_hazard_days += float(count @ rr_g)
+    ledger.add_day(mu_sum, count)
     return hazard if need_hazard else None
-
-
-BLOCK = 4096  # people per block of a sum: fixed, so sums do not depend on the number of threads
 
 
 @pjit
@@ -191,22 +191,32 @@ def draw_deaths(hazard_per_year: np.ndarray, rng: np.random.Generator) -> np.nda
     return np.flatnonzero(rng.random(hazard_per_year.size) < -np.expm1(-hazard_per_year / DAYS_PER_YEAR))
 
 
-def proxies(ledger: RiskLedger, cfg: MortalityConfig, n_people: int) -> dict[str, float]:
-    """The mortality-risk proxies of a run (all per the run's person-time)."""
-    py = ledger.person_days / DAYS_PER_YEAR
-    e = max(ledger.expected_deaths, 1e-300)
-    beta = cfg.gompertz_b_per_year
+def proxies(ledger: RiskLedger, cfg: MortalityConfig, n_people: int | None = None) -> dict[str, float]:
+    """The mortality-risk proxies of a run (all per the run's person-time), under ``cfg``'s hazard ratios
+    and combination rule: a pure function of the ledger, so any ratios can be evaluated afterwards.
+
+    ``n_people`` is accepted for backward compatibility and not used.
+    """
+    rr_g, rr_no_iso, rr_no_lon = exposure_table(cfg)
+    h, days = ledger.hazard_years, ledger.person_days
+    person_days = float(days.sum())
+    py = person_days / DAYS_PER_YEAR
+    expected = float(h @ rr_g)
+    no_iso, no_lon, connected = float(h @ rr_no_iso), float(h @ rr_no_lon), float(h.sum())
+    e = max(expected, 1e-300)
+    per_1000_py = 1000 / max(py, 1e-12)
     return {
         "person_years": py,
-        "mean_relative_hazard": ledger.relative_hazard_days / max(ledger.person_days, 1),
-        "expected_deaths_per_1000_py": 1000 * ledger.expected_deaths / max(py, 1e-12),
-        "expected_deaths_connected_per_1000_py": 1000 * ledger.expected_deaths_connected / max(py, 1e-12),
+        "mean_relative_hazard": float(days @ rr_g) / max(person_days, 1),
+        "expected_deaths": expected,
+        "expected_deaths_per_1000_py": expected * per_1000_py,
+        "expected_deaths_connected_per_1000_py": connected * per_1000_py,
         # Population attributable fraction against the counterfactual without the exposure.
-        "paf_isolation": 1 - ledger.expected_deaths_no_isolation / e,
-        "paf_loneliness": 1 - ledger.expected_deaths_no_loneliness / e,
-        "paf_combined": 1 - ledger.expected_deaths_connected / e,
-        "attributable_deaths_isolation_per_1000_py": 1000 * (ledger.expected_deaths - ledger.expected_deaths_no_isolation) / max(py, 1e-12),
-        "attributable_deaths_loneliness_per_1000_py": 1000 * (ledger.expected_deaths - ledger.expected_deaths_no_loneliness) / max(py, 1e-12),
+        "paf_isolation": 1 - no_iso / e,
+        "paf_loneliness": 1 - no_lon / e,
+        "paf_combined": 1 - connected / e,
+        "attributable_deaths_isolation_per_1000_py": (expected - no_iso) * per_1000_py,
+        "attributable_deaths_loneliness_per_1000_py": (expected - no_lon) * per_1000_py,
         # Gompertz: multiplying the hazard by RR is worth ln(RR)/β years of extra ageing (science.md §1, [D]).
-        "life_years_lost_per_1000": 1000 * ledger.log_rr_days / max(ledger.person_days, 1) / beta,
+        "life_years_lost_per_1000": 1000 * float(days @ np.log(rr_g)) / max(person_days, 1) / cfg.gompertz_b_per_year,
     }

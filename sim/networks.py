@@ -35,6 +35,7 @@ class EdgeList:
 
     @property
     def m(self) -> int:
+        """Number of ties."""
         return int(self.u.size)
 
 

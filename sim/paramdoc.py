@@ -15,7 +15,7 @@ from sim.config import Scenario
 
 HEADER = """# Scenario parameters
 
-Generated from the schema in `sim/config.py` by `lonesim schema --markdown`; do not edit by hand.
+Generated from the schema in `sim/config/` by `lonesim schema --markdown`; do not edit by hand.
 Units are in the descriptions (per day, per year, per contact). Sources: *Wang et al. 2023*,
 *Hill et al. 2010* and the other references are those of [science.md](science.md) plus the few
 listed in [model.md](model.md#references-added-here); **Calibrated** means tuned by a script (named in the row) to a published
@@ -45,6 +45,7 @@ def _rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str]
 
 
 def parameters_markdown() -> str:
+    """The parameter reference table (docs/parameters.md) as Markdown, from the schema."""
     lines = [HEADER, "| key | default | meaning, unit and source |", "|---|---|---|"]
     for path, default, desc in _rows(Scenario):
         lines.append(f"| `{path}` | {('`' + default + '`') if default else ''} | {desc.replace('|', '/')} |")

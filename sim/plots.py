@@ -24,6 +24,8 @@ def save_figure(fig, path: Path) -> None:
 
 
 def timeseries_figure(ts, title: str, path: Path) -> None:
+    """Four panels of a run's daily series (mood and emotional states, prevalences, connection per day,
+    mean relative hazard) to ``path``."""
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True, layout="constrained")
     day = ts["day"]
     ax = axes[0, 0]
@@ -55,6 +57,7 @@ def timeseries_figure(ts, title: str, path: Path) -> None:
 
 
 def distributions_figure(agents, title: str, path: Path) -> None:
+    """Histograms of mood, loneliness, health and degree among the living at the end of a run, to ``path``."""
     alive = agents[agents["alive"]]
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), layout="constrained")
     for ax, col, rng in zip(axes, ["mood", "loneliness", "health", "degree"], [(-1, 1), (0, 1), (0, 1), None]):
@@ -66,6 +69,7 @@ def distributions_figure(agents, title: str, path: Path) -> None:
 
 
 def network_figure(sim, path: Path) -> None:
+    """The final network coloured by loneliness and sized by health (seeded layout), to ``path``."""
     import networkx as nx
 
     edges = sim.edges_frame()
@@ -89,6 +93,7 @@ def network_figure(sim, path: Path) -> None:
 
 
 def run_figures(sim, folder: Path) -> None:
+    """Every figure of a run folder (the network only up to ``output.max_draw_nodes`` people)."""
     title = f"{sim.scenario.name} — {sim.n:,} people, seed {sim.seed}"
     timeseries_figure(sim.timeseries(), title, folder / "timeseries.png")
     distributions_figure(sim.agents_frame(), title, folder / "distributions.png")

@@ -47,8 +47,8 @@ def package_versions() -> dict[str, str]:
 def git_commit() -> str | None:
     """The commit of the lonesim checkout the code runs from (None outside a git checkout).
 
-    Looked up once per process, when first needed: the code a process runs is the code it imported,
-    even if the checkout moves on while a long sweep is running."""
+    Looked up once per process, when first needed (a ``git`` subprocess, so not at import); a sweep's
+    parent records it in ``sweep.json`` when the sweep starts."""
     here = Path(__file__).resolve().parent
     try:
         res = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
@@ -75,6 +75,7 @@ def _clean(value: Any) -> Any:
 
 
 def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented UTF-8 JSON (NaN and infinities as null) to ``path``."""
     path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -113,6 +114,7 @@ def write_run(sim, out: Path, figures: bool | None = None, overwrite: bool = Fal
 
 
 def fill_run_folder(sim, folder: Path, figures: bool | None = None) -> None:
+    """Write every file of a run folder (manifest, summary, parquet tables, figures) into ``folder``."""
     sc = sim.scenario
     manifest = {
         "lonesim_run": 1,
@@ -146,5 +148,3 @@ def default_run_folder(results_root: Path, scenario_name: str, seed: int) -> Pat
         k += 1
     return base.parent / f"{base.name}-{k}"
 
-
-git_commit()  # record the checkout's commit when the code is imported, not when a run ends

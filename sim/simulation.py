@@ -15,7 +15,9 @@ then everyone ages one day and the day's means are recorded.
 
 A ``Simulation`` holds no Mesa objects; :class:`sim.model.ConnectionModel` puts Mesa on top.
 Randomness: one ``SeedSequence(seed, spawn_key=(replicate,))`` per run (identical to
-``SeedSequence(seed).spawn(r + 1)[r]``), split into network, population and dynamics streams.
+``SeedSequence(seed).spawn(r + 1)[r]``), split into four: the network's generator, the population's,
+the dynamics' (tie changes, deaths, programmes, shocks: a numpy ``Generator``) and the root key of the
+kernels' counter-based streams (:mod:`sim.streams`).
 """
 
 from __future__ import annotations
@@ -27,25 +29,22 @@ import numba
 import numpy as np
 import pandas as pd
 
-from sim import mortality
+from sim import mortality, streams
+from sim._core import BLOCK, CONTENT, DAYS_PER_YEAR, DISCONTENT, TIE_GONE, per_day_probability, pjit
 from sim.config import Scenario
-from sim.dynamics import per_day_probability, streams
-from sim.dynamics._jit import pjit
 from sim.dynamics.contacts import draw_contacts
 from sim.dynamics.contagion import sisa_step
 from sim.dynamics.habits import update_habit
 from sim.dynamics.health import update_health
 from sim.dynamics.kindness import do_kind_acts
-from sim.dynamics.loneliness import classify, loneliness_target, update_loneliness
+from sim.dynamics.loneliness import classify, update_loneliness
 from sim.dynamics.mood import resting_mood, update_mood
-from sim.dynamics.smiles import exchange_smiles, smile_probabilities
+from sim.dynamics.smiles import exchange_smiles
 from sim.dynamics.ties import update_ties
+from sim.initial import init_people, settle
 from sim.interventions import Programmes, apply_shocks
-from sim.mortality import BLOCK
 from sim.networks import build_edges
-from sim.population import CONTENT, DISCONTENT, TIE_GONE, Ties, init_people
-
-DAYS_PER_YEAR = 365.0
+from sim.ties import Ties
 
 TIMESERIES_COLUMNS = [
     "alive", "mean_mood", "mean_loneliness", "loneliness_prevalence", "isolation_prevalence",
@@ -91,7 +90,7 @@ class Simulation:
         self.ledger = mortality.RiskLedger()
         self.day = 0
         self._series = np.full((scenario.days, len(TIMESERIES_COLUMNS)), np.nan)
-        self._settle_initial_state()
+        settle(self.people, scenario)
         if burn_in:
             for _ in range(scenario.burn_in_days):
                 self._advance(recording=False)
@@ -100,20 +99,8 @@ class Simulation:
         self.timings["step_s"] = 0.0
 
     # ------------------------------------------------------------------ set-up
-    def _settle_initial_state(self) -> None:
-        """Start perceived connection and loneliness near their steady state (burn-in finishes the job)."""
-        p, sc = self.people, self.scenario
-        contact_p = per_day_probability(sc.contacts.rate_per_tie_per_day * sc.contacts.frequency_multiplier
-                                        * sc.ties.initial_strength)
-        meetings = p.degree * contact_p
-        prob = smile_probabilities(p, sc.smiles)
-        smiles_per_meeting = prob[:, 0] * (1 + prob[:, 1])
-        p.perceived[:] = meetings * (1 + sc.smiles.connection_value * smiles_per_meeting)
-        p.contact_rate[:] = meetings
-        p.loneliness[:] = loneliness_target(p, sc)
-        classify(p, sc)
-
     def _start_cohort(self) -> None:
+        """Day 0: record who is isolated and lonely (the cohort's baseline exposure) and zero the tallies."""
         p = self.people
         p.isolated0[:] = p.isolated
         p.lonely0[:] = p.lonely
@@ -131,7 +118,7 @@ class Simulation:
         self._advance(recording=True)
         self.timings["step_s"] += time.perf_counter() - t0
 
-    def run(self, days: int | None = None, progress: bool = False) -> "Simulation":
+    def run(self, days: int | None = None, progress: bool = False) -> Simulation:
         """Simulate ``days`` more days (default: the rest of the scenario)."""
         remaining = self.scenario.days - self.day
         days = remaining if days is None else min(days, remaining)
@@ -186,13 +173,14 @@ class Simulation:
         update_health(p, sc.health, smiles_today)
         # 8. mortality
         deaths = 0
-        expected_before = self.ledger.expected_deaths
         if recording:
+            before = self.ledger.hazard_years.copy()
             hazard = mortality.assess_day(p, sc.mortality, self.ledger, need_hazard=sc.mortality.simulate_deaths)
+            expected = float((self.ledger.hazard_years - before) @ mortality.exposure_table(sc.mortality)[0])
             if hazard is not None:
                 deaths = self._bury(mortality.draw_deaths(hazard, rng))
             p.age[p.alive] += np.float32(1.0 / DAYS_PER_YEAR)
-            self._record(contacts.count, smiles, kind, changes, deaths, self.ledger.expected_deaths - expected_before)
+            self._record(contacts.count, smiles, kind, changes, deaths, expected)
         self.day += 1 if recording else 0
         self.tick += 1
 
@@ -231,6 +219,7 @@ class Simulation:
 
     # ------------------------------------------------------------------ outputs
     def timeseries(self) -> pd.DataFrame:
+        """One row per recorded day (columns: TIMESERIES_COLUMNS), counts as integers."""
         df = pd.DataFrame(self._series[: self.day], columns=TIMESERIES_COLUMNS)
         df.insert(0, "day", np.arange(self.day, dtype=np.int32))
         for col in ("alive", "contacts", "smiles", "smiles_returned", "kind_acts", "ties", "ties_formed",
@@ -239,6 +228,7 @@ class Simulation:
         return df
 
     def agents_frame(self) -> pd.DataFrame:
+        """One row per person with the final state (what agents.parquet holds)."""
         p = self.people
         df = pd.DataFrame({
             "agent_id": np.arange(self.n, dtype=np.int32),
@@ -254,6 +244,7 @@ class Simulation:
         return df
 
     def edges_frame(self) -> pd.DataFrame:
+        """The active ties at the end, sorted by (source, target), with their strength (what edges.parquet holds)."""
         ids = self.ties.active_ids()
         order = np.lexsort((self.ties.v[ids], self.ties.u[ids]))
         ids = ids[order]
@@ -279,7 +270,7 @@ class Simulation:
             "smiles_per_person_day": float(ts["smiles"].sum() / max(ts["alive"].sum(), 1)),
             "kind_acts_per_person_day": float(ts["kind_acts"].sum() / max(ts["alive"].sum(), 1)),
         }
-        out.update(mortality.proxies(self.ledger, sc.mortality, self.n))
+        out.update(mortality.proxies(self.ledger, sc.mortality))
         if sc.mortality.simulate_deaths:
             out.update(self._observed_mortality())
         return out
@@ -290,7 +281,7 @@ class Simulation:
         p = self.people
         died = p.death_day >= 0
         duration = np.where(died, p.death_day + 1, self.day).astype(float)
-        py = self.ledger.person_days / DAYS_PER_YEAR
+        py = self.ledger.total_person_days / DAYS_PER_YEAR
         out: dict[str, Any] = {"observed_deaths": int(died.sum()),
                                "observed_deaths_per_1000_py": 1000 * int(died.sum()) / max(py, 1e-12)}
         km: dict[str, Any] = {}

@@ -92,7 +92,7 @@ def test_measured_contagion_rate_matches_the_sisa_rate():
     n = 40_000
     sc = small(**{"population.size": n, "contagion.neutral_to_content_per_contact_year": 36.5})
     sim = Simulation(sc.with_overrides({"population.size": 10}), burn_in=False)  # parameters only
-    from sim.population import init_people
+    from sim.initial import init_people
     p = init_people(sc, n, np.random.default_rng(1))
     p.emotion[:] = 0
     p.emotion[1::2] = 1  # every neutral even person meets one content odd person

@@ -110,7 +110,8 @@ def test_malformed_edge_list_names_its_line(tmp_path):
 
 
 def test_real_edge_list_runs_and_keeps_labels(tmp_path):
-    (tmp_path / "g.csv").write_text("source,target\n" + "".join(f"p{i},p{(i + 1) % 30}\np{i},p{(i + 2) % 30}\n" for i in range(30)))
+    rows = "".join(f"p{i},p{(i + 1) % 30}\np{i},p{(i + 2) % 30}\n" for i in range(30))
+    (tmp_path / "g.csv").write_text("source,target\n" + rows)
     p = bad(tmp_path, "network:\n  kind: edgelist\n  path: g.csv\ndays: 5\nburn_in_days: 2\n")
     res = lonesim("run", p, "--out", tmp_path / "out", "-q")
     assert res.returncode == 0, res.stderr

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from sim import experiments as E
+from sim import validation as V
+from sim.validation import baselines, big_joy, common, contagion, dose_response, mortality
 
 EXP = Path(__file__).resolve().parent.parent / "experiments"
 
 
 def quick(name: str, **changes) -> dict:
-    exp = E.load_experiment(EXP / f"{name}.yaml", quick=True)
+    exp = V.load_experiment(EXP / f"{name}.yaml", quick=True)
     for k, v in changes.items():
         if k == "set":
             exp["set"] = {**exp["set"], **v}
@@ -29,19 +29,19 @@ def quick(name: str, **changes) -> dict:
 def test_cox_estimates_follow_the_configured_ratios():
     """Simulated deaths + lifelines Cox recover a strong isolation effect and find none when there is none."""
     exp = quick("mortality", set={"population.size": 3000, "population.age_min": 65, "days": 730})
-    base = E.base_scenario(exp)
+    base = common.base_scenario(exp)
     # Two replicates (~600 deaths): with one (~300) the Cox interval is wide enough that a single
     # draw lands outside the time-in-state prediction now and then.
-    strong = E._cohort_frame(base.with_overrides({"mortality.hr_isolation": 2.5, "mortality.hr_loneliness": 1.0}), 2, 1)
-    null = E._cohort_frame(base.with_overrides({"mortality.hr_isolation": 1.0, "mortality.hr_loneliness": 1.0}), 1, 1)
+    strong = mortality.cohort_frame(base.with_overrides({"mortality.hr_isolation": 2.5, "mortality.hr_loneliness": 1.0}), 2, 1)
+    null = mortality.cohort_frame(base.with_overrides({"mortality.hr_isolation": 1.0, "mortality.hr_loneliness": 1.0}), 1, 1)
     assert strong["event"].sum() > 200  # enough deaths to say something
-    hr_s, lo_s, hi_s = E.cox_hr(strong, ["isolated0"])["isolated0"]
-    hr_n, lo_n, hi_n = E.cox_hr(null, ["isolated0"])["isolated0"]
+    hr_s, lo_s, hi_s = mortality.cox_hr(strong, ["isolated0"])["isolated0"]
+    hr_n, lo_n, hi_n = mortality.cox_hr(null, ["isolated0"])["isolated0"]
     # baseline exposure is diluted (people leave isolation), so the marginal HR sits below 2.5 but far above 1
     assert 1.5 < hr_s < 2.6, hr_s
     assert lo_n < 1.0 < hi_n or abs(math.log(hr_n)) < 0.2, (hr_n, lo_n, hi_n)
     # the expected marginal HR from the time spent in each state agrees with the Cox estimate
-    pred_iso, _ = E.predicted_marginal_hr(strong, 2.5, 1.0, "multiplicative")
+    pred_iso, _ = mortality.predicted_marginal_hr(strong, 2.5, 1.0, "multiplicative")
     assert lo_s < pred_iso < hi_s, (pred_iso, lo_s, hi_s)
     # isolation at baseline is followed by more isolated follow-up time than non-isolation
     assert strong.loc[strong["isolated0"] == 1, "frac_isolated"].mean() > 0.5
@@ -50,15 +50,15 @@ def test_cox_estimates_follow_the_configured_ratios():
 
 def test_life_expectancy_gap_matches_gompertz_shift():
     """Under the model's baseline hazard, an HR of 1.32 costs roughly ln(1.32)/β ≈ 3.5 years."""
-    gap = E.life_expectancy(50, 1.0) - E.life_expectancy(50, 1.32)
+    gap = mortality.life_expectancy(50, 1.0) - mortality.life_expectancy(50, 1.32)
     assert 2.5 < gap < 4.5, gap
-    assert E.life_expectancy(50, 1.0) > E.life_expectancy(60, 1.0) > 15
+    assert mortality.life_expectancy(50, 1.0) > mortality.life_expectancy(60, 1.0) > 15
 
 
 # --------------------------------------------------------------------------- 2. Big Joy
 def test_big_joy_week_raises_mood_of_enrolled_and_receivers_and_fades():
     exp = quick("big_joy")
-    res = E.study_big_joy(exp, workers=1)
+    res = big_joy.study_big_joy(exp, workers=1)
     t = res.table.set_index("measure")["mean"]
     assert 0.1 < t["mood_d_smc"] < 1.0                     # a moderate standardised gain
     assert t["mood_did_enrolled"] > 0.05                   # more than the untouched others
@@ -70,22 +70,22 @@ def test_big_joy_week_raises_mood_of_enrolled_and_receivers_and_fades():
 
 def test_big_joy_gain_is_monotone_in_self_act_mood_gain():
     exp = quick("big_joy", follow_days=0)
-    sc = E.base_scenario(exp)
+    sc = common.base_scenario(exp)
     effects = []
     for g in (0.0, 0.06):
         s = sc.with_overrides({"interventions.0.self_act_mood_gain": g, "days": 37})
-        effects.append(E.big_joy_measures(E.big_joy_run((s.model_dump(mode="json"), 0, 0)))["mood_d_smc"])
+        effects.append(big_joy.big_joy_measures(big_joy.big_joy_run((s.model_dump(mode="json"), 0, 0)))["mood_d_smc"])
     assert effects[1] > effects[0] + 0.1
 
 
 # --------------------------------------------------------------------------- 3. baselines
 def test_baselines_by_age_group():
     exp = quick("baselines")
-    res = E.study_baselines(exp, workers=1)
+    res = baselines.study_baselines(exp, workers=1)
     end = res.table[res.table["when"] == "end"].set_index("age_group")
     assert 0.05 < end.loc["18+", "lonely"] < 0.6
     assert 0.0 < end.loc["18+", "isolated"] < end.loc["18+", "lonely"]
-    more = E.study_baselines(quick("baselines", set={"network.isolation.fraction": 0.3}), workers=1)
+    more = baselines.study_baselines(quick("baselines", set={"network.isolation.fraction": 0.3}), workers=1)
     end2 = more.table[more.table["when"] == "end"].set_index("age_group")
     assert end2.loc["18+", "isolated"] > end.loc["18+", "isolated"] + 0.15
     assert end2.loc["18+", "lonely"] > end.loc["18+", "lonely"]
@@ -103,8 +103,8 @@ def test_sisa_estimator_recovers_per_tie_asymmetry():
                                   "contagion.neutral_to_discontent_per_contact_year": 0.4,
                                   "contagion.mood_coupling": 0.0,
                                   "population.size": 3000, "days": 365})
-    sc = E.base_scenario(exp)
-    m = E.contagion_measures(E.contagion_run((sc.model_dump(mode="json"), 0, 20, True)))
+    sc = common.base_scenario(exp)
+    m = contagion.contagion_measures(contagion.contagion_run((sc.model_dump(mode="json"), 0, 20, True)))
     assert m["per_tie_n_to_c_per_year"] > 0.05
     assert 1.2 < m["spread_ratio_negative_over_positive"] < 3.5, m
     assert m["mean_years_content"] > m["mean_years_discontent"]
@@ -115,13 +115,13 @@ def test_linear_hazard_fit_on_known_rates():
     days = np.full(11, 200_000.0)
     k = np.arange(11)
     events = rng.poisson(days * (0.1 + 0.05 * k) / 365)
-    a, b = E.linear_hazard_fit(days, events)
+    a, b = contagion.linear_hazard_fit(days, events)
     assert abs(a - 0.1) < 0.03 and abs(b - 0.05) < 0.01
 
 
 # --------------------------------------------------------------------------- 5. dose–response
 def test_dose_response_rises_with_isolation_and_hazard_ratio():
-    res = E.study_dose_response(quick("dose_response"), workers=1)
+    res = dose_response.study_dose_response(quick("dose_response"), workers=1)
     t = res.table
     c = t[t["hr_set"] == "central"].sort_values("isolation_fraction")
     assert c["deaths_per_1000_py"].iloc[-1] > c["deaths_per_1000_py"].iloc[0]
@@ -136,11 +136,11 @@ def test_dose_response_rises_with_isolation_and_hazard_ratio():
 # --------------------------------------------------------------------------- table and command
 def test_validation_csv_replaces_only_the_study_rows(tmp_path):
     path = tmp_path / "validation.csv"
-    E.update_validation_csv(path, [E.row("baselines", "q1", 0.1, 0.2, 0.15, 0.14, 0.16)], "baselines")
-    E.update_validation_csv(path, [E.row("mortality", "hr", 1.26, 1.39, 1.5, 1.4, 1.6)], "mortality")
-    E.update_validation_csv(path, [E.row("baselines", "q2", 0.1, 0.2, 0.3)], "baselines")
+    V.update_validation_csv(path, [common.row("baselines", "q1", 0.1, 0.2, 0.15, 0.14, 0.16)], "baselines")
+    V.update_validation_csv(path, [common.row("mortality", "hr", 1.26, 1.39, 1.5, 1.4, 1.6)], "mortality")
+    V.update_validation_csv(path, [common.row("baselines", "q2", 0.1, 0.2, 0.3)], "baselines")
     df = pd.read_csv(path)
-    assert list(df.columns[:8]) == E.VALIDATION_COLUMNS
+    assert list(df.columns[:8]) == common.VALIDATION_COLUMNS
     assert list(df["quantity"]) == ["hr", "q2"]          # study order; old baselines row replaced
     assert list(df["inside"]) == ["no", "no"]
 
@@ -164,7 +164,7 @@ def test_cli_experiment_writes_figure_table_and_csv(tmp_path):
 def test_mortality_study_end_to_end_quick():
     """The whole study in its reduced form: Cox rows for both exposures and the two life-expectancy rows."""
     exp = quick("mortality", set={"population.size": 3000, "population.age_min": 65}, landmark_days=180)
-    res = E.study_mortality(exp, workers=1)
+    res = mortality.study_mortality(exp, workers=1)
     q = [r["quantity"] for r in res.rows]
     assert len(res.rows) == 4 and q[0].startswith("HR isolated") and q[1].startswith("HR lonely")
     hr_iso = res.rows[0]["model_estimate"]

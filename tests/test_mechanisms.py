@@ -11,9 +11,10 @@ from sim.dynamics.loneliness import loneliness_target
 from sim.dynamics.mood import update_mood
 from sim.dynamics.smiles import exchange_smiles, smile_probability
 from sim.dynamics.ties import close_triads, dissolve_ties
+from sim.initial import init_people
 from sim.mortality import LIFE_TABLE_Q, baseline_hazard, combine, draw_deaths
 from sim.networks import EdgeList
-from sim.population import Ties, init_people
+from sim.ties import Ties
 
 
 def world(edges, n, **overrides):
@@ -161,7 +162,7 @@ def test_life_table_hazard_and_death_draws():
 
 
 def test_bernoulli_indices_keep_each_index_with_the_given_probability():
-    from sim.dynamics import bernoulli_indices
+    from sim._core import bernoulli_indices
     rng = np.random.default_rng(8)
     counts = np.zeros(1000)
     for _ in range(400):
@@ -187,8 +188,8 @@ def test_degrees_kept_incrementally_match_a_recount_through_shocks_and_deaths():
 
 
 def test_daily_ledger_uses_the_life_table_hazard_to_within_a_tenth_of_a_percent():
+    from sim.initial import init_people
     from sim.mortality import RiskLedger, assess_day
-    from sim.population import init_people
     sc = Scenario().with_overrides({"mortality.hr_isolation": 1.5, "mortality.hr_loneliness": 1.2})
     people = init_people(sc, 5000, np.random.default_rng(3))
     people.isolated[:] = np.arange(5000) % 3 == 0

@@ -4,14 +4,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim import streams
+from sim._core import set_threads
 from sim.config import Scenario
-from sim.dynamics import streams
-from sim.dynamics._jit import set_threads
 from sim.dynamics.contacts import draw_contacts
 from sim.dynamics.kindness import do_kind_acts
+from sim.initial import init_people
 from sim.networks import EdgeList
-from sim.population import Ties, init_people
 from sim.simulation import Simulation
+from sim.ties import Ties
 
 
 def test_uniforms_are_uniform_and_uncorrelated():

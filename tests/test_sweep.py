@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.config import load_scenario
-from sim.sweep import RUNS_DIR, plan_sweep, run_complete, run_sweep
+from sim.runs.layout import RUNS_DIR, run_complete
+from sim.runs.sweep import plan_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 LONESIM = [sys.executable, "-m", "sim"]
@@ -251,8 +252,9 @@ def test_bad_options_exit_2(small_yaml, tmp_path):
 
 def test_parent_memory_does_not_grow_with_runs(tmp_path):
     """Many tiny runs: results returned to the parent are small and its memory stays flat."""
-    import psutil
     import tracemalloc
+
+    import psutil
 
     path = tmp_path / "tiny.yaml"
     path.write_text("name: tiny\ndays: 5\nburn_in_days: 0\npopulation:\n  size: 60\noutput:\n  agents_file: false\n"

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim._core import CONTENT, DISCONTENT, TIE_ACTIVE, jit, pjit
 from sim.config import ContactsConfig
-from sim.dynamics._jit import jit, pjit
-from sim.dynamics.streams import key_of, uniform
-from sim.population import CONTENT, DISCONTENT, TIE_ACTIVE, People, Ties
+from sim.state import People
+from sim.streams import key_of, uniform
+from sim.ties import Ties
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Contacts:
 
     @property
     def count(self) -> int:
+        """Number of meetings today."""
         return int(self.tie_ids.size)
 
 
@@ -44,7 +46,7 @@ def draw_contacts(people: People, ties: Ties, cfg: ContactsConfig, multiplier: f
 
     One uniform per tie, number ``e`` of today's contact stream for tie ``e`` (so a tie's meeting
     is decided by the same number in every scenario run with the same seed); ``rng`` is a numpy
-    Generator or the stream key (:mod:`sim.dynamics.streams`).
+    Generator or the stream key (:mod:`sim.streams`).
     """
     base = cfg.rate_per_tie_per_day * cfg.frequency_multiplier * multiplier
     key = key_of(rng)

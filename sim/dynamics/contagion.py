@@ -26,13 +26,11 @@ import math
 import numba
 import numpy as np
 
+from sim._core import CONTENT, DAYS_PER_YEAR, DISCONTENT, NEUTRAL, pjit
 from sim.config import ContagionConfig
-from sim.dynamics._jit import pjit
 from sim.dynamics.contacts import Contacts, tally_by_state
-from sim.dynamics.streams import key_of, uniform
-from sim.population import CONTENT, DISCONTENT, NEUTRAL, People
-
-DAYS_PER_YEAR = 365.0
+from sim.state import People
+from sim.streams import key_of, uniform
 
 
 def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: float, resting_mood: np.ndarray,
@@ -40,7 +38,7 @@ def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: 
     """Return the new emotion array (synchronous update from today's meetings).
 
     Person i's transition is decided by number i of today's contagion stream; ``rng`` is a numpy
-    Generator or the stream key (:mod:`sim.dynamics.streams`).
+    Generator or the stream key (:mod:`sim.streams`).
     """
     c = cfg
     rates = np.array([
@@ -93,3 +91,45 @@ def _sisa(key, emo, mood, rest, coupling, alive, met_content, met_discontent, ra
             else:
                 new[i] = NEUTRAL
     return new
+
+
+def sisa_resting_fractions(cfg: ContagionConfig) -> tuple[float, float, float]:
+    """Stationary (neutral, content, discontent) shares of the SISa chain without contagion terms."""
+    c = cfg
+    to_c = c.neutral_to_content_per_year / max(c.content_to_neutral_per_year, 1e-12)
+    to_d = c.neutral_to_discontent_per_year / max(c.discontent_to_neutral_per_year, 1e-12)
+    total = 1 + to_c + to_d
+    return 1 / total, to_c / total, to_d / total
+
+
+def sisa_mean_field(cfg: ContagionConfig, mean_degree: float, p_meet_ratio: float = 1.0) -> tuple[float, float, float]:
+    """Mean-field steady state (neutral, content, discontent) of SISa on a network of ``mean_degree``.
+
+    Used to start runs near the contagion layer's equilibrium, which takes years to reach from the
+    contagion-free shares. ``p_meet_ratio`` scales contact (1 = baseline frequency).
+    """
+    c = cfg
+    s_n, s_c, s_d = sisa_resting_fractions(cfg)
+    k = mean_degree * p_meet_ratio
+    total_rate = (c.neutral_to_content_per_year + c.neutral_to_discontent_per_year + c.content_to_neutral_per_year
+                  + c.discontent_to_neutral_per_year + k * (c.neutral_to_content_per_contact_year
+                  + c.neutral_to_discontent_per_contact_year + c.content_to_discontent_per_contact_year
+                  + c.discontent_to_content_per_contact_year))
+    dt = min(0.05, 0.2 / max(total_rate, 1e-9))  # years; forward Euler, stable step
+    for _ in range(20_000):
+        nc = (c.neutral_to_content_per_year + c.neutral_to_content_per_contact_year * k * s_c) * s_n
+        nd = (c.neutral_to_discontent_per_year + c.neutral_to_discontent_per_contact_year * k * s_d) * s_n
+        cn = c.content_to_neutral_per_year * s_c
+        cd = c.content_to_discontent_per_contact_year * k * s_d * s_c
+        dn = c.discontent_to_neutral_per_year * s_d
+        dc = c.discontent_to_content_per_contact_year * k * s_c * s_d
+        d_c, d_d = dt * (nc + dc - cn - cd), dt * (nd + cd - dn - dc)
+        s_c, s_d = s_c + d_c, s_d + d_d
+        s_n = 1.0 - s_c - s_d
+        if abs(d_c) + abs(d_d) < 1e-12:
+            break
+    s_c, s_d = min(max(s_c, 0.0), 1.0), min(max(s_d, 0.0), 1.0)
+    s_n = max(1.0 - s_c - s_d, 0.0)
+    total = s_n + s_c + s_d
+    s_n, s_c, s_d = s_n / total, s_c / total, s_d / total
+    return s_n, s_c, s_d

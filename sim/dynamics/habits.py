@@ -11,13 +11,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim._core import decay_factor, pjit
 from sim.config import HabitsConfig
-from sim.dynamics import decay_factor
-from sim.dynamics._jit import pjit
-from sim.population import People
+from sim.state import People
 
 
 def update_habit(people: People, cfg: HabitsConfig, smiles_given: np.ndarray, kind_given: np.ndarray) -> None:
+    """Grow each living person's habit with today's smiles and kind acts given, and let it fade (per day)."""
     _practice(people.habit, smiles_given, kind_given, people.alive, cfg.gain_per_act, cfg.kind_act_weight,
               decay_factor(cfg.fade_days))
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim._core import DAYS_PER_YEAR, jit, pjit
 from sim.config import HealthConfig
-from sim.dynamics._jit import pjit
-from sim.population import People, expected_health_at
-
-DAYS_PER_YEAR = 365.0
+from sim.state import People
 
 
 def update_health(people: People, cfg: HealthConfig, smiles_today: np.ndarray) -> None:
+    """One day of wear and recovery of each living person's health reserve (0..1; rates per year / 365)."""
     _wear_and_recover(people.health, people.age, people.loneliness, people.isolated, people.mood,
                       smiles_today, people.alive, cfg.wear_per_year_lonely / DAYS_PER_YEAR,
                       cfg.wear_per_year_isolated / DAYS_PER_YEAR, cfg.recovery_per_year / DAYS_PER_YEAR,
@@ -39,3 +38,19 @@ def _wear_and_recover(health, age, loneliness, isolated, mood, smiles, alive, we
         buffer = 1.0 - mood_buffer * max(mood[i], 0.0) - smile_buffer * smiles[i] / (smiles[i] + 2.0)
         h = h + recovery * (expected_health_at(age[i]) - h) - wear * max(buffer, 0.0)
         health[i] = min(max(h, 0.0), 1.0)
+
+
+@jit
+def expected_health_at(age: float) -> float:
+    """Age-expected physiological reserve, 0..1: 1 at 18 falling to ~0.4 at 100 (a relative scale; assumption)."""
+    x = min(max((age - 18.0) / 82.0, 0.0), 1.0)
+    return 1.0 - 0.6 * x * x
+
+
+@pjit
+def expected_health(age: np.ndarray) -> np.ndarray:
+    """:func:`expected_health_at` of every age in a 1-d array (float32)."""
+    out = np.empty(age.size, np.float32)
+    for i in numba.prange(age.size):
+        out[i] = expected_health_at(age[i])
+    return out

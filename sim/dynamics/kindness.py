@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim._core import TIE_ACTIVE, jit, pjit
 from sim.config import KindnessConfig, TiesConfig
-from sim.dynamics._jit import jit, pjit
 from sim.dynamics.smiles import HABIT_REFERENCE
-from sim.dynamics.streams import key_of, phase_key, uniform
-from sim.population import TIE_ACTIVE, People, Ties
+from sim.state import People
+from sim.streams import key_of, phase_key, uniform
+from sim.ties import Ties
 
 _NO_EXTRA = np.zeros(0, np.float32)
 MAX_ACTS_PER_DAY = 255  # per person; Poisson draws are capped here (rates are far below 1 per day)
@@ -31,6 +32,7 @@ _COUNTS, _TARGETS, _FORWARD = 0, 1, 2
 
 @dataclass
 class KindActs:
+    """Today's kind acts: given and received per person, the total done, and the ties they started."""
     given: np.ndarray     # kind acts given per person today
     received: np.ndarray  # kind acts received per person today
     total: int
@@ -69,7 +71,7 @@ def _act_counts(key, rate, w_mood, mood, w_habit, habit, habit_ref, w_lonely, lo
 
 def do_kind_acts(people: People, ties: Ties, cfg: KindnessConfig, ties_cfg: TiesConfig,
                  rng: np.random.Generator | int, extra: np.ndarray | None = None) -> KindActs:
-    """Today's kind acts; ``rng`` is a numpy Generator or the stream key (:mod:`sim.dynamics.streams`)."""
+    """Today's kind acts; ``rng`` is a numpy Generator or the stream key (:mod:`sim.streams`)."""
     key = key_of(rng)
     counts = _act_counts(phase_key(key, 0, _COUNTS), cfg.rate_per_day, cfg.mood_weight, people.mood,
                          cfg.habit_weight, people.habit, HABIT_REFERENCE, cfg.loneliness_weight, people.loneliness,

@@ -14,18 +14,20 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim._core import decay_factor, pjit
 from sim.config import Scenario
-from sim.dynamics import decay_factor
-from sim.dynamics._jit import pjit
-from sim.population import People
+from sim.state import People
 
 
 def loneliness_target(people: People, cfg: Scenario) -> np.ndarray:
+    """Per person: the loneliness (0..1) that current perceived connection and mood pull toward."""
     gap = np.clip(1.0 - people.perceived / np.maximum(people.desired, 1e-6), 0.0, 1.0)
     return np.clip(gap + cfg.loneliness.mood_bias * np.maximum(-people.mood, 0.0), 0.0, 1.0)
 
 
 def update_loneliness(people: People, cfg: Scenario, received: np.ndarray, meetings: np.ndarray) -> None:
+    """Move perceived connection and contact toward today's (e-folding ``perception_days``) and loneliness
+    toward its target (e-folding ``adjustment_days``); refresh the flags."""
     _perceive_and_adjust(people.perceived, people.contact_rate, people.loneliness, people.desired, people.mood,
                          np.asarray(received, np.float32), np.asarray(meetings, np.float32), people.alive,
                          decay_factor(cfg.loneliness.perception_days), decay_factor(cfg.loneliness.adjustment_days),

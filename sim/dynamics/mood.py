@@ -12,10 +12,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim._core import decay_factor, pjit
 from sim.config import MoodConfig
-from sim.dynamics import decay_factor
-from sim.dynamics._jit import pjit
-from sim.population import People
+from sim.state import People
 
 
 def resting_mood(people: People, cfg: MoodConfig) -> np.ndarray:

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim._core import jit, logit, pjit
 from sim.config import SmilesConfig
-from sim.dynamics import logit
-from sim.dynamics._jit import jit, pjit
 from sim.dynamics.contacts import Contacts
-from sim.dynamics.streams import key_of, uniform
-from sim.population import People
+from sim.state import People
+from sim.streams import key_of, uniform
 
 HABIT_REFERENCE = 0.3  # habit level at which habit_weight adds nothing (the default initial mean)
 _NO_BOOST = np.zeros(0, np.float32)
@@ -30,6 +29,7 @@ _NO_BOOST = np.zeros(0, np.float32)
 
 @dataclass
 class Smiles:
+    """Today's smiles: given and received per person, and the totals started and returned."""
     given: np.ndarray      # smiles given per person today (first smiles and returns)
     received: np.ndarray   # smiles received per person today
     first: int             # smiles started today
@@ -37,6 +37,7 @@ class Smiles:
 
     @property
     def total(self) -> int:
+        """Smiles today, started and returned."""
         return self.first + self.returned
 
 

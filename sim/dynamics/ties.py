@@ -16,15 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim._core import DAYS_PER_YEAR, TIE_ACTIVE, bernoulli_indices
 from sim.config import ContactsConfig, TiesConfig
-from sim.dynamics import bernoulli_indices
-from sim.population import TIE_ACTIVE, People, Ties
-
-DAYS_PER_YEAR = 365.0
+from sim.state import People
+from sim.ties import Ties
 
 
 @dataclass
 class TieChanges:
+    """Ties dissolved and formed (by triadic closure) today."""
     dissolved: int
     formed: int
 
@@ -53,6 +53,8 @@ def dissolve_ties(people: People, ties: Ties, cfg: TiesConfig, rng: np.random.Ge
 
 def close_triads(people: People, ties: Ties, cfg: TiesConfig, contacts_cfg: ContactsConfig,
                  rng: np.random.Generator) -> int:
+    """Triadic closure for the day: people befriend a friend's friend (attempts per person per year,
+    fewer for the lonely); returns the ties formed."""
     n = people.n
     p_max = -np.expm1(-cfg.triadic_closure_per_year / DAYS_PER_YEAR)
     tries = _sample_without_replacement(n, int(rng.binomial(n, p_max)), rng).astype(np.int32)
@@ -73,6 +75,7 @@ def close_triads(people: People, ties: Ties, cfg: TiesConfig, contacts_cfg: Cont
 
 def update_ties(people: People, ties: Ties, cfg: TiesConfig, contacts_cfg: ContactsConfig,
                 rng: np.random.Generator) -> TieChanges:
+    """Step 6: dissolve and form ties for the day (nothing when ties are static); rebuild the index when due."""
     if not cfg.dynamic:
         return TieChanges(0, 0)
     lost = dissolve_ties(people, ties, cfg, rng)

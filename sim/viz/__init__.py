@@ -12,9 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sim.viz.params import SCENARIO_ENV
-
 APP_PATH = Path(__file__).with_name("app.py")
+#: Environment variable the CLI sets to the scenario file before starting the page.
+SCENARIO_ENV = "LONESIM_VIZ_SCENARIO"
 
 __all__ = ["APP_PATH", "SCENARIO_ENV", "launch", "solara_command", "viz_environment", "cdn_cache_ready"]
 
@@ -31,6 +31,7 @@ def viz_environment(scenario: str | os.PathLike | None, base: dict | None = None
 
 
 def solara_command(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False) -> list[str]:
+    """The ``solara run`` command line that serves the page (production mode, no version check)."""
     cmd = [
         sys.executable,
         "-m",

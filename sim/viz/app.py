@@ -30,8 +30,9 @@ from mesa import DataCollector
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
+from sim.viz import SCENARIO_ENV
 from sim.viz.network import COLOR_MODES, make_renderer, network_png
-from sim.viz.params import MAX_PAGE_PEOPLE, SCENARIO_ENV, model_params, values_from_scenario
+from sim.viz.params import MAX_PAGE_PEOPLE, model_params, values_from_scenario
 
 TITLE = "lonesim: loneliness, connection and health"
 
@@ -70,28 +71,30 @@ def viz_model_class() -> type:
     takes_any = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values())
 
     class LonesimViz(base):  # type: ignore[misc, valid-type]
+        """The connection model with the page's inputs as keyword arguments; None takes the scenario's value."""
+
         def __init__(
             self,
             *,
             scenario_file: str | None = None,
-            n_people: int = 500,
-            isolation_fraction: float = 0.1,
-            contact_multiplier: float = 1.0,
-            smile_propensity: float = 0.3,
-            kind_rate: float = 0.05,
+            n_people: int | None = None,
+            isolation_fraction: float | None = None,
+            contact_multiplier: float | None = None,
+            smile_propensity: float | None = None,
+            kind_rate: float | None = None,
             intervention: str = "none",
-            seed: int | str = 42,
+            seed: int | str | None = None,
         ):
-            seed = _as_seed(seed)
-            n = min(int(n_people), MAX_PAGE_PEOPLE)
+            seed = None if seed is None else _as_seed(seed)
+            n = None if n_people is None else min(int(n_people), MAX_PAGE_PEOPLE)
             kwargs: dict[str, Any] = {
                 "scenario": scenario_file or None,
                 "seed": seed,
                 "n_people": n,
-                "isolation_fraction": float(isolation_fraction),
-                "contact_multiplier": float(contact_multiplier),
-                "smile_propensity": float(smile_propensity),
-                "kind_rate": float(kind_rate),
+                "isolation_fraction": isolation_fraction,
+                "contact_multiplier": contact_multiplier,
+                "smile_propensity": smile_propensity,
+                "kind_rate": kind_rate,
                 # people as Mesa agents on a Network (the page draws them); the page lays out the
                 # people it draws itself (sim/viz/layout.py), so the model skips its own layout
                 "agents": True,
@@ -101,9 +104,9 @@ def viz_model_class() -> type:
             super().__init__(**{k: v for k, v in kwargs.items() if takes_any or k in params})
             if isinstance(getattr(self, "datacollector", None), DataCollector):
                 self.datacollector.__class__ = ConsistentDataCollector
-            self.viz_seed = seed
+            self.viz_seed = self.config.seed
             self.viz_scenario_file = scenario_file
-            self.viz_capped = int(n_people) > n
+            self.viz_capped = n_people is not None and int(n_people) > MAX_PAGE_PEOPLE
 
     LonesimViz.__name__ = LonesimViz.__qualname__ = "LonesimViz"
     return LonesimViz
@@ -119,6 +122,7 @@ class ConsistentDataCollector(DataCollector):
     """
 
     def get_model_vars_dataframe(self):
+        """The model variables as a DataFrame, cut to the days every column has."""
         columns = dict(self.model_vars)
         n = min((len(v) for v in columns.values()), default=0)
         return pd.DataFrame({k: list(v[:n]) for k, v in columns.items()})
@@ -141,6 +145,7 @@ def _intervention_arguments(scenario_file: str | None, intervention: str | None)
 
 @functools.lru_cache(maxsize=16)
 def file_interventions(scenario_file: str | None) -> tuple[str, ...]:
+    """The programme kinds a scenario file switches on (cached per file)."""
     if not scenario_file:
         return ()
     from sim.config import load_scenario
@@ -206,6 +211,7 @@ PLOTS = [
 
 
 def plot_components() -> list:
+    """The page's live plots (Mesa plot components, Altair backend)."""
     return [
         make_plot_component(measure, post_process=_plot_style(measure, title), backend="altair")
         for measure, title in PLOTS
@@ -260,17 +266,20 @@ def _scenario_yaml(model) -> str:
 
 
 def components() -> list:
+    """The page's components in order: the network view, the plots, the settings panel."""
     return [(NetworkView, 0), *plot_components(), (SettingsPanel, 0)]
 
 
 # =========================================================================== the page
 def scenario_file_from_env() -> str | None:
+    """The scenario file the CLI passed in LONESIM_VIZ_SCENARIO, or None."""
     value = os.environ.get(SCENARIO_ENV, "").strip()
     return str(Path(value)) if value else None
 
 
 @solara.component
 def Page():
+    """The lonesim page: SolaraViz on the connection model, inputs starting from the scenario file."""
     scenario_file = scenario_file_from_env()
     values = solara.use_memo(lambda: values_from_scenario(scenario_file), dependencies=[scenario_file])
     model = solara.use_memo(

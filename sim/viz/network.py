@@ -103,10 +103,13 @@ class DrawPlan:
 
     @property
     def drawn(self) -> int:
+        """How many people are drawn (everyone, or the neighbourhood)."""
         return self.total if self.nodes is None else len(self.nodes)
 
 
 def plan_drawing(model: Any, limit: int = MAX_DRAWN_PEOPLE, size: int = NEIGHBOURHOOD_SIZE) -> DrawPlan:
+    """Which people to draw: everyone up to ``limit`` people, else a breadth-first neighbourhood of
+    ``size`` people around one seeded person."""
     graph = model.grid.G
     total = graph.number_of_nodes()
     if total <= limit:
@@ -205,6 +208,7 @@ class LonesimRenderer(SpaceRenderer):
 
     # -- the people drawn -----------------------------------------------------------------------
     def drawn_people(self) -> list:
+        """The Person agents this renderer draws (everyone, or the neighbourhood)."""
         if self._people is None:
             people = list(getattr(self.model, "people", None) or self.space.agents)
             if self.plan.nodes is not None:
@@ -214,6 +218,7 @@ class LonesimRenderer(SpaceRenderer):
         return self._people
 
     def draw_structure(self, **kwargs):
+        """Draw the active ties among the drawn people."""
         # the ties change (kind acts, shocks, deaths): follow the model's active ties
         if self._structure is None or self._ties_changed():
             self.space_drawer.graph = self._tie_graph(list(self.space_drawer.pos))
@@ -222,6 +227,7 @@ class LonesimRenderer(SpaceRenderer):
         return self.space_mesh
 
     def draw_agents(self, agent_portrayal=None, **kwargs):
+        """Draw the drawn people, coloured by the current colour mode and sized by health."""
         if agent_portrayal is not None or kwargs:
             return super().draw_agents(agent_portrayal, **kwargs)
         arguments = self.backend_renderer.collect_agent_data(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics._jit import jit
+from sim._core import jit
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -1,59 +1,18 @@
-"""Per-person state arrays and the tie table, and their initialisation from a scenario.
+"""The tie table: every undirected tie as a row of endpoint, strength and status arrays, with a CSR index.
 
-State is held Starsim-style: one numpy array per quantity, indexed by person id ``0..n-1``
-(float32 where precision allows, int32 ids). Mesa agents (``sim.model.Person``) are views of a
-row; the daily kernels in ``sim/dynamics/`` never see an agent object.
+The network changes every day (ties dissolve, form, are suspended by shocks), which a bare CSR cannot
+absorb without a rebuild; so ties live in slots of a table and a CSR index over the table is rebuilt
+once 5% of it has changed (see :class:`Ties`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 
-from sim.config import Scenario
-from sim.dynamics._jit import jit, pjit
+from sim._core import TIE_ACTIVE, TIE_GONE, jit
 from sim.networks import EdgeList
-
-FEMALE, MALE = 0, 1
-NEUTRAL, CONTENT, DISCONTENT = 0, 1, 2  # SISa emotional states (Hill et al. 2010)
-TIE_GONE, TIE_ACTIVE, TIE_SUSPENDED = 0, 1, 2
-
-# US adult age structure, Census 2020 (share of adults 18+ by age band; science.md §4, [S]).
-US_ADULT_AGE_BANDS = [(18, 30, 0.21), (30, 40, 0.17), (40, 50, 0.155), (50, 60, 0.165),
-                      (60, 70, 0.155), (70, 80, 0.095), (80, 90, 0.04), (90, 100, 0.01)]
-
-
-@dataclass
-class People:
-    """One array per quantity, one row per person. Units in comments."""
-
-    age: np.ndarray            # years (float32), grows 1/365 per day
-    sex: np.ndarray            # int8: 0 female, 1 male
-    alive: np.ndarray          # bool
-    desired: np.ndarray        # desired connection, contact-equivalents per day (float32)
-    mood: np.ndarray           # affect valence, -1..1 (float32)
-    emotion: np.ndarray        # int8 SISa state: 0 neutral, 1 content, 2 discontent
-    loneliness: np.ndarray     # perceived isolation, 0..1 (float32)
-    perceived: np.ndarray      # moving average of received connection, contact-equivalents per day
-    contact_rate: np.ndarray   # moving average of meetings per day (objective isolation)
-    health: np.ndarray         # physiological reserve, 0..1 (float32)
-    habit: np.ndarray          # smile/kindness habit strength, 0..1 (float32)
-    degree: np.ndarray         # current number of active ties (int32)
-    isolated: np.ndarray       # bool, derived: few ties or rare contact (objective)
-    lonely: np.ndarray         # bool, derived: loneliness >= threshold (subjective)
-    relative_hazard: np.ndarray  # hazard multiplier from isolation and loneliness (float32)
-    pay_forward: np.ndarray    # bool: received a kind act yesterday and will pay it forward today
-    death_day: np.ndarray      # int32: day of death, -1 while alive
-    isolated0: np.ndarray      # bool: isolated at day 0 (cohort exposure for survival analysis)
-    lonely0: np.ndarray        # bool: lonely at day 0
-    smiles_given: np.ndarray   # int32 running totals
-    kind_given: np.ndarray     # int32 running totals
-
-    @property
-    def n(self) -> int:
-        return int(self.age.size)
 
 
 @dataclass
@@ -89,7 +48,8 @@ class Ties:
     _tail_to: int = field(default=0, repr=False)
 
     @classmethod
-    def from_edges(cls, edges: EdgeList, strength: float | np.ndarray = 1.0, headroom: float = 0.25) -> "Ties":
+    def from_edges(cls, edges: EdgeList, strength: float | np.ndarray = 1.0, headroom: float = 0.25) -> Ties:
+        """A table holding ``edges`` as active ties of ``strength`` (0–1), with ``headroom`` spare slots."""
         m = edges.m
         cap = max(16, int(m * (1 + headroom)))
         t = cls(
@@ -110,9 +70,11 @@ class Ties:
 
     # -- views --------------------------------------------------------------------------------
     def active_ids(self) -> np.ndarray:
+        """Slot ids of the active ties, increasing (int32)."""
         return np.flatnonzero(self.status[: self.m] == TIE_ACTIVE).astype(np.int32)
 
     def count_active(self) -> int:
+        """Number of active ties."""
         return int(self.degree.sum(dtype=np.int64) // 2)
 
     def degrees(self) -> np.ndarray:
@@ -147,6 +109,7 @@ class Ties:
         self._tail_keys = None
 
     def maybe_rebuild(self) -> None:
+        """Rebuild the index once ``rebuild_fraction`` of the table has changed, or the table is full."""
         if self.changes > self.rebuild_fraction * max(self.m, 1) or self.m + 1 >= self.u.size:
             self.rebuild_index()
 
@@ -271,19 +234,6 @@ class Ties:
             setattr(self, name, new)
 
 
-# =========================================================================== initialisation
-def sample_ages(cfg: Scenario, n: int, rng: np.random.Generator) -> np.ndarray:
-    lo, hi = cfg.population.age_min, cfg.population.age_max
-    if cfg.population.age_distribution == "uniform" or hi - lo < 1:
-        return rng.uniform(lo, hi, n).astype(np.float32) if hi > lo else np.full(n, lo, np.float32)
-    bands = [(max(a, lo), min(b, hi), w * (min(b, hi) - max(a, lo)) / (b - a))
-             for a, b, w in US_ADULT_AGE_BANDS if min(b, hi) > max(a, lo)]
-    weights = np.array([w for _, _, w in bands])
-    which = rng.choice(len(bands), size=n, p=weights / weights.sum())
-    starts = np.array([a for a, _, _ in bands])[which]
-    widths = np.array([b - a for a, b, _ in bands])[which]
-    return (starts + rng.random(n) * widths).astype(np.float32)
-
 
 @jit
 def _csr_of_sorted(n, u, v):
@@ -313,85 +263,3 @@ def _csr_of_sorted(n, u, v):
         nbr[low_pos[b]], eid[low_pos[b]] = a, e
         low_pos[b] += 1
     return indptr, nbr, eid
-
-
-@jit
-def expected_health_at(age: float) -> float:
-    """Age-expected physiological reserve, 0..1: 1 at 18 falling to ~0.4 at 100 (a relative scale; assumption)."""
-    x = min(max((age - 18.0) / 82.0, 0.0), 1.0)
-    return 1.0 - 0.6 * x * x
-
-
-@pjit
-def expected_health(age: np.ndarray) -> np.ndarray:
-    """:func:`expected_health_at` of every age in a 1-d array (float32)."""
-    out = np.empty(age.size, np.float32)
-    for i in numba.prange(age.size):
-        out[i] = expected_health_at(age[i])
-    return out
-
-
-def sisa_resting_fractions(cfg: Scenario) -> tuple[float, float, float]:
-    """Stationary (neutral, content, discontent) shares of the SISa chain without contagion terms."""
-    c = cfg.contagion
-    to_c = c.neutral_to_content_per_year / max(c.content_to_neutral_per_year, 1e-12)
-    to_d = c.neutral_to_discontent_per_year / max(c.discontent_to_neutral_per_year, 1e-12)
-    total = 1 + to_c + to_d
-    return 1 / total, to_c / total, to_d / total
-
-
-def sisa_mean_field(cfg: Scenario, mean_degree: float, p_meet_ratio: float = 1.0) -> tuple[float, float, float]:
-    """Mean-field steady state (neutral, content, discontent) of SISa on a network of ``mean_degree``.
-
-    Used to start runs near the contagion layer's equilibrium, which takes years to reach from the
-    contagion-free shares. ``p_meet_ratio`` scales contact (1 = baseline frequency).
-    """
-    c = cfg.contagion
-    s_n, s_c, s_d = sisa_resting_fractions(cfg)
-    k = mean_degree * p_meet_ratio
-    total_rate = (c.neutral_to_content_per_year + c.neutral_to_discontent_per_year + c.content_to_neutral_per_year
-                  + c.discontent_to_neutral_per_year + k * (c.neutral_to_content_per_contact_year
-                  + c.neutral_to_discontent_per_contact_year + c.content_to_discontent_per_contact_year
-                  + c.discontent_to_content_per_contact_year))
-    dt = min(0.05, 0.2 / max(total_rate, 1e-9))  # years; forward Euler, stable step
-    for _ in range(20_000):
-        nc = (c.neutral_to_content_per_year + c.neutral_to_content_per_contact_year * k * s_c) * s_n
-        nd = (c.neutral_to_discontent_per_year + c.neutral_to_discontent_per_contact_year * k * s_d) * s_n
-        cn = c.content_to_neutral_per_year * s_c
-        cd = c.content_to_discontent_per_contact_year * k * s_d * s_c
-        dn = c.discontent_to_neutral_per_year * s_d
-        dc = c.discontent_to_content_per_contact_year * k * s_c * s_d
-        d_c, d_d = dt * (nc + dc - cn - cd), dt * (nd + cd - dn - dc)
-        s_c, s_d = s_c + d_c, s_d + d_d
-        s_n = 1.0 - s_c - s_d
-        if abs(d_c) + abs(d_d) < 1e-12:
-            break
-    s_c, s_d = min(max(s_c, 0.0), 1.0), min(max(s_d, 0.0), 1.0)
-    s_n = max(1.0 - s_c - s_d, 0.0)
-    total = s_n + s_c + s_d
-    s_n, s_c, s_d = s_n / total, s_c / total, s_d / total
-    return s_n, s_c, s_d
-
-
-def init_people(cfg: Scenario, n: int, rng: np.random.Generator, mean_degree: float | None = None) -> People:
-    """Draw the day-0 population. Loneliness and perception start at 0 and settle during burn-in."""
-    f32 = np.float32
-    age = sample_ages(cfg, n, rng)
-    sex = (rng.random(n) >= cfg.population.female_fraction).astype(np.int8)
-    desired = (cfg.population.desired_contacts_median
-               * np.exp(cfg.population.desired_contacts_sigma * rng.standard_normal(n))).astype(f32)
-    p_n, p_c, p_d = (sisa_mean_field(cfg, mean_degree) if mean_degree is not None and cfg.contagion.enabled
-                     else sisa_resting_fractions(cfg))
-    emotion = rng.choice(3, size=n, p=[p_n, p_c, p_d]).astype(np.int8)
-    levels = np.array([cfg.mood.neutral_level, cfg.mood.content_level, cfg.mood.discontent_level], f32)
-    mood = np.clip(levels[emotion] + 0.1 * rng.standard_normal(n), -1, 1).astype(f32)
-    habit = np.clip(cfg.habits.initial_mean + 0.1 * rng.standard_normal(n), 0, 1).astype(f32)
-    health = np.clip(expected_health(age) + 0.05 * rng.standard_normal(n), 0, 1).astype(f32)
-    z = lambda dt: np.zeros(n, dt)  # noqa: E731
-    return People(
-        age=age, sex=sex, alive=np.ones(n, bool), desired=desired, mood=mood, emotion=emotion,
-        loneliness=z(f32), perceived=desired.copy(), contact_rate=z(f32), health=health, habit=habit,
-        degree=z(np.int32), isolated=z(bool), lonely=z(bool), relative_hazard=np.ones(n, f32),
-        pay_forward=z(bool), death_day=np.full(n, -1, np.int32), isolated0=z(bool), lonely0=z(bool),
-        smiles_given=z(np.int32), kind_given=z(np.int32),
-    )

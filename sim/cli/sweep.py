@@ -1,39 +1,34 @@
-"""``lonesim sweep`` and ``lonesim report`` (registered on the main app by :func:`register`)."""
+"""``lonesim sweep`` and ``lonesim report``: batches of runs over a sweep block, and their tables and figures."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
+from sim.cli.common import SET_HELP, fail, load_or_fail
 from sim.config import ScenarioError
-
-# sim.cli imports this module at its end to register the commands; import it lazily here so that
-# either module can be imported first.
-SET_HELP = "Override any scenario field: --set key.path=value (repeatable), e.g. --set population.size=2000"
 
 
 def sweep(
     scenario: Path = typer.Argument(..., help="Scenario YAML file with a sweep: block."),
     workers: int = typer.Option(1, "--workers", "-w", help="Local worker processes (--executor process)."),
     executor: str = typer.Option("process", "--executor", help="process (local processes) or dask (a cluster)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+    scheduler: str | None = typer.Option(None, "--scheduler",
                                             help="Dask scheduler address for --executor dask, e.g. tcp://HOST:8786."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
+    out: Path | None = typer.Option(None, "--out", "-o",
                                        help="Sweep folder (default results/<name>/sweep-seed-<seed>)."),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep: keep finished runs, redo the rest."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the runs without running them."),
-    sets: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Root seed (overrides the scenario's)."),
+    sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    seed: int | None = typer.Option(None, "--seed", help="Root seed (overrides the scenario's)."),
     results: Path = typer.Option(Path("results"), "--results", help="Root folder for the default sweep folder."),
     figures: bool = typer.Option(True, "--figures/--no-figures",
                                  help="Draw the sweep figures (lonesim report can draw them later)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Run every (point, replicate) of a scenario's sweep block; write run folders, a summary and figures."""
-    from sim.cli import fail, load_or_fail
-    from sim.sweep import SweepError, default_sweep_folder, describe_plan, plan_sweep, run_sweep
+    from sim.runs.sweep import SweepError, default_sweep_folder, describe_plan, plan_sweep, run_sweep
 
     if executor not in ("process", "dask"):
         fail(f"--executor: unknown executor '{executor}' (choose process or dask)")
@@ -66,7 +61,7 @@ def sweep(
         fail(str(exc))
     except KeyboardInterrupt:
         typer.echo(f"\ninterrupted: finished runs are kept in {folder}; continue with --resume", err=True)
-        raise typer.Exit(code=130)
+        raise typer.Exit(code=130) from None
     if not quiet:
         extra = []
         if outcome.skipped:
@@ -93,9 +88,8 @@ def report(
     show: bool = typer.Option(True, "--show/--no-show", help="Print the dose-response of the main proxies."),
 ) -> None:
     """Rebuild a sweep's summary table (CSV, parquet) and figures from its run folders."""
-    from sim.cli import fail
-    from sim.sweep import SweepError
-    from sim.sweep_report import build_report
+    from sim.runs.layout import SweepError
+    from sim.runs.report import build_report
 
     try:
         counts = build_report(sweep_dir, figures=figures)
@@ -104,7 +98,7 @@ def report(
     if show:
         import pandas as pd
 
-        from sim.sweep_report import monotonic_check
+        from sim.runs.report import monotonic_check
 
         summary = pd.read_parquet(Path(sweep_dir) / "summary.parquet")
         for proxy in ("loneliness_prevalence_mean", "mean_relative_hazard", "expected_deaths_per_1000_py"):
@@ -119,9 +113,3 @@ def report(
         typer.echo(f"warning: {counts['missing']} of {counts['expected']} runs are not finished; the report "
                    "covers the finished ones (finish them with lonesim sweep ... --resume)", err=True)
     typer.echo(str(sweep_dir))
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(sweep)
-    app.command()(report)
-

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.sweep import RUNS_DIR, SWEEP_MANIFEST, SweepError, run_complete
+from sim.runs.layout import RUNS_DIR, SWEEP_MANIFEST, SweepError, run_complete
 
 # (summary key, axis title) of the proxies drawn in dose_response.png
 FIGURE_PROXIES = [
@@ -45,6 +45,7 @@ NOT_PROXIES = {"seed", "replicate", "people", "days", "point"}
 
 
 def read_manifest(sweep_dir: Path) -> dict[str, Any]:
+    """The sweep's ``sweep.json`` (raises SweepError when the folder is not a sweep folder)."""
     path = Path(sweep_dir) / SWEEP_MANIFEST
     if not Path(sweep_dir).is_dir():
         raise SweepError(f"{sweep_dir}: no such sweep folder")
@@ -203,6 +204,7 @@ def _numeric(values: list[Any]) -> bool:
 
 
 def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any], path: Path) -> None:
+    """Each proxy against the swept parameter: mean, 95% CI of the mean and the replicates' range."""
     from sim.plots import plt, save_figure
 
     x_key, with_x, series_keys = _x_axis(manifest)
@@ -258,6 +260,7 @@ def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any], path: 
 
 
 def timeseries_figure(ts: pd.DataFrame, manifest: dict[str, Any], path: Path) -> None:
+    """The daily series of each point: mean and 2.5-97.5% range across replicates."""
     from sim.plots import plt, save_figure
 
     points = manifest["points"]

@@ -1,46 +1,22 @@
-"""The ``lonesim`` command line (Typer). Bad input exits with status 2 and one clear message."""
+"""``lonesim run``, ``validate``, ``schema`` and ``defaults``: one scenario at a time."""
 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from sim.config import Scenario, ScenarioError, load_scenario, parse_set_options
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="lonesim: loneliness, social connection and health on a social network.")
-
-SET_HELP = "Override any scenario field: --set key.path=value (repeatable), e.g. --set population.size=2000"
+from sim.cli.common import SET_HELP, fail, load_or_fail
+from sim.config import Scenario, ScenarioError, expand_sweep, load_scenario, parse_set_options
 
 
-def fail(message: str) -> None:
-    """Print one error message and exit with status 2 (bad input)."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
-
-
-def load_or_fail(path: Path, sets: list[str] | None, seed: int | None = None) -> Scenario:
-    try:
-        overrides = parse_set_options(sets)
-        if seed is not None:
-            overrides["seed"] = seed
-        return load_scenario(path, overrides)
-    except ScenarioError as exc:
-        fail(str(exc))
-        raise  # unreachable
-
-
-@app.command()
 def run(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default results/<name>/seed-<seed>)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed (overrides the scenario's)."),
-    sets: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Run folder (default results/<name>/seed-<seed>)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed (overrides the scenario's)."),
+    sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     results: Path = typer.Option(Path("results"), "--results", help="Root folder for default run folders."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG figures."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out folder (atomically)."),
@@ -81,11 +57,9 @@ def run(
     typer.echo(str(target))
 
 
-@app.command()
 def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files."),
-             sets: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP)) -> None:
+             sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP)) -> None:
     """Check scenario files (schema, ranges, sweep blocks, edge-list files) without running them."""
-    from sim.config import expand_sweep
     from sim.networks import load_edgelist
 
     bad = 0
@@ -105,8 +79,7 @@ def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files."
         raise typer.Exit(code=2)
 
 
-@app.command()
-def schema(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
            markdown: bool = typer.Option(False, "--markdown", help="The parameter reference table instead.")) -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion), or the parameter table."""
     if markdown:
@@ -122,38 +95,6 @@ def schema(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write t
         typer.echo(str(out))
 
 
-@app.command()
 def defaults() -> None:
     """Print a complete scenario YAML with every default (a starting point for a new scenario)."""
     typer.echo(Scenario().to_yaml(), nl=False)
-
-
-@app.command()
-def viz(
-    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML whose values the sliders start from."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (127.0.0.1: this machine only)."),
-    port: int = typer.Option(8765, "--port", help="Port to serve on."),
-    open_browser: bool = typer.Option(False, "--open/--no-open", help="Open a browser tab."),
-) -> None:
-    """Watch a scenario unfold in the browser (Mesa SolaraViz): network, live plots, sliders."""
-    from sim.viz import launch
-
-    if scenario is not None:
-        load_or_fail(scenario, None)  # bad files fail here, with file:line, before a server starts
-    raise typer.Exit(code=launch(scenario, host=host, port=port, open_browser=open_browser))
-
-
-# Commands that live in their own modules (sweeps, experiments).
-from sim.cli_sweep import register as _register_sweep  # noqa: E402
-from sim.cli_experiment import register as _register_experiment  # noqa: E402
-
-_register_sweep(app)
-_register_experiment(app)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())

@@ -1,54 +1,49 @@
 """``lonesim experiment``: re-run a validation study and write its figure and table (docs/validation.md).
-
-Registered on the main Typer app by one line at the bottom of :mod:`sim.cli`.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
+
+from sim.cli.common import fail
 
 
 def experiment(
     files: list[Path] = typer.Argument(..., help="Experiment files (experiments/<name>.yaml)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o",
+    out: Path | None = typer.Option(None, "--out", "-o",
                                        help="Folder for validation.csv; figures and tables go to <out>/validation/ "
                                             "(default results/reference, or results/quick with --quick)."),
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="Processes for the replicates."),
     quick: bool = typer.Option(False, "--quick", help="The reduced form the test suite runs (small, few replicates)."),
-    sets: Optional[list[str]] = typer.Option(None, "--set",
+    sets: list[str] | None = typer.Option(None, "--set",
                                              help="Override a field of the study's scenario: --set key.path=value."),
 ) -> None:
     """Re-run validation studies: model beside published figures, with 95% intervals."""
     from sim.config import ScenarioError, parse_set_options
-    from sim.experiments import load_experiment, run_experiment
+    from sim.validation import load_experiment, run_experiment
 
     if out is None:  # the reduced forms never overwrite the reference results
         out = Path("results/quick") if quick else Path("results/reference")
     try:
         overrides = parse_set_options(sets)
     except ScenarioError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2)
+        fail(str(exc))
     for f in files:
         if not f.exists():
-            typer.echo(f"error: {f}: file not found", err=True)
-            raise typer.Exit(code=2)
+            fail(f"{f}: file not found")
         try:
             exp = load_experiment(f, quick)
         except (ValueError, OSError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(code=2)
+            fail(str(exc))
         typer.echo(f"lonesim experiment: {f} (study {exp['study']}{', quick' if quick else ''})", err=True)
         t0 = time.perf_counter()
         try:
             result = run_experiment(f, out=out, workers=workers, quick=quick, overrides=overrides)
         except ScenarioError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(code=2)
+            fail(str(exc))
         for r in result.rows:
             inside = {True: "inside", False: "OUTSIDE", None: "beside"}[r["inside"]]
             lo = "" if r["model_low"] is None else f" ({r['model_low']:.3g}–{r['model_high']:.3g})"
@@ -59,7 +54,3 @@ def experiment(
             typer.echo(f"  - {note}")
         typer.echo(f"  {time.perf_counter() - t0:.0f}s; wrote {out / 'validation' / exp['name']}.png/.csv and "
                    f"{out / 'validation.csv'}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(experiment)

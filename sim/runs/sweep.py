@@ -12,15 +12,15 @@ A sweep folder::
     timeseries_summary.parquet per point and day: mean and 2.5-97.5% range across replicates
     dose_response.png, timeseries_by_point.png
 
-Everything after ``runs/`` is rebuilt from the run folders on disk (sim.sweep_report), so it is always
+Everything after ``runs/`` is rebuilt from the run folders on disk (:mod:`sim.runs.report`), so it is always
 consistent with them, and ``lonesim report`` can redo it without running anything.
 
 Randomness: run (point p, replicate r) uses ``Simulation(point_scenario, seed=scenario.seed, replicate=r)``,
 i.e. ``SeedSequence(seed, spawn_key=(r,))``: the same replicate gets the same streams at every point
 (common random numbers). The seed never depends on the worker, the order of completion or the executor.
 
-Executors: anything with the ``concurrent.futures.Executor`` interface. :func:`open_executor` is the only
-place that knows which one: a ``ProcessPoolExecutor`` (spawned workers) by default, or a Dask distributed
+Executors: anything with the ``concurrent.futures.Executor`` interface. :func:`sim.runs.executors.open_executor`
+is the only place that knows which one: a ``ProcessPoolExecutor`` (spawned workers) by default, or a Dask distributed
 ``Client(address).get_executor()``. Each task runs one simulation, writes its own run folder and returns a
 small dict; the parent keeps at most a few futures in flight and never holds time series, so its memory
 does not grow with the number of runs.
@@ -35,25 +35,25 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import json
-import multiprocessing
-import os
 import shutil
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sim.config import Scenario, ScenarioError, SweepPoint, expand_sweep
-from sim.dynamics._jit import set_threads
-
-SWEEP_MANIFEST = "sweep.json"
-RUNS_DIR = "runs"
-EXECUTORS = ("process", "dask")
-
-
-class SweepError(Exception):
-    """A sweep could not be started or finished. ``str(err)`` is the whole user-facing message."""
+from sim.runs.executors import dispatch, open_executor
+from sim.runs.layout import (
+    RUNS_DIR,
+    SWEEP_MANIFEST,
+    SweepError,
+    remove_leftovers,
+    run_complete,
+    run_name,
+    write_json_atomic,
+)
+from sim.runs.report import build_report
 
 
 # =========================================================================== the plan
@@ -67,7 +67,7 @@ class RunSpec:
     name: str
     label: str
 
-    def task(self, plan: "SweepPlan", sweep_dir: Path) -> dict[str, Any]:
+    def task(self, plan: SweepPlan, sweep_dir: Path) -> dict[str, Any]:
         """The picklable description a worker needs (plain JSON types only)."""
         return {
             "scenario": plan.point_scenarios[self.point],
@@ -81,6 +81,7 @@ class RunSpec:
 
 @dataclass
 class SweepPlan:
+    """A sweep expanded: the scenario, its points, replicates per point and one RunSpec per run."""
     scenario: Scenario
     points: list[SweepPoint]
     replicates: int
@@ -89,6 +90,7 @@ class SweepPlan:
 
     @property
     def swept_keys(self) -> list[str]:
+        """The parameter paths the sweep moves, in order of first appearance."""
         keys: list[str] = []
         for p in self.points:
             keys += [k for k in p.overrides if k not in keys]
@@ -118,12 +120,6 @@ class SweepPlan:
         }
 
 
-def run_name(point: int, replicate: int, n_points: int = 1, n_replicates: int = 1) -> str:
-    wp = max(3, len(str(n_points - 1)))
-    wr = max(3, len(str(n_replicates - 1)))
-    return f"p{point:0{wp}d}-r{replicate:0{wr}d}"
-
-
 def plan_sweep(scenario: Scenario) -> SweepPlan:
     """Expand the scenario's sweep block into points x replicates (raises ScenarioError)."""
     if scenario.sweep is None:
@@ -140,49 +136,6 @@ def plan_sweep(scenario: Scenario) -> SweepPlan:
     ]
     dumps = [p.scenario.model_dump(mode="json") for p in points]
     return SweepPlan(scenario=scenario, points=points, replicates=reps, runs=runs, point_scenarios=dumps)
-
-
-# =========================================================================== run folders on disk
-def _parquet_ok(path: Path) -> bool:
-    try:
-        size = path.stat().st_size
-        if size < 12:
-            return False
-        with path.open("rb") as f:
-            head = f.read(4)
-            f.seek(-4, os.SEEK_END)
-            tail = f.read(4)
-        return head == b"PAR1" and tail == b"PAR1"
-    except OSError:
-        return False
-
-
-def run_complete(folder: Path) -> bool:
-    """A run folder renamed into place is complete; also check its files really reached the disk."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return False
-    try:
-        for name in ("manifest.json", "summary.json"):
-            json.loads((folder / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return all(_parquet_ok(folder / n) for n in ("timeseries.parquet", "edges.parquet"))
-
-
-def is_leftover(name: str) -> bool:
-    """Temporary folders of sim.results.write_run: ``.<name>.tmp-xxxx`` and ``.<name>.old-xxxx``."""
-    return name.startswith(".") and (".tmp-" in name or ".old-" in name)
-
-
-def remove_leftovers(runs_dir: Path) -> int:
-    n = 0
-    if runs_dir.is_dir():
-        for entry in sorted(runs_dir.iterdir()):
-            if is_leftover(entry.name):
-                shutil.rmtree(entry, ignore_errors=True)
-                n += 1
-    return n
 
 
 # =========================================================================== the worker side
@@ -213,115 +166,10 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     return base | {"status": "done", "seconds": time.perf_counter() - t0, "summary": summary}
 
 
-# =========================================================================== executors
-@contextlib.contextmanager
-def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None = None
-                  ) -> Iterator[tuple[cf.Executor, int]]:
-    """Yield ``(executor, slots)``: a concurrent.futures executor and how many tasks it runs at once.
-
-    The only function that knows which executor is in use.
-    """
-    if kind == "process":
-        if workers < 1:
-            raise SweepError(f"--workers must be at least 1 (got {workers})")
-        # Each worker's compiled kernels get an equal share of the cores, so workers do not fight
-        # over them (results do not depend on the thread count: sim/dynamics/_jit.py).
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=set_threads, initargs=(threads,))
-        try:
-            yield ex, workers
-        except BaseException:
-            _stop_workers(ex)
-            ex.shutdown(wait=False, cancel_futures=True)
-            raise
-        else:
-            ex.shutdown(wait=True)
-    elif kind == "dask":
-        if not scheduler:
-            raise SweepError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-        try:
-            from distributed import Client
-        except ImportError:  # pragma: no cover - distributed is a dependency
-            raise SweepError("--executor dask needs the 'distributed' package") from None
-        try:
-            client = Client(scheduler, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SweepError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
-        try:
-            slots = max(sum(client.nthreads().values()), 1)
-            ex = client.get_executor(pure=False)
-            try:
-                yield ex, slots
-            except BaseException:
-                ex.shutdown(wait=False)
-                raise
-            else:
-                ex.shutdown(wait=True)
-        finally:
-            client.close()
-    else:
-        raise SweepError(f"unknown executor '{kind}' (choose one of: {', '.join(EXECUTORS)})")
-
-
-def _stop_workers(ex: cf.ProcessPoolExecutor) -> None:
-    """On Ctrl-C or an error, stop the worker processes now rather than after the tasks already queued.
-
-    Their unfinished run folders stay temporary (``.<name>.tmp-*``) and are removed by ``--resume``.
-    """
-    terminate = getattr(ex, "terminate_workers", None)  # Python >= 3.14
-    if terminate is not None:
-        terminate()
-        return
-    for proc in list((getattr(ex, "_processes", None) or {}).values()):
-        with contextlib.suppress(Exception):
-            proc.terminate()
-
-
-def dispatch(executor: cf.Executor, tasks: Iterator[dict[str, Any]], max_in_flight: int,
-             on_done: Callable[[dict[str, Any] | None, BaseException | None, dict[str, Any]], None]) -> int:
-    """Submit ``tasks`` keeping at most ``max_in_flight`` futures alive; call ``on_done`` for each.
-
-    Only the futures in flight are referenced, so the parent's memory is bounded by the window,
-    not by the number of runs. A failed run does not stop the others. If the executor itself breaks
-    (a worker process was killed), nothing more is submitted; returns the number of tasks not started.
-    """
-    tasks = iter(tasks)
-    pending: dict[cf.Future, dict[str, Any]] = {}
-    broken = False
-
-    def fill() -> None:
-        nonlocal broken
-        while not broken and len(pending) < max_in_flight:
-            task = next(tasks, None)
-            if task is None:
-                return
-            try:
-                fut = executor.submit(run_task, task)
-            except (cf.BrokenExecutor, RuntimeError) as exc:
-                broken = True
-                on_done(None, exc, {k: task[k] for k in ("point", "replicate", "name")})
-                return
-            pending[fut] = {k: task[k] for k in ("point", "replicate", "name")}
-
-    fill()
-    while pending:
-        done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
-        for fut in done:
-            info = pending.pop(fut)
-            try:
-                result, error = fut.result(), None
-            except Exception as exc:
-                result, error = None, exc
-                broken = broken or isinstance(exc, cf.BrokenExecutor)
-            on_done(result, error, info)
-        fill()
-    return sum(1 for _ in tasks)
-
-
 # =========================================================================== the parent side
 @dataclass
 class SweepOutcome:
+    """What a call of :func:`run_sweep` did: runs done, kept, redone, failed, not started, and its wall time."""
     folder: Path
     total: int
     skipped: int = 0
@@ -331,14 +179,6 @@ class SweepOutcome:
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_started: int = 0
     seconds: float = 0.0
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    from sim.results import write_json
-
-    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    write_json(tmp, data)
-    os.replace(tmp, path)
 
 
 def _comparable(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -374,7 +214,7 @@ def prepare_folder(plan: SweepPlan, folder: Path, resume: bool) -> dict[str, Any
     check_writable(folder.parent)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / RUNS_DIR).mkdir(exist_ok=True)
-    _write_json_atomic(manifest_path, new)
+    write_json_atomic(manifest_path, new)
     return new
 
 
@@ -433,14 +273,12 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers:
                 raise
             with contextlib.ExitStack() as stack:
                 stack.push(opened)
-                outcome.not_started = dispatch(ex, (r.task(plan, folder) for r in todo),
+                outcome.not_started = dispatch(ex, run_task, (r.task(plan, folder) for r in todo),
                                                max_in_flight=2 * slots, on_done=on_done)
     finally:
         if bar is not None:
             bar.close()
     if report:
-        from sim.sweep_report import build_report
-
         build_report(folder, figures=figures)
     outcome.seconds = time.perf_counter() - t0
     return outcome

@@ -1,0 +1,36 @@
+"""Scenario files: the schema (every parameter of a run), loading YAML with line numbers, ``--set``
+overrides and sweep expansion.
+
+Modules, lowest first (each imports only those before it): ``errors`` (the user-facing error),
+``paths`` (dotted key paths, YAML line numbers, error messages), ``base`` (field helpers),
+``people`` / ``mechanisms`` / ``programmes`` (schema sections), ``schema`` (:class:`Scenario`),
+``expand`` (sweep blocks), ``loading`` (files and ``--set``). This package re-exports what callers use.
+"""
+
+from sim.config.errors import ScenarioError
+from sim.config.expand import MAX_POINTS, SweepPoint, check_sweep, count_points, expand_sweep
+from sim.config.loading import load_scenario, parse_set_options, validate_scenario
+from sim.config.mechanisms import (
+    ContactsConfig,
+    ContagionConfig,
+    HabitsConfig,
+    HealthConfig,
+    KindnessConfig,
+    LonelinessConfig,
+    MoodConfig,
+    MortalityConfig,
+    SmilesConfig,
+    TiesConfig,
+)
+from sim.config.paths import LineMap, get_path, set_path
+from sim.config.people import IsolationConfig, NetworkConfig, PopulationConfig
+from sim.config.programmes import InterventionConfig, ShockConfig
+from sim.config.schema import OutputConfig, Scenario, SweepConfig
+
+__all__ = [
+    "MAX_POINTS", "ContactsConfig", "ContagionConfig", "HabitsConfig", "HealthConfig", "InterventionConfig",
+    "IsolationConfig", "KindnessConfig", "LineMap", "LonelinessConfig", "MoodConfig", "MortalityConfig",
+    "NetworkConfig", "OutputConfig", "PopulationConfig", "Scenario", "ScenarioError", "ShockConfig",
+    "SmilesConfig", "SweepConfig", "SweepPoint", "TiesConfig", "check_sweep", "count_points", "expand_sweep",
+    "get_path", "load_scenario", "parse_set_options", "set_path", "validate_scenario",
+]

@@ -1,0 +1,218 @@
+"""Schema sections for the daily mechanisms, steps 1–8 of the day (``contacts:`` … ``mortality:``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from sim.config.base import Strict, probability, rate
+
+
+# --------------------------------------------------------------------------- daily mechanisms
+class ContactsConfig(Strict):
+    """Step 1, contacts: how often ties meet (isolation level b), and the withdrawal loop."""
+
+    rate_per_tie_per_day: float = rate(
+        0.3,
+        "Baseline rate at which a tie of full strength meets, per day (probability 1-exp(-rate)). "
+        "Assumption: with 10 ties of strength 0.8 it gives about two meetings per person per day; "
+        "population.desired_contacts_median is calibrated against it.",
+    )
+    frequency_multiplier: float = rate(
+        1.0, "Isolation level (b): multiplies every tie's contact rate. 1 = baseline, 0.5 = half as often."
+    )
+    withdrawal_per_loneliness: float = probability(
+        0.5,
+        "Fractional drop in a person's contact rate at loneliness 1 (withdrawal loop, Hawkley & Cacioppo "
+        "2010; assumption for the size).",
+    )
+    isolated_max_contacts_per_week: float = rate(
+        1.0,
+        "Objective isolation (derived, never set): a person is isolated when they have at most "
+        "network.isolation.max_ties ties or their recent contacts average at most this many per week.",
+    )
+
+
+class SmilesConfig(Strict):
+    """Step 2, smiles: frequent, small, returned more than half the time, lift giver and receiver."""
+
+    propensity: float = probability(
+        0.5,
+        "Probability per contact that an average person (mood 0, habit 0.3, loneliness 0) smiles at the "
+        "other. Assumption; a smile is frequent and small (docs/science.md §3).",
+    )
+    mood_weight: float = Field(1.5, description="Log-odds of smiling per unit mood (mood in [-1, 1]).")
+    habit_weight: float = Field(1.5, description="Log-odds of smiling per unit habit strength above 0.3.")
+    loneliness_weight: float = Field(
+        2.0, ge=0, description="Log-odds drop of smiling per unit loneliness (withdrawal loop)."
+    )
+    return_probability: float = probability(
+        0.55,
+        "Probability a smile is returned by a receiver with mood 0: 'more than half' (Hinsz & Tomhave 1991).",
+    )
+    return_mood_weight: float = Field(1.0, description="Log-odds of returning a smile per unit receiver mood.")
+    giver_mood_gain: float = rate(
+        0.004, "Mood gain per smile given, before diminishing returns (Coles et al. 2022: small). Assumption."
+    )
+    receiver_mood_gain: float = rate(0.006, "Mood gain per smile received, before diminishing returns. Assumption.")
+    connection_value: float = rate(
+        0.25, "Contact-equivalents of connection per smile received (feeds loneliness). Assumption."
+    )
+
+
+class KindnessConfig(Strict):
+    """Step 3, kind acts: rarer and larger than smiles, paid forward, build ties."""
+
+    rate_per_day: float = rate(
+        0.1, "Baseline kind acts per person per day (rarer than smiles). Assumption."
+    )
+    mood_weight: float = Field(1.0, description="Log-rate change of kind acts per unit mood.")
+    habit_weight: float = Field(1.5, description="Log-rate change per unit habit strength above 0.3.")
+    loneliness_weight: float = Field(1.0, ge=0, description="Log-rate drop per unit loneliness (withdrawal).")
+    giver_mood_gain: float = rate(
+        0.02, "Giver's mood gain per kind act before diminishing returns (Curry et al. 2018 δ=0.28). Calibrated."
+    )
+    receiver_mood_gain: float = rate(0.03, "Receiver's mood gain per kind act received. Assumption (Pressman 2015).")
+    pay_forward_probability: float = probability(
+        0.4, "Probability a receiver does a kind act of their own the next day (Pressman et al. 2015: ~40%)."
+    )
+    tie_strength_gain: float = rate(0.05, "Gain in tie strength (0–1) per kind act along that tie. Assumption.")
+    stranger_fraction: float = probability(0.1, "Share of kind acts aimed at a stranger rather than a tie. Assumption.")
+    new_tie_probability: float = probability(0.02, "Probability a kind act to a stranger starts a new tie. Assumption.")
+    connection_value: float = rate(1.0, "Contact-equivalents of connection per kind act received. Assumption.")
+
+
+class ContagionConfig(Strict):
+    """SISa emotional contagion, rates per year (Hill, Rand, Nowak & Christakis 2010, docs/science.md §2).
+
+    Per-contact rates are per tie-year in the paper; the model turns them into a probability per
+    meeting, so that a tie of the initial strength between two people who are not lonely transmits
+    at the published yearly rate; weaker ties, withdrawal and fewer meetings mean less contagion.
+    """
+
+    enabled: bool = Field(True, description="Switch the SISa layer on or off.")
+    neutral_to_content_per_year: float = rate(0.18, "Spontaneous N→C rate, per year (Hill 2010, [S]).")
+    neutral_to_content_per_contact_year: float = rate(0.02, "N→C per content tie, per year (Hill 2010).")
+    neutral_to_discontent_per_year: float = rate(0.04, "Spontaneous N→D rate, per year (Hill 2010, [S]).")
+    neutral_to_discontent_per_contact_year: float = rate(0.04, "N→D per discontent tie, per year (Hill 2010).")
+    content_to_neutral_per_year: float = rate(0.088, "C→N rate, per year (Hill 2010, [S]).")
+    discontent_to_neutral_per_year: float = rate(0.13, "D→N rate, per year (Hill 2010, [S]).")
+    content_to_discontent_per_contact_year: float = rate(0.009, "C→D per discontent tie, per year ([S]).")
+    discontent_to_content_per_contact_year: float = rate(0.07, "D→C per content tie, per year ([S]).")
+    mood_coupling: float = Field(
+        1.0,
+        ge=0,
+        description="Log-rate multiplier on uplifting transitions per unit of mood above the state's "
+        "resting level (and its inverse on downward ones): how smiles and kind acts feed the contagion "
+        "layer. Assumption.",
+    )
+
+
+class MoodConfig(Strict):
+    """Step 4b, mood: affect valence on -1..1, resting level by emotional state."""
+
+    content_level: float = Field(0.5, ge=-1, le=1, description="Resting mood of a content person (scale -1..1).")
+    neutral_level: float = Field(0.0, ge=-1, le=1, description="Resting mood of a neutral person.")
+    discontent_level: float = Field(-0.5, ge=-1, le=1, description="Resting mood of a discontent person.")
+    relaxation_days: float = Field(
+        7.0, gt=0, description="e-folding time, days, of mood back to its resting level (hedonic adaptation). Assumption."
+    )
+    loneliness_drag: float = rate(0.3, "Lowering of resting mood at loneliness 1. Assumption.")
+
+
+class LonelinessConfig(Strict):
+    """Step 5, loneliness: the gap between desired and received connection, slow to change."""
+
+    perception_days: float = Field(
+        30.0, gt=0, description="e-folding time, days, of perceived connection (a moving average of received connection)."
+    )
+    adjustment_days: float = Field(
+        30.0, gt=0, description="e-folding time, days, of loneliness toward its target (chronic, slow). Assumption."
+    )
+    mood_bias: float = rate(
+        0.3,
+        "Added to the loneliness target per unit of negative mood (social-threat vigilance, Hawkley & "
+        "Cacioppo 2010). Assumption.",
+    )
+    threshold: float = probability(0.5, "Loneliness at or above which a person counts as lonely.")
+    bereavement_shock: float = probability(
+        0.3, "Jump toward 1 in a neighbour's loneliness when a tie dies (fraction of the remaining gap). Assumption."
+    )
+
+
+class HabitsConfig(Strict):
+    """Step 5b, habits: smile/kindness habit strength grows with practice and fades without it."""
+
+    initial_mean: float = probability(0.3, "Mean smile/kindness habit strength at day 0 (0–1).")
+    gain_per_act: float = rate(
+        0.0025,
+        "Habit gain per smile or kind act given, times (1 - habit). Calibrated so the baseline habit "
+        "stays near its initial mean (experiments/calibrate.py).")
+    kind_act_weight: float = rate(3.0, "A kind act counts as this many smiles for habit growth. Assumption.")
+    fade_days: float = Field(
+        66.0,
+        gt=0,
+        description="e-folding time, days, of habit strength without practice. Lally et al. 2010: median "
+        "66 days to automaticity.",
+    )
+
+
+class TiesConfig(Strict):
+    """Step 6, ties: dissolution (faster for the lonely) and formation by triadic closure."""
+
+    dynamic: bool = Field(True, description="Whether ties dissolve and form during the run.")
+    dissolution_per_year: float = rate(
+        0.1,
+        "Baseline dissolution rate of a tie, per year: about half of personal ties are replaced in 7 "
+        "years (Mollenhorst, Volker & Flap 2014; ln 2 / 7 ≈ 0.1).",
+    )
+    loneliness_weight: float = rate(
+        1.0, "Dissolution multiplier per unit loneliness of each end (withdrawal, Cacioppo et al. 2009). Assumption."
+    )
+    triadic_closure_per_year: float = rate(
+        1.2,
+        "Attempts per person per year to befriend a friend's friend. Chosen so that tie formation balances "
+        "dissolution: the baseline mean degree drifts < 1% a year (a bisection gave 1.08-1.15; checked by "
+        "tests/test_behaviour.py::test_the_baseline_is_stationary_in_degree_and_loneliness).",
+    )
+    initial_strength: float = Field(0.8, gt=0, le=1, description="Strength (0–1) of the ties at day 0. Assumption.")
+    new_tie_strength: float = Field(0.5, gt=0, le=1, description="Strength (0–1) of a new tie.")
+
+
+class HealthConfig(Strict):
+    """Step 7, health: a 0..1 physiological reserve worn by loneliness and isolation."""
+
+    wear_per_year_lonely: float = rate(0.05, "Health lost per year at loneliness 1 (reserve units 0–1). Assumption.")
+    wear_per_year_isolated: float = rate(0.05, "Health lost per year while isolated. Assumption.")
+    recovery_per_year: float = rate(0.5, "Rate, per year, of recovery toward the age-expected reserve. Assumption.")
+    mood_buffer: float = probability(0.5, "Share of wear removed at mood +1 (positive affect buffers stress). Assumption.")
+    smile_buffer: float = probability(
+        0.3, "Share of wear removed by a day rich in smiles (Kraft & Pressman 2012: faster recovery). Assumption."
+    )
+
+
+class MortalityConfig(Strict):
+    """Step 8, mortality: baseline hazard x hazard ratios (Wang et al. 2023)."""
+
+    baseline: Literal["life_table", "gompertz"] = Field(
+        "life_table",
+        description="Baseline hazard per year: US 2022 SSA period life table (log-linear between tabulated "
+        "ages, by sex) or a Gompertz law (docs/science.md §1).",
+    )
+    gompertz_a_per_year: float = Field(9.11e-5, gt=0, description="Gompertz A, per year (sex-averaged fit 40–85).")
+    gompertz_b_per_year: float = Field(0.0792, gt=0, description="Gompertz β, per year of age (doubling ≈ 8.75 y).")
+    hr_isolation: float = Field(
+        1.32, gt=0, description="Hazard ratio, isolated vs not (Wang et al. 2023: 1.32, 95% CI 1.26–1.39)."
+    )
+    hr_loneliness: float = Field(
+        1.14, gt=0, description="Hazard ratio, lonely vs not (Wang et al. 2023: 1.14, 95% CI 1.08–1.20)."
+    )
+    combination: Literal["multiplicative", "max", "additive"] = Field(
+        "multiplicative",
+        description="How the two ratios combine for someone both isolated and lonely: multiplicative "
+        "(independent effects: 1.32 x 1.14 = 1.50), max (one shared pathway: 1.32), additive (excess risks "
+        "add: 1 + 0.32 + 0.14 = 1.46). The published HRs are marginal; see docs/model.md.",
+    )
+    simulate_deaths: bool = Field(False, description="Draw deaths (closed cohort). Off: hazards are reported only.")
+

@@ -1,0 +1,167 @@
+"""Where runs execute: local worker processes or a Dask cluster, behind one ``concurrent.futures`` interface.
+
+:func:`open_executor` is the only function that knows which executor is in use: a
+``ProcessPoolExecutor`` of spawned workers (the compiled kernels' OpenMP runtime cannot be forked
+once used), each given an equal share of the cores, or a Dask distributed ``Client(address).get_executor()``.
+:func:`dispatch` keeps a bounded number of tasks in flight, so the parent's memory does not grow with
+the number of runs; :func:`map_tasks` is the ordered map the validation studies use.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sim._core import set_threads
+from sim.runs.layout import SweepError
+
+EXECUTORS = ("process", "dask")
+
+
+@contextlib.contextmanager
+def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None = None
+                  ) -> Iterator[tuple[cf.Executor, int]]:
+    """Yield ``(executor, slots)``: a concurrent.futures executor and how many tasks it runs at once.
+
+    The only function that knows which executor is in use.
+    """
+    if kind == "process":
+        if workers < 1:
+            raise SweepError(f"--workers must be at least 1 (got {workers})")
+        # Each worker's compiled kernels get an equal share of the cores, so workers do not fight
+        # over them (results do not depend on the thread count: sim/_core.py).
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=set_threads, initargs=(threads,))
+        try:
+            yield ex, workers
+        except BaseException:
+            _stop_workers(ex)
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
+        else:
+            ex.shutdown(wait=True)
+    elif kind == "dask":
+        if not scheduler:
+            raise SweepError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - distributed is a dependency
+            raise SweepError("--executor dask needs the 'distributed' package") from None
+        try:
+            client = Client(scheduler, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SweepError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
+        try:
+            slots = max(sum(client.nthreads().values()), 1)
+            ex = client.get_executor(pure=False)
+            try:
+                yield ex, slots
+            except BaseException:
+                ex.shutdown(wait=False)
+                raise
+            else:
+                ex.shutdown(wait=True)
+        finally:
+            client.close()
+    else:
+        raise SweepError(f"unknown executor '{kind}' (choose one of: {', '.join(EXECUTORS)})")
+
+
+def _stop_workers(ex: cf.ProcessPoolExecutor) -> None:
+    """On Ctrl-C or an error, stop the worker processes now rather than after the tasks already queued.
+
+    Their unfinished run folders stay temporary (``.<name>.tmp-*``) and are removed by ``--resume``.
+    """
+    terminate = getattr(ex, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for proc in list((getattr(ex, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            proc.terminate()
+
+
+def dispatch(executor: cf.Executor, fn: Callable[[dict[str, Any]], Any], tasks: Iterator[dict[str, Any]],
+             max_in_flight: int,
+             on_done: Callable[[Any, BaseException | None, dict[str, Any]], None]) -> int:
+    """Submit ``fn(task)`` for each of ``tasks`` keeping at most ``max_in_flight`` futures alive; call ``on_done`` for each.
+
+    Only the futures in flight are referenced, so the parent's memory is bounded by the window,
+    not by the number of runs. A failed run does not stop the others. If the executor itself breaks
+    (a worker process was killed), nothing more is submitted; returns the number of tasks not started.
+    """
+    tasks = iter(tasks)
+    pending: dict[cf.Future, dict[str, Any]] = {}
+    broken = False
+
+    def fill() -> None:
+        nonlocal broken
+        while not broken and len(pending) < max_in_flight:
+            task = next(tasks, None)
+            if task is None:
+                return
+            try:
+                fut = executor.submit(fn, task)
+            except (cf.BrokenExecutor, RuntimeError) as exc:
+                broken = True
+                on_done(None, exc, _info(task))
+                return
+            pending[fut] = _info(task)
+
+    fill()
+    while pending:
+        done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+        for fut in done:
+            info = pending.pop(fut)
+            try:
+                result, error = fut.result(), None
+            except Exception as exc:
+                result, error = None, exc
+                broken = broken or isinstance(exc, cf.BrokenExecutor)
+            on_done(result, error, info)
+        fill()
+    return sum(1 for _ in tasks)
+
+
+def _info(task: Any) -> dict[str, Any]:
+    """What ``on_done`` is told about a task: its point, replicate and name when it has them."""
+    if isinstance(task, dict):
+        return {k: task[k] for k in ("point", "replicate", "name", "index") if k in task}
+    return {}
+
+
+def _indexed(fn: Callable[[Any], Any], item: tuple[int, Any]) -> tuple[int, Any]:
+    return item[0], fn(item[1])
+
+
+def map_tasks(fn: Callable[[Any], Any], args: list, workers: int = 1, executor: str = "process",
+              scheduler: str | None = None) -> list:
+    """``[fn(a) for a in args]`` on ``workers`` local processes or a Dask cluster, in the order of ``args``.
+
+    Serial in this process when ``workers <= 1`` (or there is one task) and no cluster is named.
+    ``fn`` must be a module-level function (workers import it by name). A task that fails raises
+    its exception here.
+    """
+    if executor == "process" and (workers <= 1 or len(args) <= 1):
+        return [fn(a) for a in args]
+    import functools
+
+    out: list = [None] * len(args)
+    errors: list[BaseException] = []
+
+    def on_done(result: Any, error: BaseException | None, info: dict[str, Any]) -> None:
+        if error is not None:
+            errors.append(error)
+        else:
+            out[result[0]] = result[1]
+
+    with open_executor(executor, min(workers, len(args)), scheduler) as (ex, slots):
+        dispatch(ex, functools.partial(_indexed, fn), iter(list(enumerate(args))), 2 * slots, on_done)
+    if errors:
+        raise errors[0]
+    return out

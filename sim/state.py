@@ -1,0 +1,44 @@
+"""Per-person state: one numpy array per quantity, indexed by person id ``0..n-1``.
+
+State is held Starsim-style (float32 where precision allows, int32 ids, int8 codes from
+:mod:`sim._core`). Mesa agents (``sim.model.Person``) are views of a row; the daily kernels in
+``sim/dynamics/`` never see an agent object. The day-0 values are drawn by :mod:`sim.initial`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class People:
+    """One array per quantity, one row per person. Units in comments."""
+
+    age: np.ndarray            # years (float32), grows 1/365 per day
+    sex: np.ndarray            # int8: 0 female, 1 male
+    alive: np.ndarray          # bool
+    desired: np.ndarray        # desired connection, contact-equivalents per day (float32)
+    mood: np.ndarray           # affect valence, -1..1 (float32)
+    emotion: np.ndarray        # int8 SISa state: 0 neutral, 1 content, 2 discontent
+    loneliness: np.ndarray     # perceived isolation, 0..1 (float32)
+    perceived: np.ndarray      # moving average of received connection, contact-equivalents per day
+    contact_rate: np.ndarray   # moving average of meetings per day (objective isolation)
+    health: np.ndarray         # physiological reserve, 0..1 (float32)
+    habit: np.ndarray          # smile/kindness habit strength, 0..1 (float32)
+    degree: np.ndarray         # current number of active ties (int32)
+    isolated: np.ndarray       # bool, derived: few ties or rare contact (objective)
+    lonely: np.ndarray         # bool, derived: loneliness >= threshold (subjective)
+    relative_hazard: np.ndarray  # hazard multiplier from isolation and loneliness (float32)
+    pay_forward: np.ndarray    # bool: received a kind act yesterday and will pay it forward today
+    death_day: np.ndarray      # int32: day of death, -1 while alive
+    isolated0: np.ndarray      # bool: isolated at day 0 (cohort exposure for survival analysis)
+    lonely0: np.ndarray        # bool: lonely at day 0
+    smiles_given: np.ndarray   # int32 running totals
+    kind_given: np.ndarray     # int32 running totals
+
+    @property
+    def n(self) -> int:
+        """Number of people (living and dead)."""
+        return int(self.age.size)

@@ -1,0 +1,99 @@
+"""Validation studies: hold the model against published results (docs/validation.md).
+
+One module per study; each ``study_<name>`` function takes the experiment's parameters (a dict read
+from ``experiments/<name>.yaml``), runs its replicates with :class:`sim.simulation.Simulation`
+(replicate ``r`` seeds the run; the runs go through :func:`sim.runs.executors.map_tasks`), and
+returns a :class:`~sim.validation.common.StudyResult`: the rows of the validation table (model beside
+published), a per-study table, and a figure. This module runs a study from its file.
+
+Studies
+1. ``mortality`` — a closed cohort followed with simulated deaths; Cox models (lifelines) of
+   baseline isolation and loneliness adjusted for age and sex, against Wang et al. 2023; the same
+   under other configured ratios and combination rules; the life-expectancy gap between the
+   persistently isolated and the connected against ln(HR)/β.
+2. ``big_joy`` — the Big Joy week: pre→post standardised change of the enrolled, the people
+   around them, and how long it lasts.
+3. ``baselines`` — loneliness and isolation prevalence by age group after burn-in.
+4. ``contagion`` — SISa asymmetry with smiles and kind acts off: per-tie transmission rates and
+   mean time in the content and discontent states, estimated from the simulated transitions.
+5. ``dose_response`` — expected deaths per 1,000 person-years across isolation levels at both
+   ends of the hazard-ratio intervals.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.validation import baselines, big_joy, contagion, dose_response, mortality
+from sim.validation.common import REPO, STUDY_ORDER, VALIDATION_COLUMNS, StudyResult
+
+STUDIES: dict[str, Callable[..., StudyResult]] = {
+    "mortality": mortality.study_mortality, "big_joy": big_joy.study_big_joy, "baselines": baselines.study_baselines,
+    "contagion": contagion.study_contagion, "dose_response": dose_response.study_dose_response,
+}
+
+
+def load_experiment(path: str | Path, quick: bool = False) -> dict:
+    """Read an experiment file; ``quick`` merges its ``quick:`` block (the test suite's reduced form)."""
+    exp = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if exp.get("study") not in STUDIES:
+        raise ValueError(f"{path}: 'study' must be one of {', '.join(STUDIES)} (got {exp.get('study')!r})")
+    exp.setdefault("name", Path(path).stem)
+    if quick and exp.get("quick"):
+        q = exp["quick"]
+        for k, v in q.items():
+            if k == "set":
+                exp["set"] = {**(exp.get("set") or {}), **v}
+            else:
+                exp[k] = v
+    return exp
+
+
+def update_validation_csv(path: Path, rows: list[dict[str, Any]], study: str) -> pd.DataFrame:
+    """Replace the study's rows in the validation table (other studies' rows are kept)."""
+    new = pd.DataFrame(rows)
+    cols = VALIDATION_COLUMNS + ["reference"]
+    new = new.reindex(columns=cols)
+    if path.exists():
+        old = pd.read_csv(path)
+        old = old[old["study"] != study]
+        with warnings.catch_warnings():  # all-empty columns (e.g. no interval) are fine here
+            warnings.simplefilter("ignore", FutureWarning)
+            new = pd.concat([old.reindex(columns=cols), new], ignore_index=True)
+    order = {s: i for i, s in enumerate(STUDY_ORDER)}
+    new = new.sort_values("study", key=lambda s: s.map(order), kind="stable")
+
+    def yes_no(v):
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v == "" or v == "n/a":
+            return "n/a"
+        return "yes" if v in (True, "yes", "True") else "no"
+
+    new["inside"] = new["inside"].map(yes_no)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new.to_csv(path, index=False, float_format="%.4g")
+    return new
+
+
+def run_experiment(path: str | Path, out: str | Path = REPO / "results" / "reference", workers: int = 2,
+                   quick: bool = False, overrides: dict | None = None) -> StudyResult:
+    """Run one experiment file; write its table and figure under ``out/validation/`` and update
+    ``out/validation.csv``."""
+    exp = load_experiment(path, quick)
+    result = STUDIES[exp["study"]](exp, workers=workers, overrides=overrides)
+    out = Path(out)
+    folder = out / "validation"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = exp["name"]
+    result.table.to_csv(folder / f"{name}.csv", index=False, float_format="%.5g")
+    if result.figure is not None:
+        result.figure(folder / f"{name}.png")
+    (folder / f"{name}.txt").write_text("\n".join(result.notes) + "\n", encoding="utf-8")
+    update_validation_csv(out / "validation.csv", result.rows, result.study)
+    return result
