@@ -62,7 +62,14 @@ def run_seed_sequence(seed: int, replicate: int = 0) -> np.random.SeedSequence:
 class Simulation:
     """One run: state arrays, tie table, the day loop, the time series and the risk ledger."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, replicate: int = 0, burn_in: bool = True):
+    def __init__(self, scenario: Scenario, seed: int | None = None, replicate: int = 0, burn_in: bool = True,
+                 progress: bool = False):
+        """Build the run (network, population, settled start) and simulate the burn-in days.
+
+        ``seed`` overrides the scenario's; replicate ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``.
+        ``burn_in=False`` skips the burn-in (tests of exact small cases); ``progress`` shows a progress
+        bar for the burn-in days.
+        """
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else int(seed)
         self.replicate = replicate
@@ -92,7 +99,7 @@ class Simulation:
         self._series = np.full((scenario.days, len(TIMESERIES_COLUMNS)), np.nan)
         settle(self.people, scenario)
         if burn_in:
-            for _ in range(scenario.burn_in_days):
+            for _ in _progress(range(scenario.burn_in_days), progress, f"{scenario.name} (burn-in)"):
                 self._advance(recording=False)
         self._start_cohort()
         self.timings["setup_s"] = time.perf_counter() - t0
@@ -122,16 +129,8 @@ class Simulation:
         """Simulate ``days`` more days (default: the rest of the scenario)."""
         remaining = self.scenario.days - self.day
         days = remaining if days is None else min(days, remaining)
-        bar = None
-        if progress:
-            from tqdm import tqdm
-            bar = tqdm(total=days, unit="day", desc=self.scenario.name, leave=False, dynamic_ncols=True)
-        for _ in range(days):
+        for _ in _progress(range(days), progress, self.scenario.name):
             self.step()
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
         return self
 
     def _advance(self, recording: bool) -> None:
@@ -294,6 +293,15 @@ class Simulation:
                              "survival_at_end": float(f.survival_function_at_times(self.day).iloc[0])}
         out["kaplan_meier"] = km
         return out
+
+
+def _progress(days, show: bool, label: str):
+    """``days`` itself, or wrapped in a tqdm progress bar (on stderr) when ``show``."""
+    if not show or len(days) == 0:
+        return days
+    from tqdm import tqdm
+
+    return tqdm(days, unit="day", desc=label, leave=False, dynamic_ncols=True)
 
 
 @pjit

@@ -38,7 +38,7 @@ def run(
             if sc.sweep is not None:
                 typer.echo("  (this file has a sweep block: `lonesim run` runs its base scenario; "
                            "`lonesim sweep` runs the sweep)", err=True)
-        sim = Simulation(sc)
+        sim = Simulation(sc, progress=not quiet)
         sim.run(progress=not quiet)
         results_mod.write_run(sim, target, figures=figures and sc.output.figures, overwrite=overwrite)
     except ScenarioError as exc:
