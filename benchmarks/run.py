@@ -22,7 +22,7 @@ peak resident memory, interpreter and imports included):
                   ``mesa.discrete_space.Network``, ``agents.shuffle_do("step")``); only at
                   <= ``--mesa-max`` people and for a few days (it costs ~0.7 s per day at 100k).
 
-"The same graph": every worker rebuilds the scenario's network with ``sim.networks.build_edges``
+"The same graph": every worker rebuilds the scenario's network with ``sim.simulation.build_town``
 from the run's network seed stream, exactly as ``Simulation`` does, so all three see identical ties.
 
 Writes ``benchmarks/results/scale.csv``, ``benchmarks/results/scale.md`` and ``docs/img/scale.png``
@@ -87,14 +87,10 @@ def load_bench_scenario(path: str | None, n: int, days: int):
 
 
 def build_graph(sc, seed: int):
-    """The exact graph ``Simulation(sc, seed)`` builds (same network seed stream)."""
-    import numpy as np
+    """The exact network ``Simulation(sc, seed)`` builds (same seed streams)."""
+    from sim.simulation import build_town
 
-    from sim.networks import build_edges
-    from sim.simulation import run_seed_sequence
-
-    net_ss = run_seed_sequence(seed, 0).spawn(3)[0]
-    return build_edges(sc.network, sc.population.size, np.random.Generator(np.random.PCG64(net_ss)))
+    return build_town(sc, seed, 0)[1]
 
 
 def _rss_mb() -> float:

@@ -34,6 +34,9 @@ BLOCK = 4096
 FEMALE, MALE = 0, 1                     # People.sex
 NEUTRAL, CONTENT, DISCONTENT = 0, 1, 2  # People.emotion: SISa states (Hill et al. 2010)
 TIE_GONE, TIE_ACTIVE, TIE_SUSPENDED = 0, 1, 2  # Ties.status
+# Ties.kind: what a tie is. Partners and household family live together (they meet almost daily).
+PARTNER, HOUSEHOLD, FAMILY, FRIEND, WORK, ACQUAINTANCE = 0, 1, 2, 3, 4, 5
+TIE_KINDS = ("partner", "household", "family", "friend", "work", "acquaintance")
 
 #: Compiler for serial kernels (cached on disk, releases the GIL).
 jit = njit(cache=True, nogil=True, fastmath=False)

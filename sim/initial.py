@@ -1,78 +1,168 @@
-"""The town on day 0: who lives in it (ages, sex, traits) and a start near the model's steady state.
+"""The town on day 0: the people (from :mod:`sim.demography` and the network's partners) and a start
+near the model's steady state.
 
-:func:`init_people` draws the population; :func:`settle` places the slow state variables (perceived
-connection, loneliness) near their steady state on the network built for the run, so that the
-burn-in (``burn_in_days``) only has to finish the job.
+:func:`init_people` assembles the state arrays; :func:`settle` places the slow variables — perceived
+connection (amount and closeness), the reported-contact averages and loneliness — at the fixed point
+of their daily equations on the network built for the run, with expected meetings, smiles and kind
+acts in place of random ones, so the burn-in (``burn_in_days``) only has to add the noise.
 """
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 
-from sim._core import per_day_probability
+from sim._core import FAMILY, FRIEND, HOUSEHOLD, PARTNER, TIE_ACTIVE, decay_factor, pjit
 from sim.config import Scenario
+from sim.demography import Demography
 from sim.dynamics.contagion import sisa_mean_field, sisa_resting_fractions
 from sim.dynamics.health import expected_health
-from sim.dynamics.loneliness import classify, loneliness_target
+from sim.dynamics.kindness import expected_acts
+from sim.dynamics.loneliness import loneliness_target
+from sim.dynamics.meetings import contact_factors, kind_rates
 from sim.dynamics.smiles import smile_probabilities
 from sim.state import People
+from sim.survey import classify
+from sim.ties import Ties
 
-# US adult age structure, Census 2020 (share of adults 18+ by age band; science.md §4, [S]).
-US_ADULT_AGE_BANDS = [(18, 30, 0.21), (30, 40, 0.17), (40, 50, 0.155), (50, 60, 0.165),
-                      (60, 70, 0.155), (70, 80, 0.095), (80, 90, 0.04), (90, 100, 0.01)]
-
-
-def sample_ages(cfg: Scenario, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Ages at day 0 in years (float32): US adult shares by decade within [age_min, age_max], or uniform."""
-    lo, hi = cfg.population.age_min, cfg.population.age_max
-    if cfg.population.age_distribution == "uniform" or hi - lo < 1:
-        return rng.uniform(lo, hi, n).astype(np.float32) if hi > lo else np.full(n, lo, np.float32)
-    bands = [(max(a, lo), min(b, hi), w * (min(b, hi) - max(a, lo)) / (b - a))
-             for a, b, w in US_ADULT_AGE_BANDS if min(b, hi) > max(a, lo)]
-    weights = np.array([w for _, _, w in bands])
-    which = rng.choice(len(bands), size=n, p=weights / weights.sum())
-    starts = np.array([a for a, _, _ in bands])[which]
-    widths = np.array([b - a for a, b, _ in bands])[which]
-    return (starts + rng.random(n) * widths).astype(np.float32)
+SETTLE_ITERATIONS = 8  # fixed-point passes; the change in loneliness after 8 is below 1e-3 at the defaults
 
 
-def init_people(cfg: Scenario, n: int, rng: np.random.Generator, mean_degree: float | None = None) -> People:
-    """Draw the day-0 population. Loneliness and perception start at 0 and settle during burn-in."""
+def partners_of(ties: Ties) -> np.ndarray:
+    """Per person: the other end of their active partner tie, or -1 (int32)."""
+    partner = np.full(ties.n, -1, np.int32)
+    ids = ties.active_ids()
+    ids = ids[ties.kind[ids] == PARTNER]
+    partner[ties.u[ids]] = ties.v[ids]
+    partner[ties.v[ids]] = ties.u[ids]
+    return partner
+
+
+def init_people(cfg: Scenario, demo: Demography, ties: Ties, rng: np.random.Generator) -> People:
+    """The day-0 people: who they are and their traits from ``demo``, partners from the ties, emotional
+    states at the SISa mean-field equilibrium for the network's mean degree, mood at its state's level,
+    habit and health around their means. Connection and loneliness are placed by :func:`settle`."""
     f32 = np.float32
-    age = sample_ages(cfg, n, rng)
-    sex = (rng.random(n) >= cfg.population.female_fraction).astype(np.int8)
-    desired = (cfg.population.desired_contacts_median
-               * np.exp(cfg.population.desired_contacts_sigma * rng.standard_normal(n))).astype(f32)
-    p_n, p_c, p_d = (sisa_mean_field(cfg.contagion, mean_degree) if mean_degree is not None and cfg.contagion.enabled
+    n = demo.n
+    partner = partners_of(ties)
+    mean_degree = float(ties.degree.mean()) if n else 0.0
+    p_n, p_c, p_d = (sisa_mean_field(cfg.contagion, mean_degree) if cfg.contagion.enabled
                      else sisa_resting_fractions(cfg.contagion))
     emotion = rng.choice(3, size=n, p=[p_n, p_c, p_d]).astype(np.int8)
     levels = np.array([cfg.mood.neutral_level, cfg.mood.content_level, cfg.mood.discontent_level], f32)
     mood = np.clip(levels[emotion] + 0.1 * rng.standard_normal(n), -1, 1).astype(f32)
     habit = np.clip(cfg.habits.initial_mean + 0.1 * rng.standard_normal(n), 0, 1).astype(f32)
-    health = np.clip(expected_health(age) + 0.05 * rng.standard_normal(n), 0, 1).astype(f32)
-    z = lambda dt: np.zeros(n, dt)  # noqa: E731
+    health = np.clip(expected_health(demo.age) + 0.05 * rng.standard_normal(n), 0, 1).astype(f32)
+
+    def z(dt):
+        return np.zeros(n, dt)
+
     return People(
-        age=age, sex=sex, alive=np.ones(n, bool), desired=desired, mood=mood, emotion=emotion,
-        loneliness=z(f32), perceived=desired.copy(), contact_rate=z(f32), health=health, habit=habit,
-        degree=z(np.int32), isolated=z(bool), lonely=z(bool), relative_hazard=np.ones(n, f32),
-        pay_forward=z(bool), death_day=np.full(n, -1, np.int32), isolated0=z(bool), lonely0=z(bool),
-        smiles_given=z(np.int32), kind_given=z(np.int32),
+        age=demo.age, sex=demo.sex, alive=np.ones(n, bool), partner=partner,
+        widowed=demo.widowed_if_single & (partner < 0), employed=demo.employed.copy(),
+        retirement_age=demo.retirement_age, group_member=demo.group_member.copy(),
+        desired=demo.desired, sociability=demo.sociability, vigilance=demo.vigilance,
+        mood=mood, emotion=emotion, loneliness=z(f32), perceived=z(f32), perceived_close=z(f32),
+        contact_rate=z(f32), contact_family=z(f32), contact_friend=z(f32), health=health, habit=habit,
+        degree=ties.degree, isolation_index=z(np.int8), isolated=z(bool), lonely=z(bool),
+        relative_hazard=np.ones(n, f32), pay_forward=z(bool), death_day=np.full(n, -1, np.int32),
+        isolated0=z(bool), lonely0=z(bool), smiles_given=z(np.int32), kind_given=z(np.int32),
     )
 
 
-def settle(people: People, scenario: Scenario) -> None:
-    """Start perceived connection and loneliness near their steady state (burn-in finishes the job).
+def settle(people: People, ties: Ties, scenario: Scenario) -> None:
+    """Place mood, habit, perceived connection, reported contact and loneliness at the fixed point of their
+    daily equations, with expected meetings, smiles and kind acts in place of random ones:
 
-    Perceived connection (contact-equivalents per day) is set to the expected meetings of each
-    person's ties plus the connection value of the smiles those meetings bring.
+    * mood m* = (k rest + g/2) / (k + g/2), from m ← m + (rest − m) k + g (1 − m)/2 with the day's
+      expected mood gain g (smiles and kind acts given and received) and k = 1 − exp(−1/relaxation_days);
+    * habit h* = γ a / (γ a + φ), from h ← h + γ a (1 − h) − h φ with a = smiles + kind_act_weight x acts
+      given per day, γ = gain_per_act, φ = 1 − exp(−1/fade_days);
+    * perceived connection and reported contact = their expected daily inputs; loneliness = its target.
     """
     p, sc = people, scenario
-    contact_p = per_day_probability(sc.contacts.rate_per_tie_per_day * sc.contacts.frequency_multiplier
-                                    * sc.ties.initial_strength)
-    meetings = p.degree * contact_p
-    prob = smile_probabilities(p, sc.smiles)
-    smiles_per_meeting = prob[:, 0] * (1 + prob[:, 1])
-    p.perceived[:] = meetings * (1 + sc.smiles.connection_value * smiles_per_meeting)
-    p.contact_rate[:] = meetings
-    p.loneliness[:] = loneliness_target(p, sc)
+    rates = kind_rates(sc)
+    levels = np.array([sc.mood.neutral_level, sc.mood.content_level, sc.mood.discontent_level], np.float32)
+    k_mood = decay_factor(sc.mood.relaxation_days)
+    fade = decay_factor(sc.habits.fade_days)
+    relax = decay_factor(sc.ties.closeness_days)
+    along_ties = 1.0 - sc.kindness.stranger_fraction
+    alive = p.alive
+    ids = ties.active_ids()
+    received_acts = np.zeros(p.n, np.float32)
+    for _ in range(SETTLE_ITERATIONS):
+        f = contact_factors(p, sc)
+        prob = smile_probabilities(p, sc.smiles)
+        meetings, close, kin, friends, smiles_in, smiles_out = _expected_contacts(
+            ties.indptr, ties.nbr, ties.eid, ties.kind, ties.closeness, ties.status, rates, f, prob)
+        # own acts, plus paying forward (with probability pay_forward_probability if any act was received)
+        acts = expected_acts(p, sc.kindness) + sc.kindness.pay_forward_probability * -np.expm1(-received_acts)
+        received_acts = _expected_acts_received(ties.indptr, ties.nbr, ties.status, ties.eid, acts, p.degree, along_ties)
+        # closeness held up by the kind acts along each tie: c* = base + gain x acts per day / relax (at most 1)
+        deg = np.maximum(p.degree, 1)
+        along = along_ties * (acts[ties.u[ids]] / deg[ties.u[ids]] + acts[ties.v[ids]] / deg[ties.v[ids]])
+        ties.closeness[ids] = np.minimum(ties.base[ids] + sc.kindness.closeness_gain * along / relax, 1.0)
+        gain = (sc.smiles.giver_mood_gain * smiles_out + sc.smiles.receiver_mood_gain * smiles_in
+                + sc.kindness.giver_mood_gain * acts + sc.kindness.receiver_mood_gain * received_acts)
+        rest = levels[p.emotion] - sc.mood.loneliness_drag * p.loneliness
+        p.mood[:] = np.where(alive, np.clip((k_mood * rest + gain / 2) / (k_mood + gain / 2), -1, 1), p.mood)
+        practice = sc.habits.gain_per_act * (smiles_out + sc.habits.kind_act_weight * acts)
+        p.habit[:] = np.where(alive, practice / (practice + fade), p.habit)
+        p.perceived[:] = meetings + sc.smiles.connection_value * smiles_in + sc.kindness.connection_value * received_acts
+        p.perceived_close[:] = close
+        p.contact_rate[:] = meetings
+        p.contact_family[:] = kin
+        p.contact_friend[:] = friends
+        p.loneliness[:] = np.where(alive, loneliness_target(p, sc), 0.0)
     classify(p, sc)
+
+
+@pjit
+def _expected_contacts(indptr, nbr, eid, kind, closeness, status, rates, f, prob):
+    """Per person, expected per day: meetings, closeness-weighted meetings, meetings with kin and with
+    friends, smiles received (the other smiles, or returns one's own smile) and given."""
+    n = f.size
+    meetings = np.zeros(n, np.float32)
+    close = np.zeros(n, np.float32)
+    kin = np.zeros(n, np.float32)
+    friends = np.zeros(n, np.float32)
+    smiles = np.zeros(n, np.float32)
+    given = np.zeros(n, np.float32)
+    for i in numba.prange(n):
+        mt = cl = kn = fr = sm = gv = 0.0
+        for s in range(indptr[i], indptr[i + 1]):
+            e = eid[s]
+            if status[e] != TIE_ACTIVE:
+                continue
+            j = nbr[s]
+            pm = -math.expm1(-rates[kind[e]] * closeness[e] * f[i] * f[j])
+            mt += pm
+            cl += pm * closeness[e]
+            k = kind[e]
+            if k == HOUSEHOLD or k == FAMILY:
+                kn += pm
+            elif k == FRIEND:
+                fr += pm
+            sm += pm * (prob[j, 0] + prob[i, 0] * prob[j, 1])
+            gv += pm * (prob[i, 0] + prob[j, 0] * prob[i, 1])
+        meetings[i], close[i], kin[i], friends[i], smiles[i], given[i] = mt, cl, kn, fr, sm, gv
+    return meetings, close, kin, friends, smiles, given
+
+
+@pjit
+def _expected_acts_received(indptr, nbr, status, eid, acts, degree, along_ties):
+    """Per person: expected kind acts received per day along ties (each giver picks one of their ties at random)."""
+    n = acts.size
+    out = np.zeros(n, np.float32)
+    for i in numba.prange(n):
+        r = 0.0
+        for s in range(indptr[i], indptr[i + 1]):
+            if status[eid[s]] != TIE_ACTIVE:
+                continue
+            j = nbr[s]
+            if degree[j] > 0:
+                r += acts[j] * along_ties / degree[j]
+        out[i] = r
+    return out

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim._core import TIE_ACTIVE, TIE_GONE, TIE_SUSPENDED
+from sim._core import HOUSEHOLD, TIE_ACTIVE, TIE_GONE, TIE_SUSPENDED
 from sim.config import InterventionConfig, Scenario
 from sim.state import People
 from sim.ties import Ties
@@ -34,7 +34,8 @@ class DailyProgrammeEffects:
     smile_log_odds: np.ndarray | None = None
     extra_kind_rate: np.ndarray | None = None
     self_mood_gain: np.ndarray | None = None
-    visits: np.ndarray | None = None
+    visits: np.ndarray | None = None           # programme contacts per day (counted as meetings)
+    visit_closeness: np.ndarray | None = None  # closeness (0–1) of those contacts
 
 
 def enrol(people: People, iv: InterventionConfig, rng: np.random.Generator) -> np.ndarray:
@@ -87,6 +88,7 @@ class Programmes:
                 add("self_mood_gain", mask, iv.self_act_mood_gain)
             elif iv.kind == "befriending":
                 add("visits", mask, iv.visits_per_week / 7.0)
+                add("visit_closeness", mask, iv.visit_closeness)
         return out
 
     def enrolled_mask(self, index: int) -> np.ndarray | None:
@@ -101,6 +103,7 @@ def apply_shocks(day: int, scenario: Scenario, people: People, ties: Ties, rng: 
         end = shock.start_day + shock.duration_days
         if day == shock.start_day and shock.tie_removal_fraction > 0:
             ids = ties.active_ids()
+            ids = ids[ties.kind[ids] > HOUSEHOLD]  # people who live together stay together
             hit = ids[rng.random(ids.size) < shock.tie_removal_fraction]
             ties.set_status(hit, TIE_SUSPENDED)
             ties.suspended_by[hit] = k

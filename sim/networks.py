@@ -26,12 +26,15 @@ ARRAY_GENERATOR_THRESHOLD = 50_000  # people; above this 'auto' generates arrays
 
 @dataclass
 class EdgeList:
-    """An undirected simple graph on nodes ``0..n-1`` as int32 arrays with ``u < v``."""
+    """An undirected simple graph on nodes ``0..n-1`` as int32 arrays with ``u < v``; optionally each
+    tie's kind (int8 codes of :mod:`sim._core`) and closeness (0–1, float32)."""
 
     n: int
     u: np.ndarray
     v: np.ndarray
     labels: list | None = None  # original node labels of a loaded edge list, index = node id
+    kind: np.ndarray | None = None
+    closeness: np.ndarray | None = None
 
     @property
     def m(self) -> int:
@@ -117,19 +120,21 @@ def _build_arrays(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> EdgeL
     return EdgeList(n, np.asarray(u, np.int32), np.asarray(v, np.int32))
 
 
-def build_edges(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> EdgeList:
-    """The scenario's graph as an edge list, seeded by ``rng``; near-isolates applied.
+def build_graph(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> EdgeList:
+    """A generic graph family (or a loaded edge list) as an edge list without kinds, seeded by ``rng``.
 
-    ``n`` is the population size (ignored for ``edgelist``, whose node count wins).
+    ``n`` is the population size (ignored for ``edgelist``, whose node count wins). The default
+    ``population`` network is built by :func:`sim.contexts.town_network` instead.
     """
     if cfg.kind == "edgelist":
-        edges = load_edgelist(Path(cfg.path))
-    else:
-        use_arrays = cfg.generator == "arrays" or (cfg.generator == "auto" and n > ARRAY_GENERATOR_THRESHOLD)
-        edges = _build_arrays(cfg, n, rng) if use_arrays and n >= 3 else None
-        if edges is None:
-            edges = from_networkx(_build_networkx(cfg, n, rng))
-    return apply_isolation(edges, cfg.isolation.fraction, cfg.isolation.max_ties, rng, order=None)
+        return load_edgelist(Path(cfg.path))
+    if cfg.kind == "population":
+        raise ValueError("the population network is built from the people (sim.contexts.town_network)")
+    use_arrays = cfg.generator == "arrays" or (cfg.generator == "auto" and n > ARRAY_GENERATOR_THRESHOLD)
+    edges = _build_arrays(cfg, n, rng) if use_arrays and n >= 3 else None
+    if edges is None:
+        edges = from_networkx(_build_networkx(cfg, n, rng))
+    return edges
 
 
 def apply_isolation(
@@ -164,7 +169,10 @@ def apply_isolation(
     rank = np.arange(ends.size) - run_start
     drop = np.zeros(edges.m, dtype=bool)
     drop[eid[rank >= max_ties]] = True
-    return EdgeList(n, edges.u[~drop], edges.v[~drop], edges.labels)
+    keep = ~drop
+    return EdgeList(n, edges.u[keep], edges.v[keep], edges.labels,
+                    kind=None if edges.kind is None else edges.kind[keep],
+                    closeness=None if edges.closeness is None else edges.closeness[keep])
 
 
 # --------------------------------------------------------------------------- loading

@@ -8,7 +8,8 @@ Layout of a run folder::
     summary.json        prevalences and the mortality-risk proxies (sim.mortality.proxies)
     timeseries.parquet  one row per day
     agents.parquet      final state, one row per person
-    edges.parquet       final network (source, target, strength)
+    edges.parquet       final network (source, target, kind, closeness)
+    survey.parquet      the surveys of output.survey_days (if any), one row per person and day
     *.png               figures (sim.plots)
 """
 
@@ -132,6 +133,9 @@ def fill_run_folder(sim, folder: Path, figures: bool | None = None) -> None:
     if sc.output.agents_file:
         sim.agents_frame().to_parquet(folder / "agents.parquet", index=False)
     sim.edges_frame().to_parquet(folder / "edges.parquet", index=False)
+    survey = sim.survey_frame()
+    if survey is not None:
+        survey.to_parquet(folder / "survey.parquet", index=False)
     if sc.output.figures if figures is None else figures:
         from sim import plots
 

@@ -1,19 +1,24 @@
 """The array engine: builds a run from a scenario and steps it one day at a time, in a fixed order.
 
+Building a run: draw the people (:mod:`sim.demography`), build their network with kinds and closeness
+(:mod:`sim.contexts`), assemble the state (:mod:`sim.initial`), settle the slow variables at their
+fixed point, then simulate ``burn_in_days`` unrecorded days.
+
 The day (one step = one day), each phase reading what the previous one left:
 
-0. calendar — shocks start or end (isolation level c); programmes enrol and act
-1. contacts — each active tie meets with a probability scaled by the isolation level  (dynamics.contacts)
-2. smiles — on each meeting each side may smile; smiles may be returned                (dynamics.smiles)
-3. kind acts — rarer, larger, paid forward, strengthen or start ties                    (dynamics.kindness)
-4. contagion and mood — SISa emotional states from today's meetings; mood gains        (dynamics.contagion, .mood)
-5. loneliness, isolation and habits                                                    (dynamics.loneliness, .habits)
-6. ties — dissolution (faster for the lonely) and triadic closure                     (dynamics.ties)
-7. health — wear from chronic loneliness and isolation, buffered by mood and smiles    (dynamics.health)
-8. mortality — hazards, the risk ledger, deaths and bereavement                       (mortality)
-then everyone ages one day and the day's means are recorded.
+0. calendar — shocks start or end (isolation level c); programmes enrol and act; people retire
+   (interventions, dynamics.life_events)
+1. contacts and 2. smiles — which ties meet; smiles on each meeting, some returned   (dynamics.meetings)
+3. kind acts — rarer, larger, paid forward, bringing people closer or starting ties   (dynamics.kindness)
+4. contagion and mood — SISa emotional states from today's meetings; mood gains      (dynamics.contagion, .mood)
+5. loneliness, reported contact and habits; the instruments' true scores           (dynamics.loneliness, .habits, survey)
+6. ties — dissolution (faster for the lonely) and triadic closure                   (dynamics.ties)
+7. health — wear from chronic loneliness and isolation, buffered by mood and smiles  (dynamics.health)
+8. mortality — hazards, the risk ledger, deaths, widowhood and bereavement          (mortality, dynamics.life_events)
+then everyone ages one day, the day's means are recorded, and on a survey day everyone is surveyed.
 
-A ``Simulation`` holds no Mesa objects; :class:`sim.model.ConnectionModel` puts Mesa on top.
+A ``Simulation`` holds no Mesa objects; :class:`sim.model.ConnectionModel` puts Mesa on top. Its
+outputs (time series, agents, edges, survey, summary) are built by :mod:`sim.readouts`.
 Randomness: one ``SeedSequence(seed, spawn_key=(replicate,))`` per run (identical to
 ``SeedSequence(seed).spawn(r + 1)[r]``), split into four: the network's generator, the population's,
 the dynamics' (tie changes, deaths, programmes, shocks: a numpy ``Generator``) and the root key of the
@@ -29,28 +34,31 @@ import numba
 import numpy as np
 import pandas as pd
 
-from sim import mortality, streams
-from sim._core import BLOCK, CONTENT, DAYS_PER_YEAR, DISCONTENT, TIE_GONE, per_day_probability, pjit
+from sim import mortality, readouts, streams
+from sim._core import BLOCK, CONTENT, DAYS_PER_YEAR, DISCONTENT, PARTNER, pjit
 from sim.config import Scenario
-from sim.dynamics.contacts import draw_contacts
-from sim.dynamics.contagion import sisa_step
+from sim.contexts import town_network
+from sim.demography import draw_demography
+from sim.dynamics.contagion import reference_meeting_probability, sisa_step
 from sim.dynamics.habits import update_habit
 from sim.dynamics.health import update_health
 from sim.dynamics.kindness import do_kind_acts
-from sim.dynamics.loneliness import classify, update_loneliness
+from sim.dynamics.life_events import grieve, retire
+from sim.dynamics.loneliness import update_loneliness
+from sim.dynamics.meetings import kind_rates, meet
 from sim.dynamics.mood import resting_mood, update_mood
-from sim.dynamics.smiles import exchange_smiles
 from sim.dynamics.ties import update_ties
 from sim.initial import init_people, settle
 from sim.interventions import Programmes, apply_shocks
-from sim.networks import build_edges
+from sim.networks import build_graph
+from sim.survey import SurveyAnswers, classify, take_survey
 from sim.ties import Ties
 
 TIMESERIES_COLUMNS = [
     "alive", "mean_mood", "mean_loneliness", "loneliness_prevalence", "isolation_prevalence",
     "content_share", "discontent_share", "mean_health", "mean_habit", "mean_relative_hazard",
     "contacts", "smiles", "smiles_returned", "kind_acts", "ties", "mean_degree", "ties_formed",
-    "ties_dissolved", "deaths", "expected_deaths",
+    "ties_dissolved", "deaths", "expected_deaths", "retirements",
 ]
 
 
@@ -59,12 +67,27 @@ def run_seed_sequence(seed: int, replicate: int = 0) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(replicate,))
 
 
+def build_town(scenario: Scenario, seed: int, replicate: int = 0):
+    """The people and the network a run of ``scenario`` with ``seed`` and ``replicate`` starts from:
+    ``(demography, edge list with kinds and closeness, the population's generator for what is drawn next)``.
+
+    The same streams :class:`Simulation` uses, so a benchmark or a study can rebuild a run's town exactly.
+    """
+    net_ss, pop_ss, _, _ = run_seed_sequence(seed, replicate).spawn(4)
+    net_rng = np.random.Generator(np.random.PCG64(net_ss))
+    pop_rng = np.random.Generator(np.random.PCG64(pop_ss))
+    graph = build_graph(scenario.network, 0, net_rng) if scenario.network.kind == "edgelist" else None
+    n = graph.n if graph is not None else scenario.population.size
+    demo = draw_demography(scenario, n, pop_rng)
+    return demo, town_network(demo, scenario, net_rng, graph=graph), pop_rng
+
+
 class Simulation:
-    """One run: state arrays, tie table, the day loop, the time series and the risk ledger."""
+    """One run: state arrays, tie table, the day loop, the time series, surveys and the risk ledger."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, replicate: int = 0, burn_in: bool = True,
                  progress: bool = False):
-        """Build the run (network, population, settled start) and simulate the burn-in days.
+        """Build the run (people, network, settled start) and simulate the burn-in days.
 
         ``seed`` overrides the scenario's; replicate ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``.
         ``burn_in=False`` skips the burn-in (tests of exact small cases); ``progress`` shows a progress
@@ -74,30 +97,31 @@ class Simulation:
         self.seed = scenario.seed if seed is None else int(seed)
         self.replicate = replicate
         self.timings: dict[str, float] = {}
-        net_ss, pop_ss, dyn_ss, stream_ss = run_seed_sequence(self.seed, replicate).spawn(4)
+        _, _, dyn_ss, stream_ss = run_seed_sequence(self.seed, replicate).spawn(4)
         self.rng = np.random.Generator(np.random.PCG64(dyn_ss))
         self.root_key = streams.root_key(stream_ss)
         self.tick = 0  # days simulated, burn-in included: names the day's random streams
 
         t0 = time.perf_counter()
-        edges = build_edges(scenario.network, scenario.population.size, np.random.Generator(np.random.PCG64(net_ss)))
+        demo, edges, pop_rng = build_town(scenario, self.seed, replicate)
         self.node_labels = edges.labels
         self.timings["network_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         self.n = edges.n
-        mean_degree = 2.0 * edges.m / max(edges.n, 1)
-        self.people = init_people(scenario, self.n, np.random.Generator(np.random.PCG64(pop_ss)), mean_degree)
-        self.ties = Ties.from_edges(edges, strength=scenario.ties.initial_strength)
+        self.ties = Ties.from_edges(edges)
         del edges
-        self.people.degree = self.ties.degree  # one array, kept current by the tie table
-        # Meeting probability of a baseline tie per day: converts SISa per-tie-year rates to per meeting.
-        self.p_meet = float(per_day_probability(scenario.contacts.rate_per_tie_per_day * scenario.ties.initial_strength))
+        self.people = init_people(scenario, demo, self.ties, pop_rng)
+        del demo
+        # Probability that the town's average tie meets on a day: converts SISa per-tie-year rates to per meeting.
+        self.p_meet = reference_meeting_probability(self.ties, kind_rates(scenario))
         self.programmes = Programmes(scenario)
         self.ledger = mortality.RiskLedger()
         self.day = 0
         self._series = np.full((scenario.days, len(TIMESERIES_COLUMNS)), np.nan)
-        settle(self.people, scenario)
+        self.surveys: dict[int, SurveyAnswers] = {}
+        self._survey_days = set(scenario.output.survey_days)
+        settle(self.people, self.ties, scenario)
         if burn_in:
             for _ in _progress(range(scenario.burn_in_days), progress, f"{scenario.name} (burn-in)"):
                 self._advance(recording=False)
@@ -133,166 +157,118 @@ class Simulation:
             self.step()
         return self
 
+    def key(self, phase: int) -> np.uint64:
+        """The stream key of ``phase`` (sim.streams) today."""
+        return streams.phase_key(self.root_key, self.tick, phase)
+
     def _advance(self, recording: bool) -> None:
-        sc, p, ties, rng = self.scenario, self.people, self.ties, self.rng
+        sc, p, ties, rng, key = self.scenario, self.people, self.ties, self.rng, self.key
 
-        def key(phase: int) -> np.uint64:
-            return streams.phase_key(self.root_key, self.tick, phase)
-
-        # 0. calendar: shocks and programmes act only on recorded days.
+        # 0. calendar: shocks, programmes and retirement act only on recorded days.
         multiplier = apply_shocks(self.day, sc, p, ties, rng) if recording else 1.0
         prog = self.programmes.effects(self.day, p, rng) if recording else None
-        smile_boost = prog.smile_log_odds if prog else None
-        extra_kind = prog.extra_kind_rate if prog else None
-        # 1. contacts
-        contacts = draw_contacts(p, ties, sc.contacts, multiplier, key(streams.CONTACTS))
-        # 2. smiles
-        smiles = exchange_smiles(p, contacts, sc.smiles, key(streams.SMILES), smile_boost)
+        retired = retire(p, ties) if recording else 0
+        # 1-2. contacts and smiles
+        mt = meet(p, ties, sc, multiplier, key(streams.CONTACTS), key(streams.SMILES),
+                  prog.smile_log_odds if prog else None)
         # 3. kind acts
-        kind = do_kind_acts(p, ties, sc.kindness, sc.ties, key(streams.KIND_ACTS), extra_kind)
+        kind = do_kind_acts(p, ties, sc.kindness, sc.ties, key(streams.KIND_ACTS), prog.extra_kind_rate if prog else None)
         # 4. contagion, then mood (both from the day's meetings and acts)
         rest = resting_mood(p, sc.mood)
         if sc.contagion.enabled:
-            p.emotion[:] = sisa_step(p, contacts, sc.contagion, self.p_meet, rest, key(streams.CONTAGION))
-        # The day's per-person totals in one pass: mood gain, received connection, meetings.
-        gain, received, meetings, smiles_today = _day_totals(
-            contacts.per_person, smiles.given, smiles.received, kind.given, kind.received,
+            p.emotion[:] = sisa_step(p, mt.met_content, mt.met_discontent, sc.contagion, self.p_meet, rest,
+                                     key(streams.CONTAGION))
+        # The day's per-person totals in one pass: mood gain, received connection (amount, closeness), meetings.
+        gain, received, received_close, meetings, smiles_today = _day_totals(
+            mt.per_person, mt.closeness, mt.smiles_given, mt.smiles_received, kind.given, kind.received,
             _or_empty(prog.self_mood_gain if prog else None), _or_empty(prog.visits if prog else None),
+            _or_empty(prog.visit_closeness if prog else None),
             sc.smiles.giver_mood_gain, sc.smiles.receiver_mood_gain, sc.kindness.giver_mood_gain,
             sc.kindness.receiver_mood_gain, sc.smiles.connection_value, sc.kindness.connection_value,
             p.smiles_given, p.kind_given)
         update_mood(p, sc.mood, gain, rest)
-        # 5. loneliness, isolation, habits
-        update_loneliness(p, sc, received, meetings)
-        update_habit(p, sc.habits, smiles.given, kind.given)
+        # 5. loneliness, reported contact, the instruments' true scores; habits
+        update_loneliness(p, sc, received, received_close, meetings, mt.met_kin, mt.met_friends)
+        update_habit(p, sc.habits, mt.smiles_given, kind.given)
         # 6. ties
         changes = update_ties(p, ties, sc.ties, sc.contacts, rng)
         classify(p, sc)
         # 7. health
         update_health(p, sc.health, smiles_today)
         # 8. mortality
-        deaths = 0
         if recording:
             before = self.ledger.hazard_years.copy()
             hazard = mortality.assess_day(p, sc.mortality, self.ledger, need_hazard=sc.mortality.simulate_deaths)
             expected = float((self.ledger.hazard_years - before) @ mortality.exposure_table(sc.mortality)[0])
-            if hazard is not None:
-                deaths = self._bury(mortality.draw_deaths(hazard, rng))
+            deaths = self._bury(mortality.draw_deaths(hazard, rng)) if hazard is not None else 0
             p.age[p.alive] += np.float32(1.0 / DAYS_PER_YEAR)
-            self._record(contacts.count, smiles, kind, changes, deaths, expected)
+            self._record(mt, kind, changes, deaths, expected, retired)
+            if self.day in self._survey_days:
+                self.surveys[self.day] = self.survey()
         self.day += 1 if recording else 0
         self.tick += 1
 
+    def survey(self) -> SurveyAnswers:
+        """Everyone alive answers the instruments now, with measurement error (the stream of this tick)."""
+        return take_survey(self.people, self.scenario, self.key(streams.SURVEY))
+
     def _bury(self, dead: np.ndarray) -> int:
-        """The dead leave the network; each of their neighbours grieves (loneliness jumps toward 1)."""
+        """The dead leave the network; each of their ties' other ends grieves in proportion to the tie's
+        closeness (loneliness jumps toward 1); a surviving partner is widowed."""
         if dead.size == 0:
             return 0
         p, ties, sc = self.people, self.ties, self.scenario
         p.alive[dead] = False
         p.death_day[dead] = self.day
-        is_dead = np.zeros(self.n, bool)
-        is_dead[dead] = True
-        m = ties.m
-        hit = np.flatnonzero((ties.status[:m] != TIE_GONE) & (is_dead[ties.u[:m]] | is_dead[ties.v[:m]]))
-        mourners = np.concatenate([ties.u[hit], ties.v[hit]])
-        mourners = mourners[~is_dead[mourners]]
-        ties.set_status(hit, TIE_GONE)
-        ties.changes += int(hit.size)
-        grief = np.bincount(mourners, minlength=self.n) > 0
-        shock = sc.loneliness.bereavement_shock
-        p.loneliness[grief] += shock * (1.0 - p.loneliness[grief])
+        slots = ties.slots_of(dead)
+        slots = slots[ties.status[slots] != 0]
+        ends = np.concatenate([ties.u[slots], ties.v[slots]])
+        closeness = np.concatenate([ties.closeness[slots], ties.closeness[slots]])
+        partner_tie = np.concatenate([ties.kind[slots] == PARTNER] * 2)
+        survivors = p.alive[ends]
+        widowed = ends[survivors & partner_tie]
+        p.widowed[widowed] = True
+        p.partner[widowed] = -1
+        p.partner[dead] = -1
+        ties.remove(slots[ties.status[slots] == 1])
+        ties.set_status(slots, 0)
+        grieve(p, ends[survivors], closeness[survivors], sc.loneliness.bereavement_shock)
         for arr in (p.lonely, p.isolated, p.pay_forward):
             arr[dead] = False
         p.relative_hazard[dead] = 1.0
         classify(p, sc)
         return int(dead.size)
 
-    def _record(self, contacts: int, smiles, kind, changes, deaths: int, expected: float) -> None:
+    def _record(self, mt, kind, changes, deaths: int, expected: float, retired: int) -> None:
         p = self.people
         alive, m = _alive_means(p.alive, p.mood, p.loneliness, p.lonely, p.isolated, p.emotion, p.health, p.habit,
                                 p.relative_hazard, p.degree)
         self._series[self.day] = [
-            alive, *m[:9], contacts, smiles.total, smiles.returned, kind.total, self.ties.count_active(), m[9],
-            changes.formed + kind.new_ties, changes.dissolved, deaths, expected,
+            alive, *m[:9], mt.count, mt.smiles, mt.smiles_returned, kind.total, self.ties.count_active(), m[9],
+            changes.formed + kind.new_ties, changes.dissolved, deaths, expected, retired,
         ]
 
-    # ------------------------------------------------------------------ outputs
+    # ------------------------------------------------------------------ outputs (sim.readouts)
     def timeseries(self) -> pd.DataFrame:
         """One row per recorded day (columns: TIMESERIES_COLUMNS), counts as integers."""
-        df = pd.DataFrame(self._series[: self.day], columns=TIMESERIES_COLUMNS)
-        df.insert(0, "day", np.arange(self.day, dtype=np.int32))
-        for col in ("alive", "contacts", "smiles", "smiles_returned", "kind_acts", "ties", "ties_formed",
-                    "ties_dissolved", "deaths"):
-            df[col] = df[col].astype(np.int64)
-        return df
+        return readouts.timeseries(self, TIMESERIES_COLUMNS)
 
     def agents_frame(self) -> pd.DataFrame:
-        """One row per person with the final state (what agents.parquet holds)."""
-        p = self.people
-        df = pd.DataFrame({
-            "agent_id": np.arange(self.n, dtype=np.int32),
-            "age": p.age, "sex": np.where(p.sex == 1, "male", "female"),
-            "mood": p.mood, "emotion": pd.Categorical.from_codes(p.emotion, ["neutral", "content", "discontent"]),
-            "loneliness": p.loneliness, "health": p.health, "habit": p.habit, "desired_contacts": p.desired,
-            "isolated": p.isolated, "lonely": p.lonely, "degree": p.degree, "relative_hazard": p.relative_hazard,
-            "alive": p.alive, "death_day": p.death_day, "isolated_at_start": p.isolated0,
-            "lonely_at_start": p.lonely0, "smiles_given": p.smiles_given, "kind_acts_given": p.kind_given,
-        })
-        if self.node_labels is not None:
-            df.insert(1, "node_label", [str(x) for x in self.node_labels])
-        return df
+        """One row per person with the final state and the last day's survey (what agents.parquet holds)."""
+        return readouts.agents_frame(self)
 
     def edges_frame(self) -> pd.DataFrame:
-        """The active ties at the end, sorted by (source, target), with their strength (what edges.parquet holds)."""
-        ids = self.ties.active_ids()
-        order = np.lexsort((self.ties.v[ids], self.ties.u[ids]))
-        ids = ids[order]
-        return pd.DataFrame({"source": self.ties.u[ids], "target": self.ties.v[ids],
-                             "strength": self.ties.strength[ids]})
+        """The active ties at the end, sorted by (source, target), with kind and closeness (edges.parquet)."""
+        return readouts.edges_frame(self)
+
+    def survey_frame(self) -> pd.DataFrame | None:
+        """The surveys of ``output.survey_days``, one row per person and day (survey.parquet), or None."""
+        return readouts.survey_frame(self)
 
     def summary(self) -> dict[str, Any]:
-        """The run's headline numbers: prevalences, activity, and the mortality-risk proxies."""
-        sc, p = self.scenario, self.people
-        ts = self.timeseries()
-        alive = p.alive
-        out: dict[str, Any] = {
-            "scenario": sc.name, "seed": self.seed, "replicate": self.replicate,
-            "people": self.n, "days": int(self.day),
-            "loneliness_prevalence": float(p.lonely[alive].mean()) if alive.any() else float("nan"),
-            "isolation_prevalence": float(p.isolated[alive].mean()) if alive.any() else float("nan"),
-            "loneliness_prevalence_mean": float(ts["loneliness_prevalence"].mean()) if len(ts) else float("nan"),
-            "isolation_prevalence_mean": float(ts["isolation_prevalence"].mean()) if len(ts) else float("nan"),
-            "mean_mood": float(p.mood[alive].mean()) if alive.any() else float("nan"),
-            "mean_loneliness": float(p.loneliness[alive].mean()) if alive.any() else float("nan"),
-            "mean_health": float(p.health[alive].mean()) if alive.any() else float("nan"),
-            "mean_degree": float(p.degree[alive].mean()) if alive.any() else float("nan"),
-            "smiles_per_person_day": float(ts["smiles"].sum() / max(ts["alive"].sum(), 1)),
-            "kind_acts_per_person_day": float(ts["kind_acts"].sum() / max(ts["alive"].sum(), 1)),
-        }
-        out.update(mortality.proxies(self.ledger, sc.mortality))
-        if sc.mortality.simulate_deaths:
-            out.update(self._observed_mortality())
-        return out
-
-    def _observed_mortality(self) -> dict[str, Any]:
-        from lifelines import KaplanMeierFitter
-
-        p = self.people
-        died = p.death_day >= 0
-        duration = np.where(died, p.death_day + 1, self.day).astype(float)
-        py = self.ledger.total_person_days / DAYS_PER_YEAR
-        out: dict[str, Any] = {"observed_deaths": int(died.sum()),
-                               "observed_deaths_per_1000_py": 1000 * int(died.sum()) / max(py, 1e-12)}
-        km: dict[str, Any] = {}
-        for name, flag in (("isolated", p.isolated0), ("lonely", p.lonely0)):
-            for label, sel in ((name, flag), (f"not_{name}", ~flag)):
-                if sel.sum() == 0:
-                    continue
-                f = KaplanMeierFitter().fit(duration[sel], died[sel])
-                km[label] = {"n": int(sel.sum()), "deaths": int(died[sel].sum()),
-                             "survival_at_end": float(f.survival_function_at_times(self.day).iloc[0])}
-        out["kaplan_meier"] = km
-        return out
+        """The run's headline numbers: prevalences (true scores and as surveyed), the isolation–loneliness
+        overlap, activity, and the mortality-risk proxies."""
+        return readouts.summary(self)
 
 
 def _progress(days, show: bool, label: str):
@@ -345,29 +321,32 @@ def _or_empty(arr: np.ndarray | None) -> np.ndarray:
 
 
 @pjit
-def _day_totals(meetings_today, smiles_given, smiles_received, kind_given, kind_received, self_gain, visits,
-                gain_smile_give, gain_smile_receive, gain_kind_give, gain_kind_receive, value_smile, value_kind,
-                total_smiles_given, total_kind_given):
-    """Per person: mood gain (before diminishing returns), received connection and meetings
-    (contact-equivalents per day; programme visits count as both), smiles given + received; and the
-    running totals of acts given."""
+def _day_totals(meetings_today, close_today, smiles_given, smiles_received, kind_given, kind_received, self_gain,
+                visits, visit_closeness, gain_smile_give, gain_smile_receive, gain_kind_give, gain_kind_receive,
+                value_smile, value_kind, total_smiles_given, total_kind_given):
+    """Per person: mood gain (before diminishing returns), received connection (amount and closeness-weighted,
+    contact-equivalents per day) and meetings (programme visits count as contact), smiles given + received;
+    and the running totals of acts given."""
     n = meetings_today.size
     gain = np.empty(n, np.float32)
     received = np.empty(n, np.float32)
+    received_close = np.empty(n, np.float32)
     meetings = np.empty(n, np.float32)
     smiles_today = np.empty(n, np.float32)
     for i in numba.prange(n):
         g = (gain_smile_give * smiles_given[i] + gain_smile_receive * smiles_received[i]
              + gain_kind_give * kind_given[i] + gain_kind_receive * kind_received[i])
         r = meetings_today[i] + value_smile * smiles_received[i] + value_kind * kind_received[i]
+        c = close_today[i]
         m = float(meetings_today[i])
         if self_gain.size:
             g += self_gain[i]
         if visits.size:
             r += visits[i]
+            c += visits[i] * visit_closeness[i]
             m += visits[i]
-        gain[i], received[i], meetings[i] = g, r, m
+        gain[i], received[i], received_close[i], meetings[i] = g, r, c, m
         smiles_today[i] = smiles_given[i] + smiles_received[i]
         total_smiles_given[i] += smiles_given[i]
         total_kind_given[i] += kind_given[i]
-    return gain, received, meetings, smiles_today
+    return gain, received, received_close, meetings, smiles_today

@@ -25,6 +25,8 @@ different days and phases are unrelated 64-bit values.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim._core import jit
@@ -37,7 +39,7 @@ _ONE = np.uint64(1)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2^-53
 
 # Phases of the day that draw random numbers (the key's second coordinate); at most 64.
-CONTACTS, SMILES, KIND_ACTS, CONTAGION = range(4)
+CONTACTS, SMILES, KIND_ACTS, CONTAGION, SURVEY, PROGRAMMES = range(6)
 
 
 @jit
@@ -52,7 +54,17 @@ def mix64(z):
 def uniform(key, counter):
     """The counter-th uniform in [0, 1) of the stream ``key`` (both uint64-convertible)."""
     z = mix64(np.uint64(key) + (np.uint64(counter) + _ONE) * GAMMA)
-    return float(z >> _S11) * _TO_UNIT
+    # the top 53 bits fit an int64 exactly: converting a signed integer is one instruction, an unsigned
+    # 64-bit one is a branchy sequence on x86 (same value either way)
+    return float(np.int64(z >> _S11)) * _TO_UNIT
+
+
+@jit
+def normal(key, counter):
+    """A standard normal deviate from uniforms 2·counter and 2·counter + 1 of stream ``key`` (Box–Muller)."""
+    u1 = uniform(key, 2 * counter)
+    u2 = uniform(key, 2 * counter + 1)
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
 @jit

@@ -1,4 +1,4 @@
-"""The tie table: every undirected tie as a row of endpoint, strength and status arrays, with a CSR index.
+"""The tie table: every undirected tie as a row of endpoint, kind, closeness and status arrays, with a CSR index.
 
 The network changes every day (ties dissolve, form, are suspended by shocks), which a bare CSR cannot
 absorb without a rebuild; so ties live in slots of a table and a CSR index over the table is rebuilt
@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim._core import TIE_ACTIVE, TIE_GONE, jit
+from sim._core import FRIEND, TIE_ACTIVE, TIE_GONE, jit
 from sim.networks import EdgeList
 
 
 @dataclass
 class Ties:
-    """The tie table: slots of undirected ties with a strength and a status, and a CSR index.
+    """The tie table: slots of undirected ties with a kind, a closeness and a status, and a CSR index.
 
     New ties are appended to free capacity; dissolved ties keep their slot (status 0) until the
     next :meth:`rebuild_index`, which compacts the table and rebuilds the CSR index. Between
@@ -29,7 +29,9 @@ class Ties:
     n: int
     u: np.ndarray          # int32 [capacity]
     v: np.ndarray          # int32 [capacity]
-    strength: np.ndarray   # float32 [capacity], 0..1: scales the contact rate
+    closeness: np.ndarray  # float32 [capacity], 0..1: how close the two are; scales the meeting rate
+    base: np.ndarray       # float32 [capacity], 0..1: the closeness a tie relaxes back to without kind acts
+    kind: np.ndarray       # int8 [capacity]: PARTNER, HOUSEHOLD, FAMILY, FRIEND, WORK, ACQUAINTANCE (sim._core)
     status: np.ndarray     # int8 [capacity]: 0 gone, 1 active, 2 suspended by a shock
     suspended_by: np.ndarray  # int16 [capacity]: which shock suspended the tie, -1 none
     m: int = 0             # slots in use
@@ -48,21 +50,27 @@ class Ties:
     _tail_to: int = field(default=0, repr=False)
 
     @classmethod
-    def from_edges(cls, edges: EdgeList, strength: float | np.ndarray = 1.0, headroom: float = 0.25) -> Ties:
-        """A table holding ``edges`` as active ties of ``strength`` (0–1), with ``headroom`` spare slots."""
+    def from_edges(cls, edges: EdgeList, closeness: float | np.ndarray | None = None, headroom: float = 0.25,
+                   kind: int | np.ndarray | None = None) -> Ties:
+        """A table holding ``edges`` as active ties, with ``headroom`` spare slots. Kind and closeness come
+        from the edge list when it has them, else from ``kind`` (default FRIEND) and ``closeness`` (0.5)."""
         m = edges.m
         cap = max(16, int(m * (1 + headroom)))
         t = cls(
             n=edges.n,
             u=np.zeros(cap, np.int32),
             v=np.zeros(cap, np.int32),
-            strength=np.zeros(cap, np.float32),
+            closeness=np.zeros(cap, np.float32),
+            base=np.zeros(cap, np.float32),
+            kind=np.zeros(cap, np.int8),
             status=np.zeros(cap, np.int8),
             suspended_by=np.full(cap, -1, np.int16),
             m=m,
         )
         t.u[:m], t.v[:m] = edges.u, edges.v
-        t.strength[:m] = strength
+        t.closeness[:m] = closeness if closeness is not None else (edges.closeness if edges.closeness is not None else 0.5)
+        t.kind[:m] = kind if kind is not None else (edges.kind if edges.kind is not None else FRIEND)
+        t.base[:m] = t.closeness[:m]
         t.status[:m] = TIE_ACTIVE
         t.degree = t.degrees()
         t.rebuild_index()
@@ -73,6 +81,11 @@ class Ties:
         """Slot ids of the active ties, increasing (int32)."""
         return np.flatnonzero(self.status[: self.m] == TIE_ACTIVE).astype(np.int32)
 
+    @property
+    def indexed(self) -> int:
+        """Slots ``[0, indexed)`` are in the CSR index; slots appended since the last rebuild are not."""
+        return int(self.keys.size)
+
     def count_active(self) -> int:
         """Number of active ties."""
         return int(self.degree.sum(dtype=np.int64) // 2)
@@ -82,6 +95,23 @@ class Ties:
         a = self.status[: self.m] == TIE_ACTIVE
         return (np.bincount(self.u[: self.m][a], minlength=self.n)
                 + np.bincount(self.v[: self.m][a], minlength=self.n)).astype(np.int32)
+
+    def slots_of(self, people: np.ndarray) -> np.ndarray:
+        """Slot ids of every tie (any status) of the given people, each once, increasing: their rows of
+        the CSR index plus the slots appended since the last rebuild. O(their ties + appended slots)."""
+        people = np.asarray(people, np.int64)
+        if people.size == 0:
+            return np.zeros(0, np.int64)
+        starts, ends = self.indptr[people], self.indptr[people + 1]
+        lengths = ends - starts
+        pos = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
+        slots = self.eid[pos].astype(np.int64)
+        if self.m > self.indexed:
+            mark = np.zeros(self.n, bool)
+            mark[people] = True
+            tail = np.arange(self.indexed, self.m)
+            slots = np.concatenate([slots, tail[mark[self.u[tail]] | mark[self.v[tail]]]])
+        return np.unique(slots)
 
     # -- index --------------------------------------------------------------------------------
     def rebuild_index(self) -> None:
@@ -97,7 +127,7 @@ class Ties:
         order = np.argsort(keys, kind="stable")  # timsort: near-linear on a sorted run plus a tail
         keep = keep[order]
         k = keep.size
-        for name in ("u", "v", "strength", "status", "suspended_by"):
+        for name in ("u", "v", "closeness", "base", "kind", "status", "suspended_by"):
             arr = getattr(self, name)
             arr[:k] = arr[keep]
         self.status[k:] = TIE_GONE
@@ -166,11 +196,9 @@ class Ties:
             self._tail_to = self.m
         return self._tail_keys, self._tail_slot
 
-    def add(self, a: np.ndarray, b: np.ndarray, strength: float) -> int:
-        """Form ties {a_i, b_i} (ignoring self-ties and existing ones); revives dissolved slots.
-
-        Returns the number of ties formed.
-        """
+    def add(self, a: np.ndarray, b: np.ndarray, closeness: float, kind: int = FRIEND) -> int:
+        """Form ties {a_i, b_i} of ``kind`` and ``closeness`` (ignoring self-ties and existing ones);
+        revives dissolved slots. Returns the number of ties formed."""
         ok = a != b
         a, b = a[ok], b[ok]
         if a.size == 0:
@@ -184,7 +212,9 @@ class Ties:
         revive_slots = slot[revive]
         gone = self.status[revive_slots] == TIE_GONE
         self.set_status(revive_slots[gone], TIE_ACTIVE)
-        self.strength[revive_slots[gone]] = strength
+        self.closeness[revive_slots[gone]] = closeness
+        self.base[revive_slots[gone]] = closeness
+        self.kind[revive_slots[gone]] = kind
         formed = int(gone.sum())
         new_lo, new_hi = lo[~revive], hi[~revive]
         if new_lo.size:
@@ -194,7 +224,9 @@ class Ties:
                     self._grow(self.m + new_lo.size)
             s = slice(self.m, self.m + new_lo.size)
             self.u[s], self.v[s] = new_lo, new_hi
-            self.strength[s] = strength
+            self.closeness[s] = closeness
+            self.base[s] = closeness
+            self.kind[s] = kind
             self.status[s] = TIE_GONE
             self.suspended_by[s] = -1
             self.m += new_lo.size
@@ -227,7 +259,8 @@ class Ties:
 
     def _grow(self, need: int) -> None:
         cap = int(max(need, self.u.size) * 1.5)
-        for name, fill in (("u", 0), ("v", 0), ("strength", 0), ("status", TIE_GONE), ("suspended_by", -1)):
+        fills = (("u", 0), ("v", 0), ("closeness", 0), ("base", 0), ("kind", 0), ("status", TIE_GONE), ("suspended_by", -1))
+        for name, fill in fills:
             old = getattr(self, name)
             new = np.full(cap, fill, old.dtype)
             new[: old.size] = old

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sim.config import NetworkConfig, ScenarioError
-from sim.networks import apply_isolation, build_edges, load_edgelist, to_networkx
+from sim.networks import apply_isolation, build_graph, load_edgelist, to_networkx
 
 KINDS = ["watts_strogatz", "holme_kim", "barabasi_albert", "erdos_renyi", "communities"]
 
@@ -13,9 +13,9 @@ KINDS = ["watts_strogatz", "holme_kim", "barabasi_albert", "erdos_renyi", "commu
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_family_is_seeded_simple_and_near_the_mean_degree(kind):
     cfg = NetworkConfig(kind=kind, mean_degree=8)
-    a = build_edges(cfg, 2000, np.random.default_rng(5))
-    b = build_edges(cfg, 2000, np.random.default_rng(5))
-    c = build_edges(cfg, 2000, np.random.default_rng(6))
+    a = build_graph(cfg, 2000, np.random.default_rng(5))
+    b = build_graph(cfg, 2000, np.random.default_rng(5))
+    c = build_graph(cfg, 2000, np.random.default_rng(6))
     assert np.array_equal(a.u, b.u) and np.array_equal(a.v, b.v)
     assert not (np.array_equal(a.u, c.u) and np.array_equal(a.v, c.v))
     assert np.all(a.u < a.v)
@@ -26,7 +26,7 @@ def test_each_family_is_seeded_simple_and_near_the_mean_degree(kind):
 
 def test_array_generator_is_used_for_large_populations_and_matches_the_family():
     cfg = NetworkConfig(kind="watts_strogatz", mean_degree=10, generator="arrays")
-    e = build_edges(cfg, 50_000, np.random.default_rng(1))
+    e = build_graph(cfg, 50_000, np.random.default_rng(1))
     assert abs(2 * e.m / e.n - 10) < 0.05
     g = to_networkx(e)
     sample = list(range(0, 50_000, 50))
@@ -34,8 +34,8 @@ def test_array_generator_is_used_for_large_populations_and_matches_the_family():
 
 
 def test_isolation_cuts_the_chosen_to_at_most_max_ties_and_is_nested_across_levels():
-    cfg = NetworkConfig(mean_degree=10)
-    base = build_edges(cfg, 1000, np.random.default_rng(3))
+    cfg = NetworkConfig(kind="watts_strogatz", mean_degree=10)
+    base = build_graph(cfg, 1000, np.random.default_rng(3))
     deg = lambda e: np.bincount(np.r_[e.u, e.v], minlength=e.n)  # noqa: E731
     low = apply_isolation(base, 0.1, 1, np.random.default_rng(9))
     high = apply_isolation(base, 0.3, 1, np.random.default_rng(9))
@@ -75,3 +75,22 @@ def test_bad_edge_lists_name_file_and_line(tmp_path):
     q.write_text("<graphml><oops")
     with pytest.raises(ScenarioError, match="GraphML"):
         load_edgelist(q)
+
+
+def test_generic_graphs_get_kinds_partners_and_closeness():
+    from sim._core import PARTNER, WORK
+    from sim.config import Scenario
+    from sim.contexts import assign_kinds
+    from sim.demography import draw_demography
+
+    sc = Scenario().with_overrides({"population.size": 5000, "network.kind": "watts_strogatz"})
+    demo = draw_demography(sc, 5000, np.random.default_rng(1))
+    graph = build_graph(sc.network, 5000, np.random.default_rng(2))
+    e = assign_kinds(graph, demo, sc, np.random.default_rng(3))
+    partners = e.kind == PARTNER
+    ends = np.r_[e.u[partners], e.v[partners]]
+    assert np.unique(ends).size == ends.size  # one partner at most
+    assert demo.wants_partner[ends].all() and partners.sum() > 500
+    work = e.kind == WORK
+    assert (demo.employed[e.u[work]] & demo.employed[e.v[work]]).all()
+    assert ((e.closeness > 0) & (e.closeness < 1)).all() and e.m == graph.m

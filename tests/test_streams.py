@@ -7,12 +7,10 @@ from scipy import stats
 from sim import streams
 from sim._core import set_threads
 from sim.config import Scenario
-from sim.dynamics.contacts import draw_contacts
 from sim.dynamics.kindness import do_kind_acts
-from sim.initial import init_people
-from sim.networks import EdgeList
+from sim.dynamics.meetings import meet
 from sim.simulation import Simulation
-from sim.ties import Ties
+from tests.conftest import ring, tiny_world
 
 
 def test_uniforms_are_uniform_and_uncorrelated():
@@ -68,28 +66,24 @@ def test_same_bits_with_one_or_two_threads():
     assert agents1.equals(agents2)
 
 
-def _ring(n: int, strength: float = 1.0):
-    sc = Scenario().with_overrides({"population.size": n})
-    people = init_people(sc, n, np.random.default_rng(0))
-    people.loneliness[:] = 0
-    u = np.arange(n, dtype=np.int32)
-    v = (u + 1) % n
-    ties = Ties.from_edges(EdgeList(n, np.minimum(u, v), np.maximum(u, v)), strength=strength)
-    people.degree[:] = ties.degrees()
-    return sc, people, ties
+def test_normal_deviates_are_standard_normal():
+    key = streams.phase_key(np.uint64(7), 1, streams.SURVEY)
+    z = np.array([streams.normal(key, k) for k in range(200_000)])
+    assert stats.kstest(z, "norm").pvalue > 1e-3
 
 
 def test_a_ties_meeting_depends_only_on_its_own_number():
-    """Common random numbers: weakening some ties changes no other tie's meeting on the same day."""
-    sc, people, ties = _ring(20000)
-    key = streams.phase_key(np.uint64(99), 0, streams.CONTACTS)
-    before = draw_contacts(people, ties, sc.contacts, 1.0, key).tie_ids
+    """Common random numbers: making some ties less close changes no other tie's meeting on the same day."""
+    n = 20000
+    sc, people, ties = tiny_world(ring(n, 2), n, **{"ties.friend.rate_per_day": 0.6})
+    kc, ks = streams.phase_key(np.uint64(99), 0, streams.CONTACTS), streams.phase_key(np.uint64(99), 0, streams.SMILES)
+    before = meet(people, ties, sc, 1.0, kc, ks).met()
     weakened = np.arange(0, ties.m, 3)
-    ties.strength[weakened] = 0.2
-    after = draw_contacts(people, ties, sc.contacts, 1.0, key).tie_ids
+    ties.closeness[weakened] = ties.base[weakened] = 0.2
+    after = meet(people, ties, sc, 1.0, kc, ks).met()
     untouched = np.setdiff1d(np.arange(ties.m), weakened)
     assert np.array_equal(np.intersect1d(before, untouched), np.intersect1d(after, untouched))
-    # and the weakened ties meet only on days (numbers) on which they met at full strength
+    # and the weakened ties meet only on days (numbers) on which they met at full closeness
     assert np.isin(np.intersect1d(after, weakened), before).all()
     assert np.intersect1d(after, weakened).size < 0.5 * np.intersect1d(before, weakened).size
 
@@ -97,10 +91,9 @@ def test_a_ties_meeting_depends_only_on_its_own_number():
 @pytest.mark.parametrize("rate", [0.1, 2.5])
 def test_kind_acts_per_person_are_poisson_at_the_configured_rate(rate):
     n = 50000
-    sc, people, ties = _ring(n)
-    sc = sc.with_overrides({"kindness.rate_per_day": rate, "kindness.mood_weight": 0.0,
-                            "kindness.habit_weight": 0.0, "kindness.loneliness_weight": 0.0,
-                            "kindness.stranger_fraction": 0.0})  # every act goes along an active tie
+    sc, people, ties = tiny_world(ring(n, 2), n, **{
+        "kindness.rate_per_day": rate, "kindness.mood_weight": 0.0, "kindness.habit_weight": 0.0,
+        "kindness.loneliness_weight": 0.0, "kindness.stranger_fraction": 0.0})  # every act goes along an active tie
     people.pay_forward[:] = False
     k = do_kind_acts(people, ties, sc.kindness, sc.ties, np.random.default_rng(8))
     assert abs(k.total / n - rate) < 4 * np.sqrt(rate / n)
@@ -111,14 +104,17 @@ def test_kind_acts_per_person_are_poisson_at_the_configured_rate(rate):
     assert stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
 
 
-def test_meetings_by_state_counted_with_the_contacts_match_a_recount():
-    sc, people, ties = _ring(5000)
-    people.emotion[:] = np.random.default_rng(1).integers(0, 3, 5000)
-    c = draw_contacts(people, ties, sc.contacts, 1.0, np.random.default_rng(2))
-    other = np.concatenate([people.emotion[c.b], people.emotion[c.a]])  # the other end's state, both sides
-    me = np.concatenate([c.a, c.b])
-    content = np.bincount(me[other == 1], minlength=5000)
-    discontent = np.bincount(me[other == 2], minlength=5000)
-    assert c.count > 1000
-    assert np.array_equal(c.met_content, content) and np.array_equal(c.met_discontent, discontent)
-    assert np.array_equal(c.per_person, np.bincount(c.a, minlength=5000) + np.bincount(c.b, minlength=5000))
+def test_meetings_by_state_counted_per_person_match_a_recount_from_the_ties():
+    n = 5000
+    sc, people, ties = tiny_world(ring(n, 4), n)
+    people.emotion[:] = np.random.default_rng(1).integers(0, 3, n)
+    ties.add(np.arange(0, 200, 2, dtype=np.int32), np.arange(1000, 1200, 2, dtype=np.int32), 1.0)  # not yet indexed
+    m = meet(people, ties, sc, 1.0, np.uint64(2), np.uint64(3))
+    met = m.met()
+    a, b = ties.u[met], ties.v[met]
+    me = np.concatenate([a, b])
+    other = np.concatenate([people.emotion[b], people.emotion[a]])  # the other end's state, both sides
+    assert m.count == met.size > 1000 and np.array_equal(m.per_person, np.bincount(me, minlength=n))
+    assert np.array_equal(m.met_content, np.bincount(me[other == 1], minlength=n))
+    assert np.array_equal(m.met_discontent, np.bincount(me[other == 2], minlength=n))
+    assert met.max() >= ties.indexed  # the appended ties took part

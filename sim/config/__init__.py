@@ -20,15 +20,19 @@ from sim.config.mechanisms import (
     MoodConfig,
     MortalityConfig,
     SmilesConfig,
+    TieKindConfig,
     TiesConfig,
 )
+from sim.config.network import ContextsConfig, IsolationConfig, NetworkConfig
 from sim.config.paths import LineMap, get_path, set_path
-from sim.config.people import IsolationConfig, NetworkConfig, PopulationConfig
+from sim.config.people import PopulationConfig
 from sim.config.programmes import InterventionConfig, ShockConfig
 from sim.config.schema import OutputConfig, Scenario, SweepConfig
+from sim.config.survey import SurveyConfig
 
 __all__ = [
-    "MAX_POINTS", "ContactsConfig", "ContagionConfig", "HabitsConfig", "HealthConfig", "InterventionConfig",
+    "MAX_POINTS", "ContactsConfig", "ContextsConfig", "SurveyConfig", "TieKindConfig", "ContagionConfig", "HabitsConfig",
+    "HealthConfig", "InterventionConfig",
     "IsolationConfig", "KindnessConfig", "LineMap", "LonelinessConfig", "MoodConfig", "MortalityConfig",
     "NetworkConfig", "OutputConfig", "PopulationConfig", "Scenario", "ScenarioError", "ShockConfig",
     "SmilesConfig", "SweepConfig", "SweepPoint", "TiesConfig", "check_sweep", "count_points", "expand_sweep",

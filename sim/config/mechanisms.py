@@ -13,12 +13,6 @@ from sim.config.base import Strict, probability, rate
 class ContactsConfig(Strict):
     """Step 1, contacts: how often ties meet (isolation level b), and the withdrawal loop."""
 
-    rate_per_tie_per_day: float = rate(
-        0.3,
-        "Baseline rate at which a tie of full strength meets, per day (probability 1-exp(-rate)). "
-        "Assumption: with 10 ties of strength 0.8 it gives about two meetings per person per day; "
-        "population.desired_contacts_median is calibrated against it.",
-    )
     frequency_multiplier: float = rate(
         1.0, "Isolation level (b): multiplies every tie's contact rate. 1 = baseline, 0.5 = half as often."
     )
@@ -27,10 +21,11 @@ class ContactsConfig(Strict):
         "Fractional drop in a person's contact rate at loneliness 1 (withdrawal loop, Hawkley & Cacioppo "
         "2010; assumption for the size).",
     )
-    isolated_max_contacts_per_week: float = rate(
-        1.0,
-        "Objective isolation (derived, never set): a person is isolated when they have at most "
-        "network.isolation.max_ties ties or their recent contacts average at most this many per week.",
+    health_weight: float = probability(
+        0.5,
+        "Fractional drop in a person's contact rate at health 0 (linear in 1 - health): functional limitation "
+        "lowers social contact (Pavela 2015: OR 0.93-0.97 per added ADL/IADL limitation) [C, direction]; "
+        "assumption for the size.",
     )
 
 
@@ -77,9 +72,9 @@ class KindnessConfig(Strict):
     pay_forward_probability: float = probability(
         0.4, "Probability a receiver does a kind act of their own the next day (Pressman et al. 2015: ~40%)."
     )
-    tie_strength_gain: float = rate(0.05, "Gain in tie strength (0–1) per kind act along that tie. Assumption.")
+    closeness_gain: float = rate(0.02, "Gain in a tie's closeness (0–1) per kind act along it. Assumption.")
     stranger_fraction: float = probability(0.1, "Share of kind acts aimed at a stranger rather than a tie. Assumption.")
-    new_tie_probability: float = probability(0.02, "Probability a kind act to a stranger starts a new tie. Assumption.")
+    new_tie_probability: float = probability(0.01, "Probability a kind act to a stranger starts a new tie. Assumption.")
     connection_value: float = rate(1.0, "Contact-equivalents of connection per kind act received. Assumption.")
 
 
@@ -132,12 +127,27 @@ class LonelinessConfig(Strict):
     )
     mood_bias: float = rate(
         0.3,
-        "Added to the loneliness target per unit of negative mood (social-threat vigilance, Hawkley & "
-        "Cacioppo 2010). Assumption.",
+        "Median over people of social-threat vigilance: added to the loneliness target per unit of negative "
+        "mood (Hawkley & Cacioppo 2010); it varies across people (population.vigilance_sigma) and "
+        "social-cognition programmes lower it (Masi et al. 2011). Assumption.",
     )
-    threshold: float = probability(0.5, "Loneliness at or above which a person counts as lonely.")
+    emotional_weight: float = probability(
+        0.6,
+        "Weight of the emotional gap (too little close connection: a partner, confidants) against the social "
+        "gap (too little contact) in the loneliness target (Weiss 1973; de Jong Gierveld's emotional and "
+        "social loneliness). Assumption, swept in docs/sensitivity.md.",
+    )
+    intimacy_share: float = Field(
+        0.45, gt=0, le=1,
+        description="Close connection a person wants, as a share of their desired connection (closeness-weighted "
+        "contact-equivalents per day). Calibrated with population.desired_contacts_median "
+        "(experiments/calibrate.py).",
+    )
     bereavement_shock: float = probability(
-        0.3, "Jump toward 1 in a neighbour's loneliness when a tie dies (fraction of the remaining gap). Assumption."
+        0.3,
+        "Jump toward 1 in loneliness when a tie dies, per unit of the tie's closeness (fraction of the "
+        "remaining gap): losing a partner hurts most (Freak-Poli et al. 2022; Niino et al. 2024: loneliness "
+        "peaks right after spousal death). Assumption for the size.",
     )
 
 
@@ -158,26 +168,80 @@ class HabitsConfig(Strict):
     )
 
 
+class TieKindConfig(Strict):
+    """How ties of one kind behave: how often they meet, how close they are, how often they end."""
+
+    rate_per_day: float = rate(0.3, "Meeting rate of a tie of closeness 1, per day (probability 1 - exp(-rate)).")
+    closeness_mean: float = Field(0.5, gt=0, lt=1, description="Mean closeness (0–1) of new ties of this kind.")
+    closeness_concentration: float = Field(
+        4.0, gt=0, description="Concentration (a + b) of the Beta distribution of closeness: higher = less spread."
+    )
+    dissolution_per_year: float = rate(0.0, "Rate at which a tie of this kind ends, per year (before loneliness).")
+
+
+def _kind(rate_per_day: float, mean: float, concentration: float, dissolution: float) -> TieKindConfig:
+    return TieKindConfig(rate_per_day=rate_per_day, closeness_mean=mean, closeness_concentration=concentration,
+                         dissolution_per_year=dissolution)
+
+
 class TiesConfig(Strict):
-    """Step 6, ties: dissolution (faster for the lonely) and formation by triadic closure."""
+    """Step 6, ties: the six kinds of tie, dissolution (faster for the lonely) and triadic closure.
+
+    A tie of kind k and closeness c meets on a day with probability 1 - exp(-rate_k x c x ...)
+    (step 1). Meeting here means any contact: in person, by phone or message. Rates are chosen so a
+    person has ~2.5 contacts a day (Mossong et al. 2008 recorded 13.4 contacts a day in person,
+    most of them brief; the model counts contacts with ties only) and calibrated against the share
+    with less-than-monthly contact with friends (11%) and relatives (15%) (Eurostat EU-SILC 2015) [C].
+    """
 
     dynamic: bool = Field(True, description="Whether ties dissolve and form during the run.")
-    dissolution_per_year: float = rate(
-        0.1,
-        "Baseline dissolution rate of a tie, per year: about half of personal ties are replaced in 7 "
-        "years (Mollenhorst, Volker & Flap 2014; ln 2 / 7 ≈ 0.1).",
+    partner: TieKindConfig = Field(
+        default_factory=lambda: _kind(3.0, 0.8, 8.0, 0.0),
+        description="A co-resident partner: meets nearly every day; ends when one of them dies (divorce and "
+        "new partnerships are not modelled). Closeness varies: some partnerships are not close. Assumption.",
+    )
+    household: TieKindConfig = Field(
+        default_factory=lambda: _kind(2.0, 0.6, 6.0, 0.0),
+        description="Family living together (an adult child with a parent, siblings): meets most days. Assumption.",
+    )
+    family: TieKindConfig = Field(
+        default_factory=lambda: _kind(0.25, 0.5, 1.2, 0.0),
+        description="Kin living apart. A kin group shares one closeness (close-knit or distant families). Pew "
+        "2006: 73% talk to a family member they do not live with on an average day [C]. Rate calibrated.",
+    )
+    friend: TieKindConfig = Field(
+        default_factory=lambda: _kind(0.4, 0.5, 4.0, 0.1),
+        description="Friends. Dissolution 0.1 per year: about half of personal ties are replaced in 7 years "
+        "(Mollenhorst, Volker & Flap 2014; ln 2 / 7). Rate calibrated.",
+    )
+    work: TieKindConfig = Field(
+        default_factory=lambda: _kind(0.6, 0.4, 6.0, 0.0),
+        description="Colleagues in a work team: most workdays while employed; the ties end at retirement. Assumption.",
+    )
+    acquaintance: TieKindConfig = Field(
+        default_factory=lambda: _kind(0.25, 0.2, 6.0, 0.0),
+        description="Neighbours, fellow group members and people met by chance: a few times a month; stable over "
+        "the run's horizon (no dissolution). Assumption.",
     )
     loneliness_weight: float = rate(
         1.0, "Dissolution multiplier per unit loneliness of each end (withdrawal, Cacioppo et al. 2009). Assumption."
     )
     triadic_closure_per_year: float = rate(
-        1.2,
-        "Attempts per person per year to befriend a friend's friend. Chosen so that tie formation balances "
-        "dissolution: the baseline mean degree drifts < 1% a year (a bisection gave 1.08-1.15; checked by "
-        "tests/test_behaviour.py::test_the_baseline_is_stationary_in_degree_and_loneliness).",
+        0.4,
+        "Attempts per person per year to befriend a friend's friend (a new friend tie). Calibrated so that "
+        "friend ties formed balance those dissolved: the baseline mean degree is stationary "
+        "(tests/test_behaviour.py).",
     )
-    initial_strength: float = Field(0.8, gt=0, le=1, description="Strength (0–1) of the ties at day 0. Assumption.")
-    new_tie_strength: float = Field(0.5, gt=0, le=1, description="Strength (0–1) of a new tie.")
+    new_tie_closeness: float = Field(0.3, gt=0, lt=1, description="Closeness (0–1) of a tie formed during the run. Assumption.")
+    closeness_days: float = Field(
+        180.0, gt=0,
+        description="e-folding time, days, of a tie's closeness back to its base when no kind acts keep it up "
+        "(relationships fade without investment; kind acts lift closeness by kindness.closeness_gain). Assumption.",
+    )
+
+    def kinds(self) -> list[TieKindConfig]:
+        """The six kinds in code order (sim._core.TIE_KINDS)."""
+        return [self.partner, self.household, self.family, self.friend, self.work, self.acquaintance]
 
 
 class HealthConfig(Strict):

@@ -1,4 +1,8 @@
-"""Schema sections for who lives in the town and how they are tied: ``population:`` and ``network:``."""
+"""Schema section ``population:``: who lives in the town — ages, sex, partners, households, work,
+groups — and the traits that shape how much connection each person wants.
+
+Every age-specific share is an age curve whose knots come from a published table (quoted in the
+field's description); ``docs/model.md`` shows how the drawn population compares with them."""
 
 from __future__ import annotations
 
@@ -7,11 +11,110 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sim.config.base import Strict, probability
+from sim.config.curves import AgeCurve, SexAgeCurve, probability_values
 
 
 # --------------------------------------------------------------------------- population
+class PartnersConfig(Strict):
+    """Partners (married or cohabiting): who has one at day 0, and how old partners are."""
+
+    share: SexAgeCurve = Field(
+        default_factory=lambda: SexAgeCurve(
+            ages=[18, 25, 30, 40, 50, 60, 70, 80, 90],
+            female=[0.10, 0.40, 0.60, 0.70, 0.70, 0.64, 0.55, 0.33, 0.12],
+            male=[0.05, 0.28, 0.51, 0.70, 0.73, 0.74, 0.75, 0.67, 0.50],
+        ),
+        description="Share living with a partner (married or cohabiting) by age and sex. Pew Research 2025 "
+        "(ACS 2023): unpartnered 86% at 18-24, 42% at 25-39, 29% at 40-54, 32% at 55-64 [S]; US Census 2024 "
+        "(CPS 2022): at 25-34 women 43% / men 34% with a spouse plus ~17% with a partner, at 75+ men 67% / "
+        "women 35% with a spouse [C]; Older Americans 2016: married at 85+ women 17%, men ~60% [S].",
+    )
+    age_gap_mean: float = Field(
+        2.0, ge=-20, le=20,
+        description="Offset, years, of men's ages against women's when partners are paired by rank of age (men "
+        "older). The realised mean gap also follows from who is partnered at each age (shares above). Assumption.",
+    )
+    age_gap_sd: float = Field(3.0, ge=0, le=20, description="Noise (SD, years) on the ages partners are paired by. Assumption.")
+    widowed_share: SexAgeCurve = Field(
+        default_factory=lambda: SexAgeCurve(
+            ages=[40, 50, 60, 70, 80, 90],
+            female=[0.01, 0.04, 0.10, 0.22, 0.50, 0.75],
+            male=[0.0, 0.01, 0.03, 0.08, 0.20, 0.40],
+        ),
+        description="Share widowed by age and sex (among everyone; only people without a partner are drawn "
+        "as widowed). US Census P70-167 (ACS 2016): at 75+, 54% of women and 20% of men currently widowed "
+        "[S]; other ages interpolated (assumption).",
+    )
+
+    @model_validator(mode="after")
+    def _probabilities(self) -> PartnersConfig:
+        for name in ("female", "male"):
+            probability_values(getattr(self.share, name), f"share.{name}")
+            probability_values(getattr(self.widowed_share, name), f"widowed_share.{name}")
+        return self
+
+
+class HouseholdsConfig(Strict):
+    """Who lives with family (besides a partner); the rest of those without a partner live alone."""
+
+    with_family: AgeCurve = Field(
+        default_factory=lambda: AgeCurve(ages=[18, 25, 35, 55, 65, 80], values=[0.70, 0.35, 0.20, 0.20, 0.36, 0.34]),
+        description="Share of people without a partner who live with family, by age. US Census 2024 (CPS "
+        "2022): most 18-24-year-olds live in the parental home; living alone: women 65-74 27%, 75+ 43% [C], "
+        "which with the partnered shares gives ~35% of unpartnered older women living with family [D]; "
+        "ages 35-55 assumption.",
+    )
+
+    @model_validator(mode="after")
+    def _probabilities(self) -> HouseholdsConfig:
+        probability_values(self.with_family.values, "with_family.values")
+        return self
+
+
+class WorkConfig(Strict):
+    """Who works: employment before retirement, and the age at which each person retires."""
+
+    employed: AgeCurve = Field(
+        default_factory=lambda: AgeCurve(ages=[18, 19.5, 22, 25, 55], values=[0.43, 0.43, 0.663, 0.807, 0.807]),
+        description="Share employed, by age, among people who have not retired. BLS CPS 2024 "
+        "employment-population ratios: 18-19 43.0%, 20-24 66.3%, 25-54 80.7% [C]; at 55-64 the model "
+        "gives ~65% with the retirement ages below (BLS: 64.1% [C]).",
+    )
+    retirement_age_female: float = Field(
+        62.1, ge=40, le=90,
+        description="Mean retirement age of women, years. Center for Retirement Research 2022 (2021: 62.1) [S]."
+    )
+    retirement_age_male: float = Field(
+        64.7, ge=40, le=90,
+        description="Mean retirement age of men, years. Center for Retirement Research 2022 (2021: 64.7) [S]."
+    )
+    retirement_age_sd: float = Field(4.0, ge=0, le=20, description="Spread (SD) of retirement ages, years. Assumption.")
+
+    @model_validator(mode="after")
+    def _probabilities(self) -> WorkConfig:
+        probability_values(self.employed.values, "employed.values")
+        return self
+
+
+class GroupsConfig(Strict):
+    """Participation in groups: clubs, religious services, volunteering, civic organisations."""
+
+    membership: AgeCurve = Field(
+        default_factory=lambda: AgeCurve(ages=[18, 45, 65, 90], values=[0.5, 0.5, 0.6, 0.6]),
+        description="Share taking part in a group (clubs, religious services, volunteering, organisations) at least "
+        "monthly, by age. ELSA wave 5 (52+): 'almost half were detached from civic participation and leisure "
+        "activities' (Jivraj, Nazroo & Barnes 2012) [C]; the 65+ level calibrated (experiments/calibrate.py) to "
+        "24% isolated at 65+ (Cudjoe et al. 2020); younger ages: assumption.",
+    )
+
+    @model_validator(mode="after")
+    def _probabilities(self) -> GroupsConfig:
+        probability_values(self.membership.values, "membership.values")
+        return self
+
+
 class PopulationConfig(Strict):
-    """Who lives in the town: size, ages, sex, and how much connection each person wants."""
+    """Who lives in the town: size, ages, sex, partners, households, work, groups, and what each person wants."""
 
     size: int = Field(10_000, gt=0, le=50_000_000, description="Number of people (adults).")
     age_min: float = Field(18.0, ge=0, le=110, description="Youngest age at day 0, years.")
@@ -32,56 +135,35 @@ class PopulationConfig(Strict):
     desired_contacts_sigma: float = Field(
         0.6, ge=0, description="Log-normal spread (sigma of log) of desired connection across people. Assumption."
     )
+    desire_by_age: AgeCurve = Field(
+        default_factory=lambda: AgeCurve(ages=[18, 30, 45, 60, 75, 90], values=[1.3, 1.1, 1.0, 0.85, 0.75, 0.75]),
+        description="Multiplier on desired connection by age: young adults expect more connection than they "
+        "have (Luhmann & Hawkley 2016: loneliness elevated in young adulthood). Calibrated "
+        "(experiments/calibrate.py) to the left arm of the age U-shape.",
+    )
+    sociability_sigma: float = Field(
+        0.5, ge=0, le=3, description="Log-normal spread (sigma of log) of sociability, which scales how many friend "
+        "circles a person joins. Assumption."
+    )
+    desire_sociability_correlation: float = Field(
+        0.7, ge=-1, le=1,
+        description="Correlation of the log of desired connection with the log of sociability: people partly build "
+        "the networks they want, so a small network often goes with a small desire (Mund et al. 2020: "
+        "loneliness is trait-like; Hughes et al. 2004: isolation and loneliness correlate only modestly). "
+        "Calibrated (experiments/calibrate.py) to the isolation-loneliness overlap of Barnes et al. 2021 and "
+        "Kotwal et al. 2021.",
+    )
+    vigilance_sigma: float = Field(
+        0.5, ge=0, le=3, description="Log-normal spread (sigma of log) across people of social-threat vigilance, the "
+        "weight of negative mood in loneliness (median: loneliness.mood_bias). Calibrated with the overlap."
+    )
+    partners: PartnersConfig = Field(default_factory=PartnersConfig)
+    households: HouseholdsConfig = Field(default_factory=HouseholdsConfig)
+    work: WorkConfig = Field(default_factory=WorkConfig)
+    groups: GroupsConfig = Field(default_factory=GroupsConfig)
 
     @model_validator(mode="after")
     def _ages_ordered(self) -> PopulationConfig:
         if self.age_max < self.age_min:
             raise ValueError("age_max must be >= age_min")
         return self
-
-
-# --------------------------------------------------------------------------- network
-class IsolationConfig(Strict):
-    """Isolation level (a): structural near-isolates made at day 0."""
-
-    fraction: float = probability(
-        0.0,
-        "Share of people made structurally isolated at day 0: their ties are cut to at most max_ties. "
-        "0 = none. NASEM 2020: ~24% of US adults 65+ are socially isolated (docs/science.md §4).",
-    )
-    max_ties: int = Field(1, ge=0, description="Ties an isolated person keeps (near-isolate).")
-    targeting: Literal["random", "oldest"] = Field(
-        "random", description="Who is isolated: chosen at random, or the oldest first."
-    )
-
-
-class NetworkConfig(Strict):
-    """The social graph: family, size of personal networks, near-isolates."""
-
-    kind: Literal[
-        "watts_strogatz", "holme_kim", "barabasi_albert", "erdos_renyi", "communities", "edgelist"
-    ] = Field("watts_strogatz", description="Graph family. Default: high clustering, small world (docs/science.md §4).")
-    mean_degree: float = Field(
-        10.0,
-        gt=0,
-        description="Target mean number of ties per person. Framingham: 10.4 observed ties per person "
-        "(Fowler & Christakis 2008); layers 3–5 / 9–15 (Zhou et al. 2005).",
-    )
-    rewire_probability: float = probability(0.1, "Watts–Strogatz rewiring probability per tie.")
-    triad_probability: float = probability(0.5, "Holme–Kim probability of a triad-closing step after each attachment.")
-    communities: int = Field(20, gt=0, description="Number of communities (stochastic block network).")
-    within_fraction: float = probability(0.8, "Share of a person's ties inside their own community (block network).")
-    path: str | None = Field(None, description="Edge-list file (CSV with two columns, or GraphML) for kind=edgelist.")
-    isolation: IsolationConfig = Field(default_factory=IsolationConfig)
-    generator: Literal["auto", "networkx", "arrays"] = Field(
-        "auto",
-        description="Build the graph with NetworkX or straight into arrays (sim/fastgraph.py). auto: arrays "
-        "above 50,000 people for the families that have an array generator.",
-    )
-
-    @model_validator(mode="after")
-    def _edgelist_needs_path(self) -> NetworkConfig:
-        if self.kind == "edgelist" and not self.path:
-            raise ValueError("kind 'edgelist' needs network.path")
-        return self
-

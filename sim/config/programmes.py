@@ -38,4 +38,7 @@ class InterventionConfig(Strict):
         "diminishing returns. Calibrated to Big Joy d_z (experiments/big_joy.yaml).",
     )
     visits_per_week: float = rate(2.0, "befriending: volunteer contacts per enrolled person per week.")
+    visit_closeness: float = Field(
+        0.5, ge=0, le=1, description="befriending: closeness (0–1) of a volunteer contact, for close connection. Assumption."
+    )
 

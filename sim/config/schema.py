@@ -27,9 +27,11 @@ from sim.config.mechanisms import (
     SmilesConfig,
     TiesConfig,
 )
+from sim.config.network import NetworkConfig
 from sim.config.paths import describe_errors, set_path
-from sim.config.people import NetworkConfig, PopulationConfig
+from sim.config.people import PopulationConfig
 from sim.config.programmes import InterventionConfig, ShockConfig
+from sim.config.survey import SurveyConfig
 
 
 class OutputConfig(Strict):
@@ -38,6 +40,12 @@ class OutputConfig(Strict):
     figures: bool = Field(True, description="Write PNG figures into the run folder.")
     max_draw_nodes: int = Field(2_000, gt=0, description="Draw the network figure only up to this many people.")
     agents_file: bool = Field(True, description="Write agents.parquet (one row per person).")
+    survey_days: list[int] = Field(
+        default_factory=list,
+        description="Recorded days (0-based) on which everyone is surveyed (UCLA-3, isolation index, positive affect, "
+        "with measurement error): survey.parquet, one row per person and day. The last day is always surveyed "
+        "into agents.parquet.",
+    )
 
 
 class SweepConfig(Strict):
@@ -76,6 +84,7 @@ class Scenario(Strict):
     ties: TiesConfig = Field(default_factory=TiesConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
     mortality: MortalityConfig = Field(default_factory=MortalityConfig)
+    survey: SurveyConfig = Field(default_factory=SurveyConfig)
     shocks: list[ShockConfig] = Field(default_factory=list, description="Isolation shocks (level c).")
     interventions: list[InterventionConfig] = Field(default_factory=list)
     output: OutputConfig = Field(default_factory=OutputConfig)

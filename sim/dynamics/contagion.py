@@ -5,11 +5,11 @@ States: neutral (N), content (C), discontent (D). Per-day hazards (rates per yea
     N→D: a_D x down + b_D x (discontent people met today) / p_meet
     C→N: g_C x down        C→D: c_CD x (discontent met) / p_meet x down
     D→N: g_D x up          D→C: c_DC x (content met) / p_meet x up
-The paper's per-contact rates are per tie per year; dividing by p_meet (the probability that a tie
-of the initial strength between two people who are not lonely meets on a given day) turns them into a
-per-meeting rate. Such a tie transmits at the published yearly rate; weaker ties, lonelier ends
-(withdrawal) and fewer meetings transmit less — measured over the default town, about half the
-configured per-tie rate (docs/validation.md, study 4). Transmission uses only today's meetings, so
+The paper's per-contact rates are per tie per year; dividing by p_meet (the mean probability that a
+tie of the town meets on a day at baseline, from the day-0 network: :func:`reference_meeting_probability`)
+turns them into a per-meeting rate. A tie that meets as often as the town's average tie transmits at
+the published yearly rate; closer ties (partners, household) transmit more, acquaintances less, and
+lonelier ends (withdrawal) less again (docs/validation.md, study 4). Transmission uses only today's meetings, so
 effects two or three steps away emerge from repeated days.
 ``up`` = exp(mood_coupling x (mood - resting mood)) and ``down`` = 1/up carry the day-to-day lift of
 smiles and kind acts into the slower emotional states. The defaults carry the per-contact asymmetry
@@ -28,14 +28,14 @@ import numpy as np
 
 from sim._core import CONTENT, DAYS_PER_YEAR, DISCONTENT, NEUTRAL, pjit
 from sim.config import ContagionConfig
-from sim.dynamics.contacts import Contacts, tally_by_state
 from sim.state import People
 from sim.streams import key_of, uniform
 
 
-def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: float, resting_mood: np.ndarray,
-              rng: np.random.Generator | int) -> np.ndarray:
-    """Return the new emotion array (synchronous update from today's meetings).
+def sisa_step(people: People, met_content: np.ndarray, met_discontent: np.ndarray, cfg: ContagionConfig,
+              p_meet: float, resting_mood: np.ndarray, rng: np.random.Generator | int) -> np.ndarray:
+    """Return the new emotion array (synchronous update from today's meetings with content and with
+    discontent people, per person).
 
     Person i's transition is decided by number i of today's contagion stream; ``rng`` is a numpy
     Generator or the stream key (:mod:`sim.streams`).
@@ -48,10 +48,6 @@ def sisa_step(people: People, contacts: Contacts, cfg: ContagionConfig, p_meet: 
         c.discontent_to_neutral_per_year, c.discontent_to_content_per_contact_year,
     ]) / DAYS_PER_YEAR
     per_meeting = 1.0 / max(p_meet, 1e-9)
-    if contacts.met_content is not None and contacts.met_discontent is not None:
-        met_content, met_discontent = contacts.met_content, contacts.met_discontent
-    else:
-        _, met_content, met_discontent = tally_by_state(contacts.a, contacts.b, people.emotion)
     return _sisa(key_of(rng), people.emotion, people.mood, resting_mood, cfg.mood_coupling, people.alive,
                  met_content, met_discontent, rates, per_meeting)
 
@@ -133,3 +129,13 @@ def sisa_mean_field(cfg: ContagionConfig, mean_degree: float, p_meet_ratio: floa
     total = s_n + s_c + s_d
     s_n, s_c, s_d = s_n / total, s_c / total, s_d / total
     return s_n, s_c, s_d
+
+
+def reference_meeting_probability(ties, rates: np.ndarray) -> float:
+    """Mean probability per day that an active tie meets at baseline (no withdrawal, full health): the
+    'average tie' against which the SISa per-tie-year rates are converted to per-meeting ones."""
+    ids = ties.active_ids()
+    if ids.size == 0:
+        return 1.0
+    r = rates[ties.kind[ids]] * ties.closeness[ids]
+    return float(np.mean(-np.expm1(-r)))

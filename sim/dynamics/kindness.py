@@ -3,9 +3,9 @@
 Kind acts by person i today ~ Poisson(rate_i) + (1 if i received one yesterday and pays it forward),
 with rate_i = rate_per_day x exp(mood_weight x mood_i + habit_weight x (habit_i - 0.3)
               - loneliness_weight x loneliness_i) + programme extras (per day).
-Each act goes to a random tie (strengthening it by ``tie_strength_gain``) or, with probability
-``stranger_fraction``, to a random living stranger, which starts a new tie with probability
-``new_tie_probability``. A receiver pays it forward the next day with probability
+Each act goes to a random tie (bringing the two closer by ``closeness_gain``) or, with probability
+``stranger_fraction``, to a random living stranger, which starts a new acquaintance tie with
+probability ``new_tie_probability``. A receiver pays it forward the next day with probability
 ``pay_forward_probability`` (Pressman, Kraft & Cross 2015: about 40% of receivers).
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from sim._core import TIE_ACTIVE, jit, pjit
+from sim._core import ACQUAINTANCE, TIE_ACTIVE, jit, pjit
 from sim.config import KindnessConfig, TiesConfig
 from sim.dynamics.smiles import HABIT_REFERENCE
 from sim.state import People
@@ -69,6 +69,20 @@ def _act_counts(key, rate, w_mood, mood, w_habit, habit, habit_ref, w_lonely, lo
     return counts
 
 
+def expected_acts(people: People, cfg: KindnessConfig) -> np.ndarray:
+    """Per person: expected kind acts per day from their own rate (no programme, no paying forward)."""
+    return _expected(cfg.rate_per_day, cfg.mood_weight, people.mood, cfg.habit_weight, people.habit, HABIT_REFERENCE,
+                     cfg.loneliness_weight, people.loneliness, people.alive)
+
+
+@pjit
+def _expected(rate, w_mood, mood, w_habit, habit, habit_ref, w_lonely, loneliness, alive):
+    out = np.empty(mood.size, np.float32)
+    for i in numba.prange(mood.size):
+        out[i] = _rate(i, rate, w_mood, mood, w_habit, habit, habit_ref, w_lonely, loneliness, alive, _NO_EXTRA)
+    return out
+
+
 def do_kind_acts(people: People, ties: Ties, cfg: KindnessConfig, ties_cfg: TiesConfig,
                  rng: np.random.Generator | int, extra: np.ndarray | None = None) -> KindActs:
     """Today's kind acts; ``rng`` is a numpy Generator or the stream key (:mod:`sim.streams`)."""
@@ -81,8 +95,9 @@ def do_kind_acts(people: People, ties: Ties, cfg: KindnessConfig, ties_cfg: Ties
     givers, receiver, tie, befriend = _choose_targets(
         phase_key(key, 0, _TARGETS), counts, offsets, cfg.stranger_fraction, cfg.new_tie_probability,
         ties.indptr, ties.nbr, ties.eid, ties.status, people.alive)
-    given, received, done = _apply(givers, receiver, tie, ties.strength, cfg.tie_strength_gain, people.n)
-    new_ties = ties.add(givers[befriend], receiver[befriend], ties_cfg.new_tie_strength) if befriend.any() else 0
+    given, received, done = _apply(givers, receiver, tie, ties.closeness, cfg.closeness_gain, people.n)
+    new_ties = (ties.add(givers[befriend], receiver[befriend], ties_cfg.new_tie_closeness, ACQUAINTANCE)
+                if befriend.any() else 0)
     _choose_pay_forward(phase_key(key, 0, _FORWARD), received, cfg.pay_forward_probability, people.pay_forward)
     return KindActs(given, received, int(done), new_ties)
 
@@ -134,8 +149,8 @@ def _choose_targets(key, counts, offsets, stranger_fraction, new_tie_probability
 
 
 @jit
-def _apply(givers, receiver, tie, strength, strength_gain, n):
-    """Acts given and received per person, and the strengthening of the ties used (in act order)."""
+def _apply(givers, receiver, tie, closeness, gain, n):
+    """Acts given and received per person, and the closeness the ties used gain (in act order)."""
     given = np.zeros(n, np.int32)
     received = np.zeros(n, np.int32)
     done = 0
@@ -148,7 +163,7 @@ def _apply(givers, receiver, tie, strength, strength_gain, n):
         done += 1
         e = tie[j]
         if e >= 0:
-            strength[e] = min(strength[e] + strength_gain, 1.0)
+            closeness[e] = min(closeness[e] + gain, 1.0)
     return given, received, done
 
 

@@ -1,12 +1,20 @@
-"""Step 5 — loneliness (subjective) and isolation (objective), kept distinct.
+"""Step 5 — loneliness (subjective) and the contact that isolation is measured from (objective), kept apart.
 
-Received connection today (contact-equivalents per day) = meetings + smile value x smiles received
-+ kind-act value x kind acts received + programme visits. ``perceived`` is its moving average
-(e-folding ``perception_days``). Loneliness moves (e-folding ``adjustment_days``) toward
-    target = clip(1 - perceived / desired, 0, 1) + mood_bias x max(-mood, 0)
-— the gap between desired and actual connection, widened by negative mood (social-threat
-vigilance; Hawkley & Cacioppo 2010). Isolation is derived from structure and behaviour only:
-at most ``max_ties`` ties, or recent meetings averaging at most ``isolated_max_contacts_per_week``.
+What a person receives today, per day:
+    amount = meetings + smile value x smiles received + kind-act value x kind acts received + visits
+    close  = sum of the closeness of the ties met + programme contacts x their closeness
+``perceived`` and ``perceived_close`` are their moving averages (e-folding ``perception_days``).
+Loneliness moves (e-folding ``adjustment_days``) toward
+
+    target = clip(ω gap_close + (1 - ω) gap_amount + v_i max(-mood, 0), 0, 1),
+    gap_amount = clip(1 - perceived / D_i, 0, 1),   gap_close = clip(1 - perceived_close / (κ D_i), 0, 1),
+
+the gap between the connection a person wants (D_i, a stable trait; κ of it close) and what they
+get, in closeness as well as amount (Weiss 1973: emotional and social loneliness), widened by
+negative mood in proportion to the person's social-threat vigilance v_i (Hawkley & Cacioppo 2010).
+Objective isolation is measured from structure and reported contact only (:mod:`sim.survey`): the
+moving averages of meetings with kin and with friends (e-folding ``survey.isolation_index.
+contact_window_days``) feed the isolation index's 'less than monthly contact' items.
 """
 
 from __future__ import annotations
@@ -17,47 +25,61 @@ import numpy as np
 from sim._core import decay_factor, pjit
 from sim.config import Scenario
 from sim.state import People
+from sim.survey import classify
 
 
-def loneliness_target(people: People, cfg: Scenario) -> np.ndarray:
-    """Per person: the loneliness (0..1) that current perceived connection and mood pull toward."""
-    gap = np.clip(1.0 - people.perceived / np.maximum(people.desired, 1e-6), 0.0, 1.0)
-    return np.clip(gap + cfg.loneliness.mood_bias * np.maximum(-people.mood, 0.0), 0.0, 1.0)
-
-
-def update_loneliness(people: People, cfg: Scenario, received: np.ndarray, meetings: np.ndarray) -> None:
-    """Move perceived connection and contact toward today's (e-folding ``perception_days``) and loneliness
-    toward its target (e-folding ``adjustment_days``); refresh the flags."""
-    _perceive_and_adjust(people.perceived, people.contact_rate, people.loneliness, people.desired, people.mood,
-                         np.asarray(received, np.float32), np.asarray(meetings, np.float32), people.alive,
-                         decay_factor(cfg.loneliness.perception_days), decay_factor(cfg.loneliness.adjustment_days),
-                         cfg.loneliness.mood_bias)
-    classify(people, cfg)
+def loneliness_target(people: People, scenario: Scenario) -> np.ndarray:
+    """Per person: the loneliness (0..1) that current perceived connection and mood pull toward (float32)."""
+    lon = scenario.loneliness
+    return _targets(people.perceived, people.perceived_close, people.desired, people.vigilance, people.mood,
+                    np.float32(lon.emotional_weight), np.float32(lon.intimacy_share))
 
 
 @pjit
-def _perceive_and_adjust(perceived, contact_rate, loneliness, desired, mood, received, meetings, alive, k_perceive,
-                         k_adjust, mood_bias):
+def _targets(perceived, perceived_close, desired, vigilance, mood, weight, share):
+    out = np.empty(perceived.size, np.float32)
+    for i in numba.prange(perceived.size):
+        out[i] = _target(perceived[i], perceived_close[i], desired[i], vigilance[i], mood[i], weight, share)
+    return out
+
+
+@numba.njit(cache=True, inline="always")
+def _target(perceived, close, desired, vigilance, mood, weight, share):
+    d = max(desired, np.float32(1e-6))
+    gap_amount = min(max(np.float32(1.0) - perceived / d, np.float32(0.0)), np.float32(1.0))
+    gap_close = min(max(np.float32(1.0) - close / (share * d), np.float32(0.0)), np.float32(1.0))
+    t = weight * gap_close + (np.float32(1.0) - weight) * gap_amount + vigilance * max(-mood, np.float32(0.0))
+    return min(max(t, np.float32(0.0)), np.float32(1.0))
+
+
+def update_loneliness(people: People, scenario: Scenario, received: np.ndarray, received_close: np.ndarray,
+                      meetings: np.ndarray, met_kin: np.ndarray, met_friends: np.ndarray) -> None:
+    """One day: move perceived connection (amount and closeness) toward today's (e-folding
+    ``perception_days``), the reported-contact averages toward today's meetings (e-folding
+    ``contact_window_days``), and loneliness toward its target (e-folding ``adjustment_days``);
+    then refresh the flags from the instruments' true scores."""
+    lon = scenario.loneliness
+    f32 = np.float32
+    _perceive_and_adjust(people.perceived, people.perceived_close, people.contact_rate, people.contact_family,
+                         people.contact_friend, people.loneliness, people.desired, people.vigilance, people.mood,
+                         np.asarray(received, f32), np.asarray(received_close, f32), np.asarray(meetings, f32),
+                         met_kin, met_friends, people.alive, f32(decay_factor(lon.perception_days)),
+                         f32(decay_factor(scenario.survey.isolation_index.contact_window_days)),
+                         f32(decay_factor(lon.adjustment_days)), f32(lon.emotional_weight), f32(lon.intimacy_share))
+    classify(people, scenario)
+
+
+@pjit
+def _perceive_and_adjust(perceived, perceived_close, contact_rate, contact_family, contact_friend, loneliness,
+                         desired, vigilance, mood, received, received_close, meetings, met_kin, met_friends, alive,
+                         k_perceive, k_contact, k_adjust, weight, share):
     for i in numba.prange(perceived.size):
         if not alive[i]:
             continue
         perceived[i] += (received[i] - perceived[i]) * k_perceive
-        contact_rate[i] += (meetings[i] - contact_rate[i]) * k_perceive
-        gap = min(max(1.0 - perceived[i] / max(desired[i], 1e-6), 0.0), 1.0)
-        target = min(max(gap + mood_bias * max(-mood[i], 0.0), 0.0), 1.0)
+        perceived_close[i] += (received_close[i] - perceived_close[i]) * k_perceive
+        contact_rate[i] += (meetings[i] - contact_rate[i]) * k_contact
+        contact_family[i] += (met_kin[i] - contact_family[i]) * k_contact
+        contact_friend[i] += (met_friends[i] - contact_friend[i]) * k_contact
+        target = _target(perceived[i], perceived_close[i], desired[i], vigilance[i], mood[i], weight, share)
         loneliness[i] += (target - loneliness[i]) * k_adjust
-
-
-def classify(people: People, cfg: Scenario) -> None:
-    """Refresh the derived flags ``lonely`` and ``isolated`` from the state."""
-    _classify(people.lonely, people.isolated, people.alive, people.loneliness, people.degree, people.contact_rate,
-              np.float32(cfg.loneliness.threshold), cfg.network.isolation.max_ties,
-              cfg.contacts.isolated_max_contacts_per_week)
-
-
-@pjit
-def _classify(lonely, isolated, alive, loneliness, degree, contact_rate, threshold, max_ties, max_contacts_per_week):
-    """lonely: loneliness at or above the threshold; isolated: few ties or rare contact (both false for the dead)."""
-    for i in numba.prange(alive.size):
-        lonely[i] = alive[i] and loneliness[i] >= threshold
-        isolated[i] = alive[i] and (degree[i] <= max_ties or contact_rate[i] * np.float32(7.0) <= max_contacts_per_week)

@@ -1,12 +1,14 @@
 """Step 6 — ties: lonely people withdraw and lose ties; new ties form by triadic closure.
 
-Each active tie dissolves on a given day with probability
-    1 - exp(-dissolution_per_year / 365 x (1 + loneliness_weight x (L_i + L_j)))
-(baseline 0.1 per year: about half of personal ties replaced in 7 years, Mollenhorst et al. 2014;
-lonely ends dissolve faster, Cacioppo, Fowler & Christakis 2009). Each living person attempts
-triadic closure at ``triadic_closure_per_year`` x (1 - withdrawal x L) per year: pick a random
-friend j, then a random friend k of j; if both ties are active and k is not already a friend,
-the tie i–k forms. Kind acts to strangers add ties too (:mod:`sim.dynamics.kindness`).
+Each active tie of kind k dissolves on a given day with probability
+    1 - exp(-dissolution_per_year_k / 365 x (1 + loneliness_weight x (L_i + L_j)))
+(friends 0.1 per year: about half of personal ties replaced in 7 years, Mollenhorst et al. 2014;
+lonely ends dissolve faster, Cacioppo, Fowler & Christakis 2009; partners, household and kin do not
+dissolve — they end at death — and work ties end at retirement, :mod:`sim.dynamics.life_events`).
+Each living person attempts triadic closure at ``triadic_closure_per_year`` x (1 - withdrawal x L) per
+year: pick a random tie j, then a random tie k of j; if both ties are active and k is not already tied
+to i, the friend tie i–k forms (closeness ``new_tie_closeness``). Kind acts to strangers add
+acquaintance ties too (:mod:`sim.dynamics.kindness`).
 Sampling is O(events): candidates are drawn at the largest rate and thinned.
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim._core import DAYS_PER_YEAR, TIE_ACTIVE, bernoulli_indices
+from sim._core import DAYS_PER_YEAR, FRIEND, TIE_ACTIVE, bernoulli_indices
 from sim.config import ContactsConfig, TiesConfig
 from sim.state import People
 from sim.ties import Ties
@@ -41,13 +43,14 @@ def _sample_without_replacement(population: int, k: int, rng: np.random.Generato
 
 def dissolve_ties(people: People, ties: Ties, cfg: TiesConfig, rng: np.random.Generator) -> int:
     """Dissolve ties for the day; O(dissolutions) by drawing at the largest rate and thinning."""
+    per_year = np.array([k.dissolution_per_year for k in cfg.kinds()])
     max_factor = 1.0 + 2.0 * cfg.loneliness_weight
-    p_max = -np.expm1(-cfg.dissolution_per_year / DAYS_PER_YEAR * max_factor)
+    p_max = -np.expm1(-per_year.max() / DAYS_PER_YEAR * max_factor)
     cand = bernoulli_indices(ties.m, p_max, rng)
     cand = cand[ties.status[cand] == TIE_ACTIVE]
     factor = 1.0 + cfg.loneliness_weight * (people.loneliness[ties.u[cand]] + people.loneliness[ties.v[cand]])
-    p = -np.expm1(-cfg.dissolution_per_year / DAYS_PER_YEAR * factor)
-    keep = rng.random(cand.size) < p / p_max
+    p = -np.expm1(-per_year[ties.kind[cand]] / DAYS_PER_YEAR * factor)
+    keep = rng.random(cand.size) < p / max(p_max, 1e-300)
     return ties.remove(cand[keep])
 
 
@@ -70,7 +73,7 @@ def close_triads(people: People, ties: Ties, cfg: TiesConfig, contacts_cfg: Cont
     ok &= people.alive[np.maximum(k, 0)]
     if not ok.any():
         return 0
-    return ties.add(tries[ok], k[ok], cfg.new_tie_strength)
+    return ties.add(tries[ok], k[ok], cfg.new_tie_closeness, FRIEND)
 
 
 def update_ties(people: People, ties: Ties, cfg: TiesConfig, contacts_cfg: ContactsConfig,

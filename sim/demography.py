@@ -1,0 +1,90 @@
+"""Who lives in the town: ages, sex, partners, households, work, groups, and the traits that shape
+how much connection each person wants — drawn for day 0, before the network.
+
+Every share is an age curve of the scenario (``population.*``), each knot from a published table
+(the field descriptions and docs/model.md quote them). Traits are log-normal:
+
+* ``sociability`` s = exp(σ_s z₁): scales the friend circles a person joins (sim/contexts.py);
+* ``desired`` connection D = median × desire_by_age(age) × exp(σ_D (ρ z₁ + √(1−ρ²) z₂)), in
+  contact-equivalents per day: correlated (ρ) with sociability, because people partly build the
+  networks they want (Mund et al. 2020: loneliness is trait-like);
+* ``vigilance`` v = mood_bias × exp(σ_v z₃): how much negative mood adds to loneliness
+  (social-threat vigilance, Hawkley & Cacioppo 2010), lowered by social-cognition programmes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim._core import MALE
+from sim.config import Scenario
+
+# US adult age structure, Census 2020 (share of adults 18+ by age band; docs/science.md §4, [S]).
+US_ADULT_AGE_BANDS = [(18, 30, 0.21), (30, 40, 0.17), (40, 50, 0.155), (50, 60, 0.165),
+                      (60, 70, 0.155), (70, 80, 0.095), (80, 90, 0.04), (90, 100, 0.01)]
+
+
+@dataclass
+class Demography:
+    """The day-0 draws, one array per quantity (units as in :class:`sim.state.People`)."""
+
+    age: np.ndarray             # years, float32
+    sex: np.ndarray             # int8, 0 female, 1 male
+    wants_partner: np.ndarray   # bool: drawn as partnered (pairing may leave a few without one)
+    with_family: np.ndarray     # bool: lives with family if without a partner
+    widowed_if_single: np.ndarray  # bool: counted as widowed if left without a partner
+    employed: np.ndarray        # bool
+    retirement_age: np.ndarray  # years, float32
+    group_member: np.ndarray    # bool
+    sociability: np.ndarray     # multiplier, median 1 (float32)
+    desired: np.ndarray         # contact-equivalents per day (float32)
+    vigilance: np.ndarray       # loneliness per unit negative mood (float32)
+
+    @property
+    def n(self) -> int:
+        """Number of people."""
+        return int(self.age.size)
+
+
+def sample_ages(cfg: Scenario, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Ages at day 0 in years (float32): US adult shares by decade within [age_min, age_max], or uniform."""
+    lo, hi = cfg.population.age_min, cfg.population.age_max
+    if cfg.population.age_distribution == "uniform" or hi - lo < 1:
+        return rng.uniform(lo, hi, n).astype(np.float32) if hi > lo else np.full(n, lo, np.float32)
+    bands = [(max(a, lo), min(b, hi), w * (min(b, hi) - max(a, lo)) / (b - a))
+             for a, b, w in US_ADULT_AGE_BANDS if min(b, hi) > max(a, lo)]
+    weights = np.array([w for _, _, w in bands])
+    which = rng.choice(len(bands), size=n, p=weights / weights.sum())
+    starts = np.array([a for a, _, _ in bands])[which]
+    widths = np.array([b - a for a, b, _ in bands])[which]
+    return (starts + rng.random(n) * widths).astype(np.float32)
+
+
+def draw_demography(cfg: Scenario, n: int, rng: np.random.Generator) -> Demography:
+    """Draw everyone's age, sex, household, work, groups and traits (one call of each generator, in a
+    fixed order, so the same seed gives the same town whatever is done with it afterwards)."""
+    pop = cfg.population
+    age = sample_ages(cfg, n, rng)
+    sex = (rng.random(n) >= pop.female_fraction).astype(np.int8)
+    male = sex == MALE
+    u_partner, u_family, u_widow, u_work, u_group = (rng.random(n) for _ in range(5))
+    z = rng.standard_normal((4, n))
+    share = pop.partners.share.at(age, male)
+    wants_partner = u_partner < share
+    with_family = u_family < pop.households.with_family.at(age)
+    # widowed among those without a partner: P(widowed) / P(no partner), by age and sex
+    widowed_if_single = u_widow < np.minimum(pop.partners.widowed_share.at(age, male) / np.maximum(1 - share, 1e-9), 1)
+    ret_mean = np.where(male, pop.work.retirement_age_male, pop.work.retirement_age_female)
+    retirement_age = (ret_mean + pop.work.retirement_age_sd * z[0]).astype(np.float32)
+    employed = (age < retirement_age) & (u_work < pop.work.employed.at(age))
+    group_member = u_group < pop.groups.membership.at(age)
+    rho = pop.desire_sociability_correlation
+    sociability = np.exp(pop.sociability_sigma * z[1]).astype(np.float32)
+    desired = (pop.desired_contacts_median * pop.desire_by_age.at(age)
+               * np.exp(pop.desired_contacts_sigma * (rho * z[1] + np.sqrt(1 - rho * rho) * z[2]))).astype(np.float32)
+    vigilance = (cfg.loneliness.mood_bias * np.exp(pop.vigilance_sigma * z[3])).astype(np.float32)
+    return Demography(age=age, sex=sex, wants_partner=wants_partner, with_family=with_family,
+                      widowed_if_single=widowed_if_single, employed=employed, retirement_age=retirement_age,
+                      group_member=group_member, sociability=sociability, desired=desired, vigilance=vigilance)
