@@ -1,40 +1,39 @@
-"""Reproducible calibration of the parameters the validation studies tune (docs/validation.md).
+"""Reproducible calibration of the parameters marked *calibrated* in the schema (docs/validation.md).
 
-    .venv/bin/python experiments/calibrate.py            # all targets
-    .venv/bin/python experiments/calibrate.py big_joy    # one target: loneliness | habits | big_joy | hazard_ratios
+    .venv/bin/python experiments/calibrate.py                 # every step, in order
+    .venv/bin/python experiments/calibrate.py population      # one step: contacts | habits | instruments |
+                                                              #   population | closure | big_joy
+Needs Optuna (``pip install -e '.[calibrate]'``). Every step prints the values it chose; the schema's
+defaults and the docs quote that output. Each step uses the defaults of the steps before it, so after
+changing a default run the later steps again.
 
-What is tuned, to what, and how (run in this order: each later target uses the earlier defaults):
+What is tuned, to what, and how (targets are those of experiments/population.yaml; the measures are
+computed by :func:`sim.validation.population.population_measures`, so what is calibrated is what is
+validated):
 
-0a. ``population.desired_contacts_median`` (default in sim/config/) — median desired connection.
-   Target: the default town's (scenarios/baseline.yaml) adult loneliness prevalence one year after
-   burn-in = 20%, the middle of the published 16–24% band (WHO 2025 to Meta–Gallup 2023, science.md
-   §4). Method: bisection on [1.0, 4.0] with common random numbers; prevalence rises with the desire.
-
-0b. ``habits.gain_per_act`` (default in sim/config/) — habit gain per act. Target: the default
-   town's mean habit strength after one year equals its initial mean (0.3), i.e. habits are
-   stationary at baseline and move only when a programme changes behaviour. Method: bisection on
-   [0, 0.01]; the end-of-year mean habit rises with the gain.
-
-1. ``interventions[].self_act_mood_gain`` (big_joy; default in sim/config/) — the daily mood gain
-   from the self-directed micro-acts of the Big Joy week. Target: the enrolled's pre→post
-   standardised mean change of mood (change / pre-test SD) = 0.38, the middle of the band between
-   the controlled kindness effect (Curry et al. 2018, δ = 0.28) and the uncontrolled Big Joy pre–post
-   effect (Guevarra et al. 2025, d_z = 0.48). Method: bisection on [0, 0.15] with common random
-   numbers (the same replicates at every trial value), on the experiment's own set-up
-   (experiments/big_joy.yaml). The model's change is monotone in the gain.
-
-2. Conditional hazard ratios ``mortality.hr_isolation`` / ``mortality.hr_loneliness`` under the
-   multiplicative rule such that the MARGINAL estimates a baseline-exposure cohort study would find
-   (isolated vs not, lonely vs not) equal Wang et al. 2023's 1.32 and 1.14. Method: simulate the
-   mortality cohort (experiments/mortality.yaml) with deaths off, record for each person the share of
-   follow-up spent isolated, lonely and both; the expected marginal HR for any pair of configured
-   ratios is the ratio of mean follow-up relative hazard, exposed vs unexposed at baseline; solve the
-   two equations for the two ratios with a root finder on the log scale. The result is verified with
-   simulated deaths and a Cox model by the ``calibrated conditional`` variant of the mortality study.
-   This is reported, not written into the defaults: the defaults keep the published (marginal)
-   values, and sim/config/mechanisms.py's description of the two fields says so.
-
-Every run prints the values chosen; the docs quote this output.
+1. ``contacts`` — ``ties.family.rate_per_day`` and ``ties.friend.rate_per_day``: the shares of adults with
+   less-than-monthly contact with family (15%) and with friends (11%) (Eurostat EU-SILC 2015). Bisection on
+   the settled town (reported contact starts at its expected level, so no days need simulating).
+2. ``habits`` — ``habits.gain_per_act``: the mean habit strength of the settled town equals its reference
+   0.3 (smiles.propensity is the probability at habit 0.3). Bisection on the settled town.
+3. ``instruments`` — ``survey.affect.day_noise_sd``: half of the variance of daily positive affect over a
+   week lies within persons (Merz & Roesch 2011), solved from a week of noise-free diaries.
+4. ``population`` — jointly, with Optuna's TPE sampler (seeded): ``population.desired_contacts_median``,
+   ``population.desire_by_age`` (four knots), ``population.desire_sociability_correlation``,
+   ``population.selection_correlation``, ``population.vigilance_sigma``, ``loneliness.mood_bias``,
+   ``loneliness.intimacy_share``, ``loneliness.emotional_weight``, the 65+ level of
+   ``population.groups.membership``, and the UCLA-3 item model (``survey.ucla3.item_sd``,
+   ``low_threshold``, ``high_threshold``), minimising the squared, tolerance-scaled distance to: adult
+   loneliness 20%, loneliness at 65+ 19%, 'some of the time' on any item at 60+ 43%, Cronbach's alpha
+   0.72, isolation at 65+ 24% (severe 4%), the isolation–loneliness overlap at 65+ (71.5% of the isolated
+   not lonely, 62% of the lonely not isolated, phi 0.15) and the U-shape (18–29 and 75+ each ~6 points
+   above 45–64). Each trial: two replicates of 20,000 people, settled, 30 days.
+5. ``closure`` — ``ties.triadic_closure_per_year``: friend ties formed balance those dissolved (mean degree
+   stationary over a year). Bisection on one-year runs.
+6. ``big_joy`` — ``interventions[].self_act_mood_gain`` of the Big Joy week: the enrolled's pre→post d_z of
+   daily positive affect = 0.365, the middle of the band between the controlled kindness effect (Curry et
+   al. 2018, δ 0.28) and the uncontrolled Big Joy effect (Guevarra et al. 2025, d_z 0.45). Bisection with
+   common random numbers on experiments/big_joy.yaml.
 """
 
 from __future__ import annotations
@@ -49,45 +48,51 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sim import validation as V  # noqa: E402
-from sim.runs import executors  # noqa: E402
-from sim.validation import big_joy, common, mortality  # noqa: E402
+from sim.config import Scenario, load_scenario  # noqa: E402
+from sim.runs.executors import map_tasks  # noqa: E402
 
-BIG_JOY_TARGET = 0.38
 WORKERS = 2
+SEED = 20261127
+TOWN = REPO / "scenarios" / "baseline.yaml"
 
 
-def _town(overrides: dict, replicates: int, measure) -> float:
-    """Mean over replicates of ``measure(sim)`` for the default town one year after burn-in."""
-    from sim.config import load_scenario
-
-    sc = load_scenario(REPO / "scenarios" / "baseline.yaml", overrides)
-    return float(np.mean(executors.map_tasks(_town_run, [(sc.model_dump(mode="json"), r, measure) for r in range(replicates)],
-                                WORKERS)))
+def town(overrides: dict) -> Scenario:
+    """The default town with ``overrides``."""
+    return load_scenario(TOWN, overrides)
 
 
-def _town_run(args) -> float:
+def _settled(args: tuple[dict, int]):
+    """Measures of a settled town (no days simulated) — steady-state quantities."""
     from sim.simulation import Simulation
+    from sim.validation.population import population_measures
 
-    data, r, measure = args
-    sim = Simulation(common.scenario_from_json(data), replicate=r)
-    sim.run()
-    return measure(sim)
-
-
-def _adult_loneliness(sim) -> float:
-    p = sim.people
-    return float(p.lonely[p.alive].mean())
+    data, replicate = args
+    sim = Simulation(Scenario.model_validate(data), replicate=replicate, burn_in=False)
+    sim.day = 1  # the survey of 'the last day' is the survey of the settled start
+    return population_measures(sim)
 
 
-def _mean_habit(sim) -> float:
-    p = sim.people
-    return float(p.habit[p.alive].mean())
+def _short_run(args: tuple[dict, int]):
+    """Measures after the burn-in and a few recorded days (measurement noise included)."""
+    from sim.simulation import Simulation
+    from sim.validation.population import population_measures
+
+    data, replicate = args
+    sim = Simulation(Scenario.model_validate(data), replicate=replicate).run()
+    return population_measures(sim)
 
 
-def bisect(f, lo: float, hi: float, target: float, tol: float, name: str, fmt: str = "{:.4f}") -> float:
+def measure(overrides: dict, replicates: int = 2, runner=_settled) -> dict[str, float]:
+    """Mean over ``replicates`` of the population measures of the town with ``overrides``."""
+    sc = town(overrides)
+    runs = map_tasks(runner, [(sc.model_dump(mode="json"), r) for r in range(replicates)], WORKERS)
+    return {k: float(np.nanmean([r[k] for r in runs])) for k in runs[0]}
+
+
+def bisect(f, lo: float, hi: float, target: float, tol: float, name: str) -> float:
+    """Root of f(x) = target on [lo, hi] (f monotone), to ``tol``; prints every evaluation."""
     f_lo, f_hi = f(lo), f(hi)
-    print(f"{name}: target {target}; {fmt.format(lo)} -> {f_lo:.4f}, {fmt.format(hi)} -> {f_hi:.4f}")
+    print(f"{name}: target {target}; {lo:.5g} -> {f_lo:.4f}, {hi:.5g} -> {f_hi:.4f}", flush=True)
     if not (min(f_lo, f_hi) <= target <= max(f_lo, f_hi)):
         print(f"{name}: target not bracketed; no value chosen")
         return float("nan")
@@ -95,7 +100,7 @@ def bisect(f, lo: float, hi: float, target: float, tol: float, name: str, fmt: s
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
         f_mid = f(mid)
-        print(f"  {fmt.format(mid)} -> {f_mid:.4f}")
+        print(f"  {mid:.5g} -> {f_mid:.4f}", flush=True)
         if (f_mid < target) == rising:
             lo = mid
         else:
@@ -103,27 +108,129 @@ def bisect(f, lo: float, hi: float, target: float, tol: float, name: str, fmt: s
     return 0.5 * (lo + hi)
 
 
-def calibrate_loneliness(replicates: int = 2, size: int = 10_000) -> float:
-    f = lambda x: _town({"population.size": size, "population.desired_contacts_median": x}, replicates,  # noqa: E731
-                        _adult_loneliness)
-    chosen = round(bisect(f, 1.0, 4.0, 0.20, 0.02, "loneliness (desired_contacts_median)"), 2)
-    print(f"loneliness: population.desired_contacts_median = {chosen} (prevalence {f(chosen):.3f}; "
-          f"{replicates} replicates x {size:,} people, one year after burn-in)")
-    return chosen
+# ---------------------------------------------------------------- 1-3: structure, habits, instruments
+def calibrate_contacts(size: int = 20_000) -> tuple[float, float]:
+    """ties.family.rate_per_day and ties.friend.rate_per_day to the EU-SILC less-than-monthly shares."""
+    base = {"population.size": size}
+    fam = bisect(lambda x: measure(base | {"ties.family.rate_per_day": x})["kin_rare"], 0.05, 1.0, 0.15, 0.005,
+                 "contacts (ties.family.rate_per_day -> kin_rare)")
+    fr = bisect(lambda x: measure(base | {"ties.friend.rate_per_day": x})["friends_rare"], 0.05, 1.5, 0.11, 0.005,
+                "contacts (ties.friend.rate_per_day -> friends_rare)")
+    print(f"contacts: ties.family.rate_per_day = {fam:.3f}, ties.friend.rate_per_day = {fr:.3f}")
+    return round(fam, 3), round(fr, 3)
 
 
-def calibrate_habits(replicates: int = 2, size: int = 10_000) -> float:
-    from sim.config import Scenario
-
-    target = Scenario().habits.initial_mean
-    f = lambda x: _town({"population.size": size, "habits.gain_per_act": x}, replicates, _mean_habit)  # noqa: E731
-    chosen = round(bisect(f, 0.0, 0.01, target, 0.0001, "habits (gain_per_act)", "{:.5f}"), 4)
-    print(f"habits: habits.gain_per_act = {chosen} (mean habit after a year {f(chosen):.4f}, target {target}; "
-          f"{replicates} replicates x {size:,} people)")
-    return chosen
+def calibrate_habits(size: int = 20_000) -> float:
+    """habits.gain_per_act so the settled town's mean habit is the reference 0.3."""
+    gain = bisect(lambda x: measure({"population.size": size, "habits.gain_per_act": x})["mean_habit"],
+                  0.0005, 0.01, 0.3, 0.00005, "habits (gain_per_act -> mean habit)")
+    print(f"habits: habits.gain_per_act = {gain:.5f}")
+    return round(gain, 5)
 
 
-def calibrate_big_joy(replicates: int = 2, size: int = 10_000, tol: float = 0.005) -> float:
+def calibrate_instruments(size: int = 20_000) -> float:
+    """survey.affect.day_noise_sd to a daily-affect ICC of 0.5 (from a week of noise-free diaries)."""
+    from sim.simulation import Simulation
+
+    sc = town({"population.size": size, "days": 7, "survey.affect.day_noise_sd": 0.0,
+               "output.survey_days": list(range(7))})
+    sim = Simulation(sc).run()
+    alive = np.all([sim.surveys[d].isolation_index >= 0 for d in range(7)], axis=0)
+    mood = np.stack([(sim.surveys[d].positive_affect[alive] - 3) / 2 for d in range(7)], axis=1)
+    between = mood.mean(axis=1).var(ddof=1)
+    within = mood.var(axis=1, ddof=1).mean()
+    noise = math.sqrt(max(between - within, 0.0))  # between = within + noise^2 gives ICC 0.5
+    print(f"instruments: survey.affect.day_noise_sd = {noise:.3f} (between-person variance of daily mood "
+          f"{between:.4f}, within {within:.4f})")
+    return round(noise, 3)
+
+
+# ---------------------------------------------------------------- 4: the population, jointly
+TARGETS = {  # measure: (target, tolerance)
+    "lonely_adults": (0.20, 0.02), "lonely_65plus": (0.19, 0.02), "lenient_60plus": (0.43, 0.04),
+    "isolated_65plus": (0.24, 0.02), "severe_65plus": (0.04, 0.01),
+    "isolated_not_lonely_65plus": (0.715, 0.025), "lonely_not_isolated_65plus": (0.62, 0.05),
+    "phi_65plus": (0.15, 0.02), "u_young": (0.06, 0.03), "u_old": (0.06, 0.03), "ucla3_alpha": (0.72, 0.02),
+}
+
+
+def population_overrides(p: dict) -> dict:
+    """Scenario overrides of one point of the joint calibration."""
+    return {
+        "population.desired_contacts_median": p["desired"],
+        "population.desire_by_age": {"ages": [18, 30, 45, 65, 80, 90],
+                                     "values": [p["d18"], p["d30"], 1.0, p["d65"], p["d80"], p["d80"]]},
+        "population.desire_sociability_correlation": p["rho"],
+        "population.vigilance_sigma": p["vigilance_sigma"],
+        "loneliness.mood_bias": p["mood_bias"],
+        "loneliness.intimacy_share": p["kappa"],
+        "loneliness.emotional_weight": p["omega"],
+        "population.groups.membership": {"ages": [18, 45, 65, 90], "values": [0.5, 0.5, p["groups65"], p["groups65"]]},
+        "population.selection_correlation": p["selection"],
+        "survey.ucla3.item_sd": p["item_sd"],
+        "survey.ucla3.low_threshold": p["t1"],
+        "survey.ucla3.high_threshold": p["t1"] + p["t_gap"],
+    }
+
+
+def loss(m: dict) -> float:
+    """Sum of squared, tolerance-scaled distances to the targets."""
+    return float(sum(((m[k] - t) / tol) ** 2 for k, (t, tol) in TARGETS.items()))
+
+
+def calibrate_population(trials: int = 300, size: int = 20_000) -> dict:
+    """The joint Optuna search (see the module docstring); prints the best point and its measures."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = {"desired": (1.5, 5.0), "d18": (0.9, 2.0), "d30": (0.9, 1.6), "d65": (0.5, 1.1), "d80": (0.5, 1.3),
+             "rho": (0.0, 0.95), "vigilance_sigma": (0.1, 1.5), "mood_bias": (0.05, 0.8), "kappa": (0.2, 0.8),
+             "omega": (0.2, 0.9), "groups65": (0.4, 0.9), "selection": (0.0, 0.9), "item_sd": (0.1, 0.5),
+             "t1": (0.2, 0.6), "t_gap": (0.1, 0.5)}
+    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=SEED, multivariate=True))
+    t0 = time.perf_counter()
+    for k in range(trials):
+        trial = study.ask()
+        p = {name: trial.suggest_float(name, lo, hi) for name, (lo, hi) in space.items()}
+        m = measure({"population.size": size, "burn_in_days": 30, "days": 30} | population_overrides(p),
+                    runner=_short_run)
+        value = loss(m)
+        study.tell(trial, value)
+        if k % 10 == 0 or value <= study.best_value:
+            print(f"  trial {k}: loss {value:.2f} (best {study.best_value:.2f}); {time.perf_counter() - t0:.0f}s", flush=True)
+    best = study.best_params
+    m = measure({"population.size": size, "burn_in_days": 30, "days": 30} | population_overrides(best),
+                replicates=4, runner=_short_run)
+    print("population: chosen " + ", ".join(f"{k} = {v:.3f}" for k, v in best.items()))
+    print("population: measures " + ", ".join(f"{k} {m[k]:.3f} (target {t})" for k, (t, _) in TARGETS.items()))
+    return best
+
+
+# ---------------------------------------------------------------- 5-6: dynamics
+def _degree_change(args: tuple[dict, int]) -> float:
+    from sim.simulation import Simulation
+
+    data, replicate = args
+    ts = Simulation(Scenario.model_validate(data), replicate=replicate).run().timeseries()
+    return float(ts["mean_degree"].iloc[-30:].mean() / ts["mean_degree"].iloc[:30].mean() - 1)
+
+
+def calibrate_closure(size: int = 10_000) -> float:
+    """ties.triadic_closure_per_year so the mean degree does not drift over a year."""
+    def change(x: float) -> float:
+        sc = town({"population.size": size, "ties.triadic_closure_per_year": x})
+        return float(np.mean(map_tasks(_degree_change, [(sc.model_dump(mode="json"), r) for r in range(2)], WORKERS)))
+
+    rate = bisect(change, 0.0, 1.5, 0.0, 0.01, "closure (triadic_closure_per_year -> yearly degree change)")
+    print(f"closure: ties.triadic_closure_per_year = {rate:.3f}")
+    return round(rate, 3)
+
+
+def calibrate_big_joy(replicates: int = 2, size: int = 10_000, target: float = 0.365) -> float:
+    """self_act_mood_gain of the Big Joy week to the enrolled's positive-affect d_z."""
+    from sim import validation as V
+    from sim.validation import big_joy, common
+
     exp = V.load_experiment(REPO / "experiments" / "big_joy.yaml")
     base = common.base_scenario(exp, {"population.size": size})
     iv = base.interventions[0]
@@ -131,56 +238,17 @@ def calibrate_big_joy(replicates: int = 2, size: int = 10_000, tol: float = 0.00
 
     def effect(gain: float) -> float:
         sc = base.with_overrides({"interventions.0.self_act_mood_gain": gain, "days": days})
-        runs = executors.map_tasks(big_joy.big_joy_run, [(sc.model_dump(mode="json"), r, 0) for r in range(replicates)], WORKERS)
-        return float(np.mean([big_joy.big_joy_measures(r)["mood_d_smc"] for r in runs]))
+        runs = map_tasks(big_joy.big_joy_run, [(sc.model_dump(mode="json"), r, 0) for r in range(replicates)], WORKERS)
+        return float(np.mean([big_joy.big_joy_measures(r)["affect_d_z"] for r in runs]))
 
-    lo, hi = 0.0, 0.15
-    f_lo, f_hi = effect(lo), effect(hi)
-    print(f"big_joy: target standardised change {BIG_JOY_TARGET}; gain {lo:g} -> {f_lo:.3f}, gain {hi:g} -> {f_hi:.3f}")
-    if not (f_lo <= BIG_JOY_TARGET <= f_hi):
-        print("big_joy: target not bracketed; no value chosen")
-        return float("nan")
-    while hi - lo > tol:
-        mid = 0.5 * (lo + hi)
-        f_mid = effect(mid)
-        print(f"  gain {mid:.4f} -> {f_mid:.3f}")
-        lo, hi = (mid, hi) if f_mid < BIG_JOY_TARGET else (lo, mid)
-    chosen = round(0.5 * (lo + hi), 3)
-    print(f"big_joy: self_act_mood_gain = {chosen} (effect {effect(chosen):.3f}; "
-          f"{replicates} replicates x {size:,} people, bisection tolerance {tol})")
-    return chosen
+    gain = bisect(effect, 0.0, 0.3, target, 0.003, "big_joy (self_act_mood_gain -> positive-affect d_z)")
+    print(f"big_joy: self_act_mood_gain = {gain:.3f}")
+    return round(gain, 3)
 
 
-def calibrate_hazard_ratios(replicates: int = 2) -> tuple[float, float]:
-    from scipy.optimize import root
-
-    exp = V.load_experiment(REPO / "experiments" / "mortality.yaml")
-    sc = common.base_scenario(exp, {"mortality.simulate_deaths": False})
-    t0 = time.perf_counter()
-    df = mortality.cohort_frame(sc, replicates, WORKERS)
-    target = np.log([exp["published"]["hr_isolation"][1], exp["published"]["hr_loneliness"][1]])
-    m = sc.mortality
-    pi, pl = mortality.predicted_marginal_hr(df, m.hr_isolation, m.hr_loneliness, m.combination)
-    print(f"hazard_ratios: cohort of {len(df):,} ({replicates} replicates, {sc.days} days, {time.perf_counter() - t0:.0f}s); "
-          f"{df['isolated0'].mean():.1%} isolated, {df['lonely0'].mean():.1%} lonely at baseline")
-    print(f"  configured {m.hr_isolation:g}/{m.hr_loneliness:g} ({m.combination}) -> expected marginal "
-          f"{pi:.3f}/{pl:.3f}")
-
-    def residual(x):
-        hi, hl = np.exp(x)
-        return np.log(mortality.predicted_marginal_hr(df, hi, hl, m.combination)) - target
-
-    sol = root(residual, x0=target, method="hybr")
-    hi, hl = (float(v) for v in np.exp(sol.x))
-    pi, pl = mortality.predicted_marginal_hr(df, hi, hl, m.combination)
-    print(f"hazard_ratios: conditional hr_isolation = {hi:.3f}, hr_loneliness = {hl:.3f} ({m.combination}) -> "
-          f"expected marginal {pi:.3f}/{pl:.3f} (targets {math.exp(target[0]):.2f}/{math.exp(target[1]):.2f}; "
-          f"solver {'converged' if sol.success else 'did not converge'})")
-    return round(hi, 3), round(hl, 3)
-
+STEPS = {"contacts": calibrate_contacts, "habits": calibrate_habits, "instruments": calibrate_instruments,
+         "population": calibrate_population, "closure": calibrate_closure, "big_joy": calibrate_big_joy}
 
 if __name__ == "__main__":
-    steps = {"loneliness": calibrate_loneliness, "habits": calibrate_habits, "big_joy": calibrate_big_joy,
-             "hazard_ratios": calibrate_hazard_ratios}
-    for name in sys.argv[1:] or list(steps):
-        steps[name]()
+    for name in sys.argv[1:] or list(STEPS):
+        STEPS[name]()

@@ -10,6 +10,11 @@ Every share is an age curve of the scenario (``population.*``), each knot from a
   networks they want (Mund et al. 2020: loneliness is trait-like);
 * ``vigilance`` v = mood_bias × exp(σ_v z₃): how much negative mood adds to loneliness
   (social-threat vigilance, Hawkley & Cacioppo 2010), lowered by social-cognition programmes.
+
+Selection: whether a person lives with a partner and whether they join a group are drawn with the
+age curves' probabilities, through a Gaussian copula whose latent variable correlates
+(``selection_correlation``) with the desire's: who wants more connection more often has a partner
+and a group, so a person without either more often wants less (the shares by age are unchanged).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr
 
 from sim._core import MALE
 from sim.config import Scenario
@@ -69,8 +75,14 @@ def draw_demography(cfg: Scenario, n: int, rng: np.random.Generator) -> Demograp
     age = sample_ages(cfg, n, rng)
     sex = (rng.random(n) >= pop.female_fraction).astype(np.int8)
     male = sex == MALE
-    u_partner, u_family, u_widow, u_work, u_group = (rng.random(n) for _ in range(5))
-    z = rng.standard_normal((4, n))
+    u_family, u_widow, u_work = (rng.random(n) for _ in range(3))
+    z = rng.standard_normal((6, n))
+    rho = pop.desire_sociability_correlation
+    z_desire = rho * z[1] + np.sqrt(1 - rho * rho) * z[2]
+    # selection: who wants more connection is more likely to live with a partner and to join a group
+    sel = pop.selection_correlation
+    u_partner = ndtr(-(sel * z_desire + np.sqrt(1 - sel * sel) * z[4]))
+    u_group = ndtr(-(sel * z_desire + np.sqrt(1 - sel * sel) * z[5]))
     share = pop.partners.share.at(age, male)
     wants_partner = u_partner < share
     with_family = u_family < pop.households.with_family.at(age)
@@ -80,10 +92,9 @@ def draw_demography(cfg: Scenario, n: int, rng: np.random.Generator) -> Demograp
     retirement_age = (ret_mean + pop.work.retirement_age_sd * z[0]).astype(np.float32)
     employed = (age < retirement_age) & (u_work < pop.work.employed.at(age))
     group_member = u_group < pop.groups.membership.at(age)
-    rho = pop.desire_sociability_correlation
     sociability = np.exp(pop.sociability_sigma * z[1]).astype(np.float32)
     desired = (pop.desired_contacts_median * pop.desire_by_age.at(age)
-               * np.exp(pop.desired_contacts_sigma * (rho * z[1] + np.sqrt(1 - rho * rho) * z[2]))).astype(np.float32)
+               * np.exp(pop.desired_contacts_sigma * z_desire)).astype(np.float32)
     vigilance = (cfg.loneliness.mood_bias * np.exp(pop.vigilance_sigma * z[3])).astype(np.float32)
     return Demography(age=age, sex=sex, wants_partner=wants_partner, with_family=with_family,
                       widowed_if_single=widowed_if_single, employed=employed, retirement_age=retirement_age,

@@ -67,11 +67,24 @@ class Person(FixedAgent):
     isolated = _array_property("isolated", "Objectively isolated (derived)?", bool)
     lonely = _array_property("lonely", "Lonely (loneliness >= threshold)?", bool)
     emotion = _array_property("emotion", "SISa state: 0 neutral, 1 content, 2 discontent.", int)
+    partner = _array_property("partner", "The partner's id (-1: none).", int)
+    widowed = _array_property("widowed", "Lost a partner to death?", bool)
+    employed = _array_property("employed", "Working (has work ties)?", bool)
+    group_member = _array_property("group_member", "Takes part in a group at least monthly?", bool)
+    isolation_index = _array_property("isolation_index", "Isolation index true score, 0..4.", int)
+    vigilance = _array_property("vigilance", "Social-threat vigilance: loneliness per unit negative mood.")
+    sociability = _array_property("sociability", "Multiplier on the friend circles joined (median 1).")
 
     def __init__(self, model: ConnectionModel, index: int, cell) -> None:
         super().__init__(model)
         self.index = index
         self.cell = cell
+
+    @property
+    def age_group(self) -> str:
+        """Age band: '18-29', '30-44', '45-64', '65-74' or '75+'."""
+        age = float(self.model.sim.people.age[self.index])
+        return "18-29" if age < 30 else "30-44" if age < 45 else "45-64" if age < 65 else "65-74" if age < 75 else "75+"
 
     @property
     def sex(self) -> str:

@@ -191,8 +191,7 @@ class Simulation:
         update_loneliness(p, sc, received, received_close, meetings, mt.met_kin, mt.met_friends)
         update_habit(p, sc.habits, mt.smiles_given, kind.given)
         # 6. ties
-        changes = update_ties(p, ties, sc.ties, sc.contacts, rng)
-        classify(p, sc)
+        changes = update_ties(p, ties, sc.ties, sc.contacts, rng)  # (no partner tie dissolves: the flags stand)
         # 7. health
         update_health(p, sc.health, smiles_today)
         # 8. mortality

@@ -11,14 +11,16 @@ import time
 
 
 def warm_up() -> float:
-    """Simulate a tiny town for two days (every mechanism, deaths on); returns the seconds it took."""
+    """Simulate a tiny town for two days (every mechanism, deaths on, a survey) and a generic-graph town;
+    returns the seconds it took."""
     from sim.config import Scenario
     from sim.simulation import Simulation
 
     t0 = time.perf_counter()
     sc = Scenario().with_overrides({"population.size": 300, "days": 2, "burn_in_days": 1,
-                                    "mortality.simulate_deaths": True})
-    Simulation(sc).run()
+                                    "mortality.simulate_deaths": True, "output.survey_days": [0]})
+    Simulation(sc).run().summary()
+    Simulation(sc.with_overrides({"network.kind": "watts_strogatz"})).run()
     seconds = time.perf_counter() - t0
     if seconds > 5:
         print(f"install.sh: compiled the simulation kernels ({seconds:.0f} s, once)")

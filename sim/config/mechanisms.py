@@ -156,9 +156,9 @@ class HabitsConfig(Strict):
 
     initial_mean: float = probability(0.3, "Mean smile/kindness habit strength at day 0 (0–1).")
     gain_per_act: float = rate(
-        0.0025,
-        "Habit gain per smile or kind act given, times (1 - habit). Calibrated so the baseline habit "
-        "stays near its initial mean (experiments/calibrate.py).")
+        0.00356,
+        "Habit gain per smile or kind act given, times (1 - habit). Calibrated so the default town's mean "
+        "habit at its steady state is the reference 0.3 (experiments/calibrate.py habits).")
     kind_act_weight: float = rate(3.0, "A kind act counts as this many smiles for habit growth. Assumption.")
     fade_days: float = Field(
         66.0,
@@ -205,12 +205,12 @@ class TiesConfig(Strict):
         description="Family living together (an adult child with a parent, siblings): meets most days. Assumption.",
     )
     family: TieKindConfig = Field(
-        default_factory=lambda: _kind(0.25, 0.5, 1.2, 0.0),
+        default_factory=lambda: _kind(0.096, 0.5, 1.2, 0.0),
         description="Kin living apart. A kin group shares one closeness (close-knit or distant families). Pew "
         "2006: 73% talk to a family member they do not live with on an average day [C]. Rate calibrated.",
     )
     friend: TieKindConfig = Field(
-        default_factory=lambda: _kind(0.4, 0.5, 4.0, 0.1),
+        default_factory=lambda: _kind(0.187, 0.5, 4.0, 0.1),
         description="Friends. Dissolution 0.1 per year: about half of personal ties are replaced in 7 years "
         "(Mollenhorst, Volker & Flap 2014; ln 2 / 7). Rate calibrated.",
     )

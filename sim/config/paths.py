@@ -140,6 +140,10 @@ def describe_errors(err: ValidationError, source: str, linemap: LineMap | None, 
             line = linemap.line_for(loc)
             if line is not None:
                 where = f"{source}:{line}"
+        removed = getattr(root, "REMOVED_KEYS", {}).get(".".join(str(p) for p in loc if not isinstance(p, int)))
+        if e["type"] == "extra_forbidden" and removed:
+            messages.append(f"{where}: {key}: removed in lonesim 0.2: {removed}")
+            continue
         if e["type"] == "extra_forbidden":
             known = field_names_at(root, loc[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)

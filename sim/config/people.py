@@ -153,6 +153,12 @@ class PopulationConfig(Strict):
         "Calibrated (experiments/calibrate.py) to the isolation-loneliness overlap of Barnes et al. 2021 and "
         "Kotwal et al. 2021.",
     )
+    selection_correlation: float = Field(
+        0.3, ge=0, lt=1,
+        description="Correlation of the latent propensity to live with a partner and to join a group with the "
+        "log of desired connection (a Gaussian copula: the shares by age stay as configured). Calibrated "
+        "(experiments/calibrate.py) with the isolation-loneliness overlap.",
+    )
     vigilance_sigma: float = Field(
         0.5, ge=0, le=3, description="Log-normal spread (sigma of log) across people of social-threat vigilance, the "
         "weight of negative mood in loneliness (median: loneliness.mood_bias). Calibrated with the overlap."

@@ -8,7 +8,7 @@ to be swept.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import Field, ValidationError
@@ -62,6 +62,17 @@ class SweepConfig(Strict):
 
 class Scenario(Strict):
     """A complete scenario: every parameter of a run."""
+
+    #: Keys of lonesim 0.1 that 0.2 no longer reads, and what replaced them (said in the error message).
+    REMOVED_KEYS: ClassVar[dict[str, str]] = {
+        "contacts.rate_per_tie_per_day": "ties meet at a rate per kind of tie: ties.<kind>.rate_per_day",
+        "contacts.isolated_max_contacts_per_week": "isolation is measured by the isolation index (survey.isolation_index)",
+        "loneliness.threshold": "people count as lonely by UCLA-3 (survey.ucla3.lonely_cutoff)",
+        "ties.initial_strength": "ties have a closeness drawn per kind: ties.<kind>.closeness_mean",
+        "ties.new_tie_strength": "see ties.new_tie_closeness",
+        "ties.dissolution_per_year": "dissolution is set per kind of tie: ties.<kind>.dissolution_per_year",
+        "kindness.tie_strength_gain": "see kindness.closeness_gain",
+    }
 
     name: str = Field("scenario", min_length=1, description="Short name; the run folder is results/<name>/.")
     description: str = Field("", description="Free text.")

@@ -17,7 +17,7 @@ class Ucla3Config(Strict):
     isolated), each 1 hardly ever / 2 some of the time / 3 often; total 3–9."""
 
     item_sd: float = Field(
-        0.16, gt=0, le=2,
+        0.357, gt=0, le=2,
         description="Measurement error of one item on the 0–1 loneliness scale (SD of the item's latent response). "
         "Calibrated (experiments/calibrate.py) so Cronbach's alpha in the baseline town is 0.72 (Hughes et al. "
         "2004, via secondary sources [S]).",
@@ -64,7 +64,7 @@ class AffectConfig(Strict):
     """Positive affect as a diary measures it: today's mood plus day-to-day noise, on a 1–5 scale."""
 
     day_noise_sd: float = Field(
-        0.25, ge=0, le=2,
+        0.239, ge=0, le=2,
         description="SD of the day-to-day noise added to mood (−1..1 scale). Calibrated so about half the variance of "
         "daily positive affect is within persons (ICC ≈ 0.5, Merz & Roesch 2011) [C].",
     )

@@ -13,7 +13,8 @@ Studies
    persistently isolated and the connected against ln(HR)/β.
 2. ``big_joy`` — the Big Joy week: pre→post standardised change of the enrolled, the people
    around them, and how long it lasts.
-3. ``baselines`` — loneliness and isolation prevalence by age group after burn-in.
+3. ``population`` — prevalences by age, the isolation–loneliness overlap, networks by age, contact and
+   the instruments, measured with the survey instruments.
 4. ``contagion`` — SISa asymmetry with smiles and kind acts off: per-tie transmission rates and
    mean time in the content and discontent states, estimated from the simulated transitions.
 5. ``dose_response`` — expected deaths per 1,000 person-years across isolation levels at both
@@ -31,11 +32,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.validation import baselines, big_joy, contagion, dose_response, mortality
+from sim.validation import big_joy, contagion, dose_response, mortality, population
 from sim.validation.common import REPO, STUDY_ORDER, VALIDATION_COLUMNS, StudyResult
 
 STUDIES: dict[str, Callable[..., StudyResult]] = {
-    "mortality": mortality.study_mortality, "big_joy": big_joy.study_big_joy, "baselines": baselines.study_baselines,
+    "mortality": mortality.study_mortality, "big_joy": big_joy.study_big_joy, "population": population.study_population,
     "contagion": contagion.study_contagion, "dose_response": dose_response.study_dose_response,
 }
 

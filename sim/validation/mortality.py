@@ -18,9 +18,11 @@ from sim.validation.common import StudyResult, base_scenario, row, scenario_from
 
 
 def cohort_run(args: tuple[dict, int, int]) -> dict[str, np.ndarray]:
-    """Follow one simulated cohort with deaths on; per person: baseline exposure, outcome, the share
-    of follow-up days spent isolated, lonely and both, and the same shares over the first
-    ``landmark`` days (the exposure window of the landmark analysis)."""
+    """Follow one simulated cohort with deaths on; per person: baseline exposure as a cohort study measures
+    it (the day-0 survey: UCLA-3 and the isolation index, with their measurement error), the true-score
+    flags at day 0, the outcome, the share of follow-up days spent isolated, lonely and both (true
+    scores: what drives the hazard), and the same shares over the first ``landmark`` days (the exposure
+    window of the landmark analysis)."""
     from sim.simulation import Simulation
 
     data, replicate, landmark = args
@@ -29,7 +31,10 @@ def cohort_run(args: tuple[dict, int, int]) -> dict[str, np.ndarray]:
     p = sim.people
     n = sim.n
     age0, male = p.age.astype(np.float64).copy(), (p.sex == 1).astype(np.int8)
-    iso0, lon0 = p.isolated.copy(), p.lonely.copy()
+    answers = sim.survey()
+    iso0 = answers.isolated(sc.survey.isolation_index.isolated_cutoff)
+    lon0 = answers.lonely(sc.survey.ucla3.lonely_cutoff)
+    true_iso0, true_lon0 = p.isolated.copy(), p.lonely.copy()
     days_alive = np.zeros(n, np.int32)
     days_iso = np.zeros(n, np.int32)
     days_lon = np.zeros(n, np.int32)
@@ -52,6 +57,7 @@ def cohort_run(args: tuple[dict, int, int]) -> dict[str, np.ndarray]:
     denom = np.maximum(days_alive, 1)
     return {"replicate": np.full(n, replicate, np.int16), "age0": age0, "male": male,
             "isolated0": iso0.astype(np.int8), "lonely0": lon0.astype(np.int8),
+            "true_isolated0": true_iso0.astype(np.int8), "true_lonely0": true_lon0.astype(np.int8),
             "event": died.astype(np.int8), "duration": dur,
             "frac_isolated": days_iso / denom, "frac_lonely": days_lon / denom, "frac_both": days_both / denom,
             **window}
