@@ -169,7 +169,7 @@ def population_overrides(p: dict) -> dict:
         "population.selection_correlation": p["selection"],
         "survey.ucla3.item_sd": p["item_sd"],
         "survey.ucla3.low_threshold": p["t1"],
-        "survey.ucla3.high_threshold": p["t1"] + p["t_gap"],
+        "survey.ucla3.high_threshold": p["t1"] + p["t_gap"] * (1.0 - p["t1"]),
     }
 
 
@@ -186,7 +186,7 @@ def calibrate_population(trials: int = 300, size: int = 20_000) -> dict:
     space = {"desired": (1.5, 5.0), "d18": (0.9, 2.0), "d30": (0.9, 1.6), "d65": (0.5, 1.1), "d80": (0.5, 1.3),
              "rho": (0.0, 0.95), "vigilance_sigma": (0.1, 1.5), "mood_bias": (0.05, 0.8), "kappa": (0.2, 0.8),
              "omega": (0.2, 0.9), "groups65": (0.4, 0.9), "selection": (0.0, 0.9), "item_sd": (0.1, 0.5),
-             "t1": (0.2, 0.6), "t_gap": (0.1, 0.5)}
+             "t1": (0.2, 0.6), "t_gap": (0.1, 0.9)}  # high threshold = t1 + t_gap x (1 - t1)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=SEED, multivariate=True))
     t0 = time.perf_counter()
     for k in range(trials):
