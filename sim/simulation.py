@@ -200,7 +200,7 @@ class Simulation:
             hazard = mortality.assess_day(p, sc.mortality, self.ledger, need_hazard=sc.mortality.simulate_deaths)
             expected = float((self.ledger.hazard_years - before) @ mortality.exposure_table(sc.mortality)[0])
             deaths = self._bury(mortality.draw_deaths(hazard, rng)) if hazard is not None else 0
-            p.age[p.alive] += np.float32(1.0 / DAYS_PER_YEAR)
+            _grow_older(p.age, p.alive, np.float32(1.0 / DAYS_PER_YEAR))
             self._record(mt, kind, changes, deaths, expected, retired)
             if self.day in self._survey_days:
                 self.surveys[self.day] = self.survey()
@@ -277,6 +277,14 @@ def _progress(days, show: bool, label: str):
     from tqdm import tqdm
 
     return tqdm(days, unit="day", desc=label, leave=False, dynamic_ncols=True)
+
+
+@pjit
+def _grow_older(age, alive, years):
+    """Everyone alive ages by ``years`` (one pass, no temporaries)."""
+    for i in numba.prange(age.size):
+        if alive[i]:
+            age[i] += years
 
 
 @pjit

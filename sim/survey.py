@@ -21,6 +21,7 @@ uniforms 4i..4i+3 of another), so a survey does not disturb anything else.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -47,10 +48,17 @@ def ucla3_true_score(latent: float, cfg: SurveyConfig) -> float:
 
 def ucla3_latent_cutoff(cfg: SurveyConfig) -> float:
     """The latent loneliness (0–1) whose expected UCLA-3 score is the lonely cut-off (bisection)."""
+    u = cfg.ucla3
+    return _latent_cutoff(u.item_sd, u.low_threshold, u.high_threshold, u.lonely_cutoff)
+
+
+@functools.lru_cache(maxsize=64)
+def _latent_cutoff(item_sd: float, low: float, high: float, cutoff: int) -> float:
     lo, hi = -1.0, 2.0
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        if ucla3_true_score(mid, cfg) < cfg.ucla3.lonely_cutoff:
+        score = 3.0 + 3.0 * (_phi((mid - low) / item_sd) + _phi((mid - high) / item_sd))
+        if score < cutoff:
             lo = mid
         else:
             hi = mid

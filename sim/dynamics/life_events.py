@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim._core import TIE_ACTIVE, WORK
+from sim._core import TIE_ACTIVE, WORK, jit
 from sim.state import People
 from sim.ties import Ties
 
@@ -22,7 +22,7 @@ from sim.ties import Ties
 def retire(people: People, ties: Ties) -> int:
     """Retire the employed who have reached their retirement age today: no longer employed, work ties
     ended. Returns how many retired."""
-    due = np.flatnonzero(people.employed & people.alive & (people.age >= people.retirement_age))
+    due = _due_to_retire(people.employed, people.alive, people.age, people.retirement_age)
     if due.size == 0:
         return 0
     people.employed[due] = False
@@ -30,6 +30,22 @@ def retire(people: People, ties: Ties) -> int:
     work = slots[(ties.kind[slots] == WORK) & (ties.status[slots] == TIE_ACTIVE)]
     ties.remove(work)
     return int(due.size)
+
+
+@jit
+def _due_to_retire(employed, alive, age, retirement_age):
+    """Ids of the living employed at or past their retirement age (one pass)."""
+    out = np.empty(64, np.int64)
+    k = 0
+    for i in range(age.size):
+        if employed[i] and alive[i] and age[i] >= retirement_age[i]:
+            if k == out.size:
+                grown = np.empty(2 * out.size, np.int64)
+                grown[:k] = out
+                out = grown
+            out[k] = i
+            k += 1
+    return out[:k]
 
 
 def grieve(people: People, mourners: np.ndarray, closeness: np.ndarray, shock: float) -> None:
