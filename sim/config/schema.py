@@ -30,6 +30,7 @@ from sim.config.mechanisms import (
 from sim.config.paths import describe_errors, set_path
 from sim.config.people import NetworkConfig, PopulationConfig
 from sim.config.programmes import InterventionConfig, ShockConfig
+from sim.config.sensitivity import SensitivityConfig
 
 
 class OutputConfig(Strict):
@@ -80,6 +81,7 @@ class Scenario(Strict):
     interventions: list[InterventionConfig] = Field(default_factory=list)
     output: OutputConfig = Field(default_factory=OutputConfig)
     sweep: SweepConfig | None = Field(None, description="Optional sweep block (lonesim sweep).")
+    sensitivity: SensitivityConfig | None = Field(None, description="Optional sensitivity block (lonesim sensitivity).")
 
     # -- convenience -------------------------------------------------------------------------
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
