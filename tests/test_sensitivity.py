@@ -87,6 +87,7 @@ def reference(tiny_yaml, tmp_path_factory) -> Path:
 # =========================================================================== the tiny model end to end
 def test_tiny_model_writes_indices_figures_convergence_and_report(reference):
     assert len(list((reference / RUNS_DIR).glob("*.json"))) == N_RUNS
+    assert not (reference / "run_folders").exists()  # no parquet per run unless asked
     idx = pd.read_csv(reference / "indices.csv")
     assert list(idx.columns[:10]) == ["parameter", "output", "method", "rank", "mu_star", "mu_star_conf", "sigma", "mu",
                                       "mu_star_noise", "above_noise"]
@@ -333,3 +334,19 @@ def test_replicate_noise_floor_tells_an_index_from_noise(tmp_path):
     noise = pd.read_csv(tmp_path / "noisy" / "noise.csv").set_index("output")
     assert noise.loc["common"].replicate_sd > 0.3 and noise.loc["common"].noise_share < 1e-12
     assert noise.loc["y"].replicate_sd == pytest.approx(0.05, rel=0.3)
+
+
+def test_run_folders_only_when_asked(tiny_yaml, tmp_path):
+    out = tmp_path / "folders"
+    res = lonesim("sensitivity", tiny_yaml, "--out", out, "-q", "--no-figures", "--set", "sensitivity.run_folders=true",
+                  "--set", "sensitivity.trajectories=2", "--set", "sensitivity.replicates=1")
+    assert res.returncode == 0, res.stderr
+    names = sorted(p.stem for p in (out / RUNS_DIR).glob("*.json"))
+    assert names == sorted(p.name for p in (out / "run_folders").iterdir()) and len(names) == 2 * 5
+    for name in names[:2]:
+        folder = out / "run_folders" / name
+        assert (folder / "timeseries.parquet").exists() and not list(folder.glob("*.png"))
+        summary = json.loads((folder / "summary.json").read_text())
+        assert json.loads((out / RUNS_DIR / f"{name}.json").read_text())["summary"]["mean_relative_hazard"] == \
+            summary["mean_relative_hazard"]
+    assert not (out / "figures").exists() and (out / "indices.csv").exists()

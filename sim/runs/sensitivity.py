@@ -344,6 +344,8 @@ def prepare_folder(plan: SensitivityPlan, folder: Path, resume: bool) -> None:
             (folder / RUNS_DIR).mkdir(exist_ok=True)
             if {k: v for k, v in old.items() if k != "git_commit"} != {k: v for k, v in new.items() if k != "git_commit"}:
                 write_json_atomic(path, new)  # same runs, other outputs or analysis settings
+            if not (folder / SAMPLES).exists():  # interrupted between the manifest and the sample table
+                _write_text_atomic(folder / SAMPLES, samples_csv(plan))
             return
         if any(folder.iterdir()):
             raise SweepError(f"{folder}: not a sensitivity folder (no {MANIFEST}); will not touch it")
@@ -351,8 +353,8 @@ def prepare_folder(plan: SensitivityPlan, folder: Path, resume: bool) -> None:
         check_writable(folder.parent)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / RUNS_DIR).mkdir(exist_ok=True)
+    write_json_atomic(path, new)  # first: a folder with a manifest is ours to resume
     _write_text_atomic(folder / SAMPLES, samples_csv(plan))
-    write_json_atomic(path, new)
 
 
 def remove_leftover_files(runs_dir: Path) -> int:
