@@ -106,6 +106,8 @@ def _print_top(folder: Path, method: str) -> None:
     df = pd.read_parquet(folder / "indices.parquet")
     for out, sub in df.groupby("output", sort=False):
         top = sub.sort_values("rank").head(3)
-        cells = [f"{r.parameter} {getattr(r, by):.3g}" + ("" if r.above_noise is not False else " (noise)")
+        cells = [f"{r.parameter} {getattr(r, by):.3g}"
+                 + (" (not above noise)" if r.above_noise is not None and not pd.isna(r.above_noise)
+                    and not bool(r.above_noise) else "")
                  for r in top.itertuples()]
         typer.echo(f"  {out}: " + ", ".join(cells), err=True)
