@@ -225,6 +225,8 @@ def test_bad_options_and_missing_block_exit_2(tiny_yaml, tmp_path):
         ((tiny_yaml, "--workers", "0"), "at least 1"),
         ((tiny_yaml, "--set", "sensitivity.samples=100"), "sensitivity.samples: Value error, must be a power of 2"),
         ((tiny_yaml, "--set", "sensitivity.parameters=everything"), "write 'assumptions' or a mapping"),
+        ((tiny_yaml, "--set", "sensitivity.method=sobol", "--set", "sensitivity.samples=1048576"),
+         "12,582,912 runs is more than the 2,000,000"),
     ]:
         res = CliRunner().invoke(app, ["sensitivity", *map(str, args), "--out", str(tmp_path / "never")])
         assert res.exit_code == 2, (args, res.output)

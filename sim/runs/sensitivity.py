@@ -68,6 +68,8 @@ from sim.runs.layout import RUNS_DIR, SweepError, is_leftover, write_json_atomic
 MANIFEST = "sensitivity.json"
 SAMPLES = "samples.csv"
 RUN_FOLDERS = "run_folders"
+#: Most runs an analysis may have: far beyond what can be run, small enough to plan in memory.
+MAX_RUNS = 2_000_000
 #: Keys of sensitivity.json that define the runs: a folder started with other values cannot be resumed.
 DEFINING = ("seed", "method", "size", "levels", "replicates", "parameters", "base", "run_folders")
 
@@ -223,6 +225,10 @@ def plan_sensitivity(scenario: Scenario, source: str = "<scenario>", linemap: Li
             "with sim.config.base.assumption(...)), so 'assumptions' is empty: name the parameters and their ranges "
             "instead ({key.path: [low, high]})")
     size = cfg.trajectories if cfg.method == "morris" else cfg.samples
+    runs = size * (len(params) + (1 if cfg.method == "morris" else 2)) * cfg.replicates
+    if runs > MAX_RUNS:
+        raise ScenarioError(f"{where(source, linemap, 'sensitivity')}: sensitivity: {runs:,} runs is more than the "
+                            f"{MAX_RUNS:,} an analysis may have (fewer parameters, a smaller size or fewer replicates)")
     design = make_design(cfg.method, params, size, cfg.levels, cfg.replicates, scenario.seed)
     base = base_dump(scenario)
     for i in range(design.points):
