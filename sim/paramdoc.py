@@ -12,6 +12,7 @@ import typing
 from pydantic import BaseModel
 
 from sim.config import Scenario
+from sim.config.base import assumption_range
 
 HEADER = """# Scenario parameters
 
@@ -40,7 +41,11 @@ def _rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str]
             continue
         default = field.get_default(call_default_factory=True)
         shown = "required" if field.is_required() else json.dumps(default if not isinstance(default, BaseModel) else None)
-        rows.append((path, shown, (field.description or "").replace("\n", " ")))
+        desc = (field.description or "").replace("\n", " ")
+        rng = assumption_range(field)
+        if rng is not None:  # the range lonesim sensitivity samples it over (parameters: assumptions)
+            desc += f" Sensitivity range: [{rng['low']:g}, {rng['high']:g}]" + (", log-uniform." if rng["log"] else ".")
+        rows.append((path, shown, desc))
     return rows
 
 

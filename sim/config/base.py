@@ -2,13 +2,24 @@
 
 Every field of the schema states its unit in its description (``per day``, ``per year``,
 ``per contact``) and the source of its default; ``docs/parameters.md`` is generated from them.
+
+A parameter with no published anchor is declared with :func:`assumption`, which also writes the range
+a sensitivity analysis sweeps it over beside the field (in its ``json_schema_extra``);
+:func:`assumption_fields` lists every such field of a schema with its dotted path and range, which is
+what ``sensitivity: {parameters: assumptions}`` analyses (docs/sensitivity.md).
 """
 
 from __future__ import annotations
 
+import math
+import typing
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+#: Key of a field's ``json_schema_extra`` that holds its sensitivity range (``{"low", "high", "log"}``).
+ASSUMPTION_KEY = "assumption"
 
 
 class Strict(BaseModel):
@@ -25,3 +36,96 @@ def probability(default: float, desc: str) -> Any:
 def rate(default: float, desc: str) -> Any:
     """A non-negative rate field (its unit is in ``desc`` and in the key name)."""
     return Field(default, ge=0.0, description=desc)
+
+
+def assumption(default: float, desc: str, *, low: float, high: float, log: bool = False, **constraints: Any) -> Any:
+    """A numeric field whose default is an assumption, with the range ``[low, high]`` (in the field's unit)
+    that a sensitivity analysis samples it over, uniformly or, with ``log=True``, log-uniformly.
+
+    ``constraints`` are pydantic's bounds (``ge=0``, ``le=1``, ``gt=0``); the range must lie inside them
+    (checked when the range is used: ``tests/test_sensitivity.py`` checks every range of the schema).
+    The range is stored in the field's JSON Schema (``{"assumption": {"low", "high", "log"}}``), so
+    editors and ``lonesim schema`` show it too. Raises ValueError at import when the range is malformed.
+
+    >>> from pydantic import BaseModel
+    >>> class Smiles(BaseModel):
+    ...     propensity: float = assumption(0.5, "Probability per contact. Assumption.", low=0.3, high=0.7, ge=0, le=1)
+    >>> [(a.path, a.low, a.high) for a in assumption_fields(Smiles)]
+    [('propensity', 0.3, 0.7)]
+    """
+    for name, value in (("low", low), ("high", high), ("default", default)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"assumption(): {name} must be a finite number (got {value!r})")
+    if not low < high:
+        raise ValueError(f"assumption(): low ({low}) must be below high ({high})")
+    if log and low <= 0:
+        raise ValueError(f"assumption(): a log-uniform range needs low > 0 (got {low})")
+    if not low <= default <= high:
+        raise ValueError(f"assumption(): the default {default} lies outside its range [{low}, {high}]")
+    extra = {ASSUMPTION_KEY: {"low": low, "high": high, "log": bool(log)}}
+    return Field(default, description=desc, json_schema_extra=extra, **constraints)
+
+
+@dataclass(frozen=True)
+class AssumptionField:
+    """A field declared with :func:`assumption`: its dotted path, range, default and description."""
+
+    path: str
+    low: float
+    high: float
+    log: bool
+    default: float
+    description: str
+
+
+def assumption_range(field: Any) -> dict[str, Any] | None:
+    """The ``{"low", "high", "log"}`` range of a pydantic ``FieldInfo`` declared with :func:`assumption`, else None."""
+    extra = field.json_schema_extra
+    if isinstance(extra, dict) and isinstance(extra.get(ASSUMPTION_KEY), dict):
+        return extra[ASSUMPTION_KEY]
+    return None
+
+
+def _section(annotation: Any) -> type[BaseModel] | None:
+    """The schema section a field holds directly (``SmilesConfig``), else None (values, lists, optional blocks)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _walk(model: type[BaseModel], prefix: str = "") -> typing.Iterator[tuple[str, Any]]:
+    """(dotted path, FieldInfo) of every value field of ``model``, following the sections it holds directly.
+
+    Lists of sections (``shocks``) and optional blocks that default to nothing (``sweep``) are not
+    followed: their fields have no value to vary until a scenario writes them.
+    """
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        section = _section(field.annotation)
+        if section is not None:
+            yield from _walk(section, path + ".")
+        else:
+            yield path, field
+
+
+def assumption_fields(model: type[BaseModel]) -> list[AssumptionField]:
+    """Every field of ``model`` and its sections declared with :func:`assumption`, in schema order."""
+    out: list[AssumptionField] = []
+    for path, field in _walk(model):
+        rng = assumption_range(field)
+        if rng is not None:
+            out.append(AssumptionField(path=path, low=float(rng["low"]), high=float(rng["high"]), log=bool(rng["log"]),
+                                       default=field.get_default(call_default_factory=True),
+                                       description=field.description or ""))
+    return out
+
+
+def unranged_assumptions(model: type[BaseModel]) -> list[str]:
+    """Paths of the fields whose description calls them an assumption but that have no range yet.
+
+    docs/parameters.md marks assumptions in the descriptions; until a field is declared with
+    :func:`assumption` a sensitivity analysis of ``parameters: assumptions`` cannot include it, and
+    ``lonesim sensitivity`` names these fields in a warning.
+    """
+    return [path for path, field in _walk(model)
+            if assumption_range(field) is None and "assumption" in (field.description or "").lower()]

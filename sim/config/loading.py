@@ -16,6 +16,7 @@ from sim.config.errors import ScenarioError
 from sim.config.expand import check_sweep
 from sim.config.paths import LineMap, describe_errors, set_path
 from sim.config.schema import Scenario
+from sim.config.sensitivity import check_sensitivity
 
 
 def validate_scenario(data: Any, source: str = "<scenario>", linemap: LineMap | None = None) -> Scenario:
@@ -27,6 +28,7 @@ def validate_scenario(data: Any, source: str = "<scenario>", linemap: LineMap | 
     except ValidationError as err:
         raise ScenarioError(describe_errors(err, source, linemap, Scenario)) from None
     check_sweep(scenario, source=source, linemap=linemap)
+    check_sensitivity(scenario, source=source, linemap=linemap)
     return scenario
 
 

@@ -31,6 +31,7 @@ from sim.config.network import NetworkConfig
 from sim.config.paths import describe_errors, set_path
 from sim.config.people import PopulationConfig
 from sim.config.programmes import InterventionConfig, ShockConfig
+from sim.config.sensitivity import SensitivityConfig
 from sim.config.survey import SurveyConfig
 
 
@@ -100,6 +101,7 @@ class Scenario(Strict):
     interventions: list[InterventionConfig] = Field(default_factory=list)
     output: OutputConfig = Field(default_factory=OutputConfig)
     sweep: SweepConfig | None = Field(None, description="Optional sweep block (lonesim sweep).")
+    sensitivity: SensitivityConfig | None = Field(None, description="Optional sensitivity block (lonesim sensitivity).")
 
     # -- convenience -------------------------------------------------------------------------
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
