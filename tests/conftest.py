@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -29,3 +31,46 @@ def lonesim(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
 @pytest.fixture
 def cli():
     return lonesim
+
+
+#: Address-space limit of a hostile-input case, MB: a tiny `lonesim run` reserves ~2 GB of address space
+#: (numba's threads and LLVM), so this bounds what a case may allocate beyond that to about 2 GB.
+MEMORY_LIMIT_MB = 4096
+
+
+def limits(memory_mb: int = MEMORY_LIMIT_MB):
+    """A ``preexec_fn``: cap the child's address space at ``memory_mb`` MB and let it receive Ctrl-C
+    (a shell's background jobs, and so the test runner, may ignore SIGINT; children inherit that)."""
+    def preexec() -> None:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return preexec
+
+
+def lonesim_limited(*args: str, cwd: Path | None = None, timeout: float = 120, memory_mb: int = MEMORY_LIMIT_MB,
+                    input: str | None = None) -> subprocess.CompletedProcess:
+    """``lonesim ARGS`` as a subprocess under a timeout and an address-space limit (hostile-input cases)."""
+    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], cwd=cwd or ROOT, capture_output=True,
+                          text=True, timeout=timeout, preexec_fn=limits(memory_mb), input=input)
+
+
+def start_lonesim(*args: str, cwd: Path | None = None, memory_mb: int = MEMORY_LIMIT_MB, **popen) -> subprocess.Popen:
+    """Start ``lonesim ARGS`` in the background under the address-space limit (text pipes for its output)."""
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen([sys.executable, "-m", "sim", *map(str, args)], cwd=cwd or ROOT, text=True,
+                            preexec_fn=limits(memory_mb), **popen)
+
+
+def assert_one_clear_error(res: subprocess.CompletedProcess, *expected: str) -> str:
+    """Exit status 2, no traceback, and every line of stderr an ``error: <where>: ...`` line containing
+    each of ``expected`` somewhere; returns stderr."""
+    err = res.stderr
+    assert res.returncode == 2, (res.returncode, err[-2000:])
+    assert "Traceback" not in err + res.stdout and "internal error" not in err, err[-2000:]
+    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith(("warning:", "note:"))]
+    assert lines and all(ln.startswith("error: ") for ln in lines), err[-2000:]
+    for text in expected:
+        assert text in err, (text, err[-2000:])
+    return err

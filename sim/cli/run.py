@@ -19,7 +19,8 @@ def run(
     sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     results: Path = typer.Option(Path("results"), "--results", help="Root folder for default run folders."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG figures."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out folder (atomically)."),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="Replace an existing --out folder if it is a lonesim run folder (atomically)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Simulate one scenario and write a run folder."""
@@ -27,11 +28,12 @@ def run(
     from sim.simulation import Simulation
 
     sc = load_or_fail(scenario, sets, seed)
+    unique = out is None  # the default folder never replaces anything: a taken name becomes seed-<seed>-2, ...
     target = out if out is not None else results_mod.default_run_folder(results, sc.name, sc.seed)
     try:
-        if target.exists() and not overwrite:
-            fail(f"{target}: run folder already exists (choose another --out, or --overwrite)")
-        results_mod.check_writable(target.parent)
+        expected = results_mod.check_destination(target, overwrite=overwrite, unique=unique)
+        for line in results_mod.clean_leftovers(target.parent):
+            typer.echo(f"note: {target.parent}: {line}", err=True)
         t0 = time.perf_counter()
         if not quiet:
             typer.echo(f"lonesim: {sc.name}: {sc.population.size:,} people, {sc.days} days, seed {sc.seed}", err=True)
@@ -40,7 +42,8 @@ def run(
                            "`lonesim sweep` runs the sweep)", err=True)
         sim = Simulation(sc, progress=not quiet)
         sim.run(progress=not quiet)
-        results_mod.write_run(sim, target, figures=figures and sc.output.figures, overwrite=overwrite)
+        target = results_mod.write_run(sim, target, figures=figures and sc.output.figures, overwrite=overwrite,
+                                       unique=unique, expected=expected)
     except ScenarioError as exc:
         fail(str(exc))
     if not quiet:

@@ -26,6 +26,8 @@ def sweep(
     figures: bool = typer.Option(True, "--figures/--no-figures",
                                  help="Draw the sweep figures (lonesim report can draw them later)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    allow_mixed_versions: bool = typer.Option(False, "--allow-mixed-versions",
+                                              help="With --resume: finish a sweep started with other package versions."),
 ) -> None:
     """Run every (point, replicate) of a scenario's sweep block; write run folders, a summary and figures."""
     from sim.runs.sweep import SweepError, default_sweep_folder, describe_plan, plan_sweep, run_sweep
@@ -56,7 +58,8 @@ def sweep(
                    f"{len(plan.runs)} runs of {sc.population.size:,} people x {sc.days} days, on {where}", err=True)
     try:
         outcome = run_sweep(plan, folder, executor=executor, workers=workers, scheduler=scheduler,
-                            resume=resume, progress=not quiet, figures=figures)
+                            resume=resume, progress=not quiet, figures=figures, allow_mixed_versions=allow_mixed_versions,
+                            warn=lambda msg: typer.echo(f"warning: {msg}", err=True))
     except (SweepError, ScenarioError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -9,14 +9,16 @@ takes the names and checks from here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sim.results import write_json
+from sim.folders import LEFTOVER, try_lock
+from sim.results import clean_leftovers, write_json
 
 SWEEP_MANIFEST = "sweep.json"
 RUNS_DIR = "runs"
@@ -65,19 +67,32 @@ def run_complete(folder: Path) -> bool:
 
 
 def is_leftover(name: str) -> bool:
-    """Temporary folders of sim.results.write_run: ``.<name>.tmp-xxxx`` and ``.<name>.old-xxxx``."""
-    return name.startswith(".") and (".tmp-" in name or ".old-" in name)
+    """Temporary folders of sim.results.write_run: ``.<name>.tmp-xxxxxxxx`` and ``.<name>.old-xxxxxxxx``."""
+    return LEFTOVER.match(name) is not None
 
 
 def remove_leftovers(runs_dir: Path) -> int:
-    """Remove leftover temporary folders in ``runs_dir``; returns how many."""
-    n = 0
-    if runs_dir.is_dir():
-        for entry in sorted(runs_dir.iterdir()):
-            if is_leftover(entry.name):
-                shutil.rmtree(entry, ignore_errors=True)
-                n += 1
-    return n
+    """Remove temporary folders that killed runs left in ``runs_dir`` (never one a live process holds);
+    returns how many were dealt with."""
+    return len(clean_leftovers(runs_dir))
+
+
+@contextlib.contextmanager
+def sweep_lock(folder: Path) -> Iterator[None]:
+    """Hold the sweep folder's lock (an ``flock`` on the folder) for the ``with`` block, or raise
+    :class:`SweepError` at once if another lonesim process holds it. The kernel drops the lock of a
+    process that dies, so a killed sweep never leaves its folder locked."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise SweepError(f"{folder}: cannot open the sweep folder ({exc.strerror or exc})") from None
+    try:
+        if try_lock(fd) is False:
+            raise SweepError(f"{folder}: another lonesim sweep is running in this folder; wait for it to end "
+                             "(or stop it), then run again with --resume")
+        yield
+    finally:
+        os.close(fd)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

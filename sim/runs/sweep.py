@@ -35,6 +35,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -51,6 +52,7 @@ from sim.runs.layout import (
     remove_leftovers,
     run_complete,
     run_name,
+    sweep_lock,
     write_json_atomic,
 )
 from sim.runs.report import build_report
@@ -185,48 +187,109 @@ def _comparable(manifest: dict[str, Any]) -> dict[str, Any]:
     return {k: manifest.get(k) for k in ("seed", "replicates", "scenario", "points")}
 
 
-def prepare_folder(plan: SweepPlan, folder: Path, resume: bool) -> dict[str, Any]:
-    """Create the sweep folder, or check that an existing one belongs to this plan (with resume)."""
+def claim_folder(folder: Path, resume: bool) -> bool:
+    """Create the sweep folder (atomically: of two sweeps started at once, one gets it), or accept an
+    existing one with ``resume``. Returns whether it was created. Raises :class:`SweepError`."""
     from sim.results import check_writable
 
     folder = Path(folder)
-    new = plan.manifest()
-    manifest_path = folder / SWEEP_MANIFEST
-    if folder.exists():
+    if os.path.lexists(folder):
         if not folder.is_dir():
             raise SweepError(f"{folder}: exists and is not a folder")
         if not resume:
             raise SweepError(f"{folder}: sweep folder already exists (add --resume to finish it, "
                              "or choose another --out)")
-        if not manifest_path.exists():
-            if any(folder.iterdir()):
-                raise SweepError(f"{folder}: not a sweep folder (no {SWEEP_MANIFEST}); will not touch it")
-        else:
-            try:
-                old = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise SweepError(f"{manifest_path}: unreadable sweep manifest ({exc})") from None
-            if _comparable(json.loads(json.dumps(new))) != _comparable(old):
-                raise SweepError(f"{folder}: was started with a different scenario, seed or sweep block; "
-                                 "resume it with the same file and options, or choose another --out")
-            (folder / RUNS_DIR).mkdir(exist_ok=True)
-            return old
-    check_writable(folder.parent)
-    folder.mkdir(parents=True, exist_ok=True)
+        return False
+    try:
+        check_writable(folder.parent)
+    except ScenarioError as exc:
+        raise SweepError(str(exc)) from None
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        if not resume:
+            raise SweepError(f"{folder}: sweep folder already exists (another sweep just created it; "
+                             "add --resume to join it once it has ended, or choose another --out)") from None
+        return False
+    return True
+
+
+def prepare_folder(plan: SweepPlan, folder: Path, created: bool, allow_mixed_versions: bool = False,
+                   warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write the new sweep folder's manifest, or check that an existing folder belongs to this plan.
+
+    Called with the folder's lock held. Resuming a sweep started by other package versions (the
+    numbers could differ) is refused unless ``allow_mixed_versions``; a different git commit of
+    lonesim is reported through ``warn``.
+    """
+    folder = Path(folder)
+    new = plan.manifest()
+    manifest_path = folder / SWEEP_MANIFEST
+    if not created and os.path.lexists(manifest_path):
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SweepError(f"{manifest_path}: unreadable sweep manifest ({exc})") from None
+        if not isinstance(old, dict):
+            raise SweepError(f"{manifest_path}: not a sweep manifest")
+        if _comparable(json.loads(json.dumps(new))) != _comparable(old):
+            raise SweepError(f"{folder}: was started with a different scenario, seed or sweep block; "
+                             "resume it with the same file and options, or choose another --out")
+        _check_versions(folder, old, new, allow_mixed_versions, warn)
+        (folder / RUNS_DIR).mkdir(exist_ok=True)
+        return old
+    if not created and any(folder.iterdir()):
+        raise SweepError(f"{folder}: not a sweep folder (no {SWEEP_MANIFEST}); will not touch it")
     (folder / RUNS_DIR).mkdir(exist_ok=True)
     write_json_atomic(manifest_path, new)
     return new
 
 
+def _check_versions(folder: Path, old: dict[str, Any], new: dict[str, Any], allow: bool,
+                    warn: Callable[[str], None] | None) -> None:
+    """Refuse to mix runs made by other package versions (unless ``allow``); report another git commit."""
+    before, now = old.get("versions") or {}, new.get("versions") or {}
+    changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+    if changed:
+        what = ", ".join(f"{k} {before.get(k, '-')} -> {now.get(k, '-')}" for k in changed)
+        if not allow:
+            raise SweepError(f"{folder}: was started with other package versions ({what}); its finished runs "
+                             "would be mixed with runs of this version. Finish it with the versions that "
+                             "started it, or add --allow-mixed-versions")
+        if warn:
+            warn(f"{folder}: resuming with other package versions ({what}): runs of both are mixed")
+    if old.get("git_commit") and new.get("git_commit") and old["git_commit"] != new["git_commit"] and warn:
+        warn(f"{folder}: started at lonesim commit {old['git_commit']}, resumed at {new['git_commit']}: "
+             "runs from both are mixed (each run's manifest.json records its commit)")
+
+
 def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers: int = 1,
               scheduler: str | None = None, resume: bool = False, progress: bool = True,
               on_result: Callable[[dict[str, Any]], None] | None = None,
-              report: bool = True, figures: bool = True) -> SweepOutcome:
-    """Run every unfinished run of ``plan`` into ``folder``; rebuild the summary and figures from disk."""
-    t0 = time.perf_counter()
+              report: bool = True, figures: bool = True, allow_mixed_versions: bool = False,
+              warn: Callable[[str], None] | None = None) -> SweepOutcome:
+    """Run every unfinished run of ``plan`` into ``folder``; rebuild the summary and figures from disk.
+
+    The folder is claimed atomically and locked for the whole sweep (:func:`sim.runs.layout.sweep_lock`),
+    so two sweeps (or two ``--resume``) of one folder never run at once.
+    """
     folder = Path(folder)
-    created = not folder.exists()
-    prepare_folder(plan, folder, resume)
+    created = claim_folder(folder, resume)
+    with sweep_lock(folder):
+        try:
+            return _run_locked(plan, folder, created, executor, workers, scheduler, progress, on_result, report,
+                               figures, allow_mixed_versions, warn)
+        except SweepError:
+            if created and not any((folder / RUNS_DIR).glob("*")):  # nothing ran: leave no folder behind, so
+                shutil.rmtree(folder, ignore_errors=True)           # the same command works once fixed
+            raise
+
+
+def _run_locked(plan: SweepPlan, folder: Path, created: bool, executor: str, workers: int, scheduler: str | None,
+                progress: bool, on_result: Callable[[dict[str, Any]], None] | None, report: bool, figures: bool,
+                allow_mixed_versions: bool, warn: Callable[[str], None] | None) -> SweepOutcome:
+    t0 = time.perf_counter()
+    prepare_folder(plan, folder, created, allow_mixed_versions, warn)
     runs_dir = folder / RUNS_DIR
     outcome = SweepOutcome(folder=folder, total=len(plan.runs))
     outcome.leftovers_removed = remove_leftovers(runs_dir)
@@ -264,13 +327,8 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers:
 
     try:
         if todo:
-            try:
-                opened = open_executor(executor, workers, scheduler)
-                ex, slots = opened.__enter__()
-            except SweepError:
-                if created:  # nothing ran: leave no folder behind, so the same command works once fixed
-                    shutil.rmtree(folder, ignore_errors=True)
-                raise
+            opened = open_executor(executor, workers, scheduler)
+            ex, slots = opened.__enter__()  # a SweepError here removes a folder this call created
             with contextlib.ExitStack() as stack:
                 stack.push(opened)
                 outcome.not_started = dispatch(ex, run_task, (r.task(plan, folder) for r in todo),
