@@ -6,15 +6,37 @@ Every field of the schema states its unit in its description (``per day``, ``per
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field's type is a number (``int``, ``float``, optionally ``| None``), not ``bool``."""
+    if annotation in (int, float):
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool(args) and all(a in (int, float) for a in args)
+    return False
 
 
 class Strict(BaseModel):
-    """A schema section: unknown keys are errors, assignments are validated."""
+    """A schema section: unknown keys are errors, assignments are validated, and numbers are ordinary
+    numbers: NaN and infinities are refused everywhere (``allow_inf_nan``), and so are ``true`` /
+    ``false`` where a number is expected (pydantic would read them as 1 and 0)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name and _numeric(cls.model_fields[info.field_name].annotation):
+            raise PydanticCustomError("bool_not_number", "Input should be a number, not true or false")
+        return value
 
 
 def probability(default: float, desc: str) -> Any:
