@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,8 @@ from sim.results import clean_leftovers, write_json
 
 SWEEP_MANIFEST = "sweep.json"
 RUNS_DIR = "runs"
+#: Names of run folders in a sweep (:func:`run_name`).
+RUN_NAME = re.compile(r"p[0-9]+-r[0-9]+")
 
 
 class SweepError(Exception):
@@ -60,7 +63,8 @@ def run_complete(folder: Path) -> bool:
         return False
     try:
         for name in ("manifest.json", "summary.json"):
-            json.loads((folder / name).read_text(encoding="utf-8"))
+            if not isinstance(json.loads((folder / name).read_text(encoding="utf-8")), dict):
+                return False
     except (OSError, ValueError):
         return False
     return all(_parquet_ok(folder / n) for n in ("timeseries.parquet", "edges.parquet"))
@@ -93,6 +97,18 @@ def sweep_lock(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename (never half a file)."""
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.config import Scenario, ScenarioError, SweepPoint, expand_sweep
+from sim.config import LineMap, Scenario, ScenarioError, iter_points, set_path
 from sim.runs.executors import dispatch, open_executor
 from sim.runs.layout import (
     RUNS_DIR,
@@ -72,7 +72,7 @@ class RunSpec:
     def task(self, plan: SweepPlan, sweep_dir: Path) -> dict[str, Any]:
         """The picklable description a worker needs (plain JSON types only)."""
         return {
-            "scenario": plan.point_scenarios[self.point],
+            "scenario": plan.point_scenario(self.point),
             "seed": self.seed,
             "replicate": self.replicate,
             "point": self.point,
@@ -81,14 +81,33 @@ class RunSpec:
         }
 
 
+@dataclass(frozen=True)
+class PlanPoint:
+    """One point of a sweep: its index and the overrides that define it (its scenario is built when needed)."""
+
+    index: int
+    overrides: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """``key=value, ...`` of the point's overrides (``base`` when there are none)."""
+        return ", ".join(f"{k}={v}" for k, v in self.overrides.items()) or "base"
+
+
 @dataclass
 class SweepPlan:
-    """A sweep expanded: the scenario, its points, replicates per point and one RunSpec per run."""
+    """A sweep expanded: the scenario, its points, replicates per point and one RunSpec per run.
+
+    Only the overrides of each point are held; a point's scenario is rebuilt when a run needs it, so the
+    plan's memory is that of its overrides and run names (at most :data:`sim.config.MAX_RUNS` runs).
+    ``largest`` is the point whose run needs the most memory (its estimate, in bytes, is ``largest_bytes``).
+    """
     scenario: Scenario
-    points: list[SweepPoint]
+    points: list[PlanPoint]
     replicates: int
     runs: list[RunSpec]
-    point_scenarios: list[dict[str, Any]] = field(repr=False)
+    largest: int = 0
+    largest_bytes: float = 0.0
 
     @property
     def swept_keys(self) -> list[str]:
@@ -98,11 +117,26 @@ class SweepPlan:
             keys += [k for k in p.overrides if k not in keys]
         return keys
 
+    def point_scenario(self, index: int) -> dict[str, Any]:
+        """The validated scenario of point ``index`` as plain JSON data (what a worker receives)."""
+        raw = self.scenario.model_dump(mode="json")
+        raw["sweep"] = None
+        for key, value in self.points[index].overrides.items():
+            set_path(raw, key, value)
+        return Scenario.model_validate(raw).model_dump(mode="json")
+
+    def point(self, index: int) -> Scenario:
+        """The validated scenario of point ``index``."""
+        return Scenario.model_validate(self.point_scenario(index))
+
     def manifest(self) -> dict[str, Any]:
         """The content of sweep.json: everything that defines the sweep, nothing about how it ran."""
         from sim.results import git_commit, package_versions
 
         sweep = self.scenario.sweep
+        names: dict[int, list[str]] = {}
+        for r in self.runs:
+            names.setdefault(r.point, []).append(r.name)
         return {
             "lonesim_sweep": 1,
             "name": self.scenario.name,
@@ -113,8 +147,7 @@ class SweepPlan:
             "zip": list(sweep.zip) if sweep else [],
             "scenario": self.scenario.model_dump(mode="json"),
             "points": [
-                {"point": p.index, "label": p.label, "overrides": p.overrides,
-                 "runs": [r.name for r in self.runs if r.point == p.index]}
+                {"point": p.index, "label": p.label, "overrides": p.overrides, "runs": names.get(p.index, [])}
                 for p in self.points
             ],
             "versions": package_versions(),
@@ -122,22 +155,33 @@ class SweepPlan:
         }
 
 
-def plan_sweep(scenario: Scenario) -> SweepPlan:
-    """Expand the scenario's sweep block into points x replicates (raises ScenarioError)."""
+def plan_sweep(scenario: Scenario, source: str | None = None, linemap: LineMap | None = None) -> SweepPlan:
+    """Expand the scenario's sweep block into points x replicates (raises ScenarioError).
+
+    Every point is validated (one at a time, :func:`sim.config.iter_points`) and its memory estimated.
+    """
+    from sim.memory import estimate_bytes
+
     if scenario.sweep is None:
         raise ScenarioError(
             f"scenario '{scenario.name}' has no sweep: block (add e.g. "
             "sweep: {grid: {network.isolation.fraction: [0, 0.2, 0.4]}, replicates: 10})"
         )
-    points = expand_sweep(scenario)
+    points: list[PlanPoint] = []
+    largest, largest_bytes = 0, 0.0
+    for index, overrides, concrete in iter_points(scenario, source or scenario.name, linemap, dumps=False):
+        points.append(PlanPoint(index=index, overrides=overrides))
+        need = estimate_bytes(concrete).total
+        if need > largest_bytes:
+            largest, largest_bytes = index, need
     reps = scenario.sweep.replicates
     runs = [
         RunSpec(point=p.index, replicate=r, seed=scenario.seed,
                 name=run_name(p.index, r, len(points), reps), label=p.label)
         for p in points for r in range(reps)
     ]
-    dumps = [p.scenario.model_dump(mode="json") for p in points]
-    return SweepPlan(scenario=scenario, points=points, replicates=reps, runs=runs, point_scenarios=dumps)
+    return SweepPlan(scenario=scenario, points=points, replicates=reps, runs=runs, largest=largest,
+                     largest_bytes=largest_bytes)
 
 
 # =========================================================================== the worker side
