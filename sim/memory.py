@@ -24,25 +24,27 @@ from pathlib import Path
 
 from sim.config import Scenario, ScenarioError
 
-#: Byte costs of a run, measured by benchmarks/memory.py (fitted on 2025-11 code: see that script's docstring).
+#: Byte costs of a run, measured by benchmarks/memory.py on this code (benchmarks/results/memory.md: the fit
+#: gave 393 MB, 147 B per person, 70 B per tie at 0.1-1 million people; rounded up here so that every
+#: measured case is under the estimate).
 COSTS: dict[str, float] = {
     # a `lonesim run` process with its libraries loaded (Python, numpy, numba, pandas, pyarrow, matplotlib)
-    "process": 330e6,
+    "process": 400e6,
     # per person: the state arrays, the day's temporaries, the agents table and its parquet file
-    "per_person": 420.0,
+    "per_person": 200.0,
     # per tie: the tie table (25% spare slots), CSR and key indexes, the generator's temporaries, edges.parquet
-    "per_tie": 150.0,
+    "per_tie": 80.0,
     # extra per person and per tie when NetworkX builds the graph (network.generator, 'auto' up to 50,000 people)
-    "networkx_per_person": 1500.0,
-    "networkx_per_tie": 600.0,
+    "networkx_per_person": 850.0,
+    "networkx_per_tie": 280.0,
     # per recorded day: the time series (20 float64 a day) and its copies in the output tables (derived:
     # a million days take hours, so this one is not fitted)
     "per_day": 700.0,
     # per line of an edge-list file while it is read and its labels are mapped (Python strings and lists)
-    "edgelist_per_line": 400.0,
+    "edgelist_per_line": 100.0,
     # address space a run reserves beyond what it touches (thread stacks, numba, allocator arenas): what
     # counts against `ulimit -v`, not against free memory
-    "address_space_reserve": 1700e6,
+    "address_space_reserve": 1800e6,
 }
 #: The estimate is the sum of the costs times this (the fit's largest under-estimate, with room).
 MARGIN = 1.15
@@ -68,12 +70,16 @@ class Estimate:
         """Bytes one run's process needs at its peak (margin included)."""
         return MARGIN * sum(self.parts.values())
 
+    mean_degree: float = 10.0
+
     @property
     def key(self) -> str:
-        """The scenario key to change to need less: the biggest part's."""
+        """The scenario key to change to need less: ``days`` or the edge list when they cost the most,
+        ``network.mean_degree`` when it is far above the default, else ``population.size``."""
         big = max(self.parts, key=lambda k: self.parts[k] if k != "process" else -1)
-        return {"people": "population.size", "ties": "network.mean_degree", "days": "days",
-                "edge list": "network.path"}.get(big, "population.size")
+        if big in ("days", "edge list"):
+            return {"days": "days", "edge list": "network.path"}[big]
+        return "network.mean_degree" if big == "ties" and self.mean_degree > 20 else "population.size"
 
     def describe(self) -> str:
         """``a run of 1,000,000 people (5,000,000 ties) x 365 days``."""
@@ -117,7 +123,7 @@ def estimate_bytes(scenario: Scenario) -> Estimate:
         parts["people"] += people * COSTS["networkx_per_person"]
         parts["ties"] += ties * COSTS["networkx_per_tie"]
     parts["days"] = scenario.days * COSTS["per_day"]
-    return Estimate(people=people, ties=ties, days=scenario.days, parts=parts)
+    return Estimate(people=people, ties=ties, days=scenario.days, parts=parts, mean_degree=net.mean_degree)
 
 
 def _cgroup_room() -> float | None:
@@ -168,8 +174,9 @@ def check_fits(scenario: Scenario, where: Callable[[str], str] | str = "<scenari
             continue
         need = est.total * processes - (rss if processes == 1 else 0)
         if need > have:
-            runs = f"{processes} runs at once (--workers {processes}) need about {processes} x {human(est.total)}" \
-                if processes > 1 else f"{est.describe()} needs about {human(est.total)}"
+            runs = f"{est.describe()} needs about {human(est.total)}"
+            if processes > 1:
+                runs += f", and {processes} at once (--workers {processes}) {human(est.total * processes)}"
             advice = "use fewer --workers" if processes > 1 and est.total <= have else f"make {est.key} smaller"
             raise ScenarioError(f"{where}: {est.key}: {runs} of memory; {human(have)} is {what} ({advice})")
     return est

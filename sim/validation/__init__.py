@@ -48,7 +48,10 @@ def load_experiment(path: str | Path, quick: bool = False) -> dict:
 
 def check_experiment_file(path: str | Path, quick: bool = False, overrides: dict | None = None) -> tuple[dict, list]:
     """Validate an experiment file and every scenario its study will run, before running anything;
-    return the study's parameters and those scenarios (for a memory check)."""
+    return the study's parameters and those scenarios (for a memory check). The other form (with or
+    without ``quick``) is checked too: a broken file is broken whichever form is run."""
+    other, linemap = read_experiment(path, not quick)
+    check_experiment(other, path, linemap, REPO, overrides, not quick)
     exp, linemap = read_experiment(path, quick)
     return exp, check_experiment(exp, path, linemap, REPO, overrides, quick)
 

@@ -265,11 +265,8 @@ def check_experiment(exp: dict[str, Any], path: str | Path, linemap: LineMap, re
         base = Scenario()
     sets = dict(exp.get("set") or {})
     for key, value in sets.items():  # one key at a time, so an error names its line
-        try:
-            base.with_overrides({key: value}, source=f"{path}:{linemap.line_for(block + ('set', key))} (set)")
-        except ScenarioError as exc:
-            raise ScenarioError(str(exc)) from None
-    base = base.with_overrides(sets, source=f"{path}:{linemap.line_for(block + ('set',))} (set)")
+        _override(base, {key: value}, f"{path}:{linemap.line_for(block + ('set', key))}", "set.")
+    base = _override(base, sets, f"{path}:{linemap.line_for(block + ('set',))}", "set.")
     if overrides:
         base = base.with_overrides(overrides, source="--set")
     out = [base]
@@ -277,6 +274,17 @@ def check_experiment(exp: dict[str, Any], path: str | Path, linemap: LineMap, re
         raise ScenarioError(f"{path}:{linemap.line_for(('scenario',))}: scenario: the big_joy study needs a "
                             "scenario with an intervention (the Big Joy week)")
     for i, v in enumerate(exp.get("variants") or []):
-        where = f"{path}:{linemap.line_for(('variants', i, 'set'))} (variants[{i}].set)"
-        out.append(base.with_overrides(dict(v.get("set") or {}), source=where))
+        for key, value in (v.get("set") or {}).items():
+            _override(base, {key: value}, f"{path}:{linemap.line_for(('variants', i, 'set', key))}", f"variants[{i}].set.")
+        out.append(_override(base, dict(v.get("set") or {}), f"{path}:{linemap.line_for(('variants', i))}",
+                             f"variants[{i}].set."))
     return out
+
+
+def _override(base: Scenario, overrides: dict[str, Any], where: str, prefix: str) -> Scenario:
+    """``base.with_overrides(overrides)``; errors name ``where`` and the key under ``prefix`` (``set.days``)."""
+    try:
+        return base.with_overrides(overrides, source=where)
+    except ScenarioError as exc:
+        lines = [ln.replace(f"{where}: ", f"{where}: {prefix}", 1) for ln in str(exc).split("\n")]
+        raise ScenarioError("\n".join(lines)) from None
