@@ -266,3 +266,31 @@ def test_kill_9_while_writing_is_cleaned_up_by_the_next_run(tmp_path):
     assert res.returncode == 0, res.stderr
     assert f"removed {left[0]}, a temporary folder left by an interrupted run" in res.stderr
     assert sorted(os.listdir(tmp_path)) == ["run"]
+
+
+def test_workers_stop_when_the_sweep_process_is_killed(tmp_path):
+    """kill -9 of the sweep's process alone: its workers must not go on running queued runs."""
+    import psutil
+
+    scen = tmp_path / "orphans.yaml"
+    scen.write_text(SWEEP.format(reps=6).replace("size: 1500", "size: 3000").replace("days: 40", "days: 60"))
+    out = tmp_path / "sweep"
+    parent = start_lonesim("sweep", scen, "--out", out, "--workers", "2", "--no-figures", "-q",
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    workers: list = []
+    while len(workers) < 2:
+        assert parent.poll() is None and time.monotonic() < deadline, "the sweep never started its workers"
+        kids = psutil.Process(parent.pid).children(recursive=True)
+        workers = [p for p in kids if "resource_tracker" not in " ".join(p.cmdline())]
+        time.sleep(0.05)
+    time.sleep(1.0)  # the workers are running their first runs
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=20)
+    for p in alive:
+        p.kill()
+    assert not alive, f"{len(alive)} worker(s) still running 20 s after their sweep was killed"
+    runs = sorted(p.name for p in (out / "runs").iterdir()) if (out / "runs").exists() else []
+    assert len([r for r in runs if not r.startswith(".")]) < 12  # they did not finish the sweep on their own
+    assert not [r for r in runs if r.startswith(".")], f"the stopped workers left temporary folders: {runs}"
