@@ -65,60 +65,102 @@ def fit(rows: list[tuple[float, ...]], peaks: list[float]) -> np.ndarray:
     return coef
 
 
+def traced_peak(fn) -> float:
+    """Peak bytes Python allocates while ``fn()`` runs (tracemalloc: numpy arrays included)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return float(tracemalloc.get_traced_memory()[1])
+    finally:
+        tracemalloc.stop()
+
+
+def networkx_costs() -> tuple[float, float, list[str]]:
+    """Bytes per person and per tie of building a graph with NetworkX (the stochastic block model,
+    the most costly family), measured in this process at four sizes."""
+    from sim.config import Scenario
+    from sim.networks import _build_networkx, from_networkx
+
+    rows, peaks, lines = [], [], []
+    for n, k in ((20_000, 4), (20_000, 20), (60_000, 4), (60_000, 20)):
+        cfg = Scenario().with_overrides({"network.kind": "communities", "network.mean_degree": k}).network
+        box: dict[str, int] = {}
+
+        def build(cfg=cfg, n=n, box=box) -> None:
+            box["m"] = from_networkx(_build_networkx(cfg, n, np.random.default_rng(1))).m
+
+        peak = traced_peak(build)
+        rows.append((n, box["m"]))
+        peaks.append(peak)
+        lines.append(f"| communities | {n:,} | {box['m']:,} | {peak / MB:.0f} |")
+    per_person, per_tie = fit(rows, peaks)
+    return per_person, per_tie, lines
+
+
+def edgelist_cost(tmp: Path) -> tuple[float, str]:
+    """Bytes per line of reading a text edge list (1,000,000 lines, string labels)."""
+    from sim.networks import _load_edgelist
+
+    path = tmp / "edges.csv"
+    rng = np.random.default_rng(1)
+    a, b = rng.integers(0, 200_000, (2, 1_000_000))
+    path.write_text("".join(f"p{x},p{y}\n" for x, y in zip(a, b)))
+    peak = traced_peak(lambda: _load_edgelist(str(path), 0, 0))
+    return peak / 1_000_000, f"| text edge list | 1,000,000 lines | {peak / MB:.0f} |"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="Multiply the population sizes (e.g. 0.5 for a quick look).")
     args = ap.parse_args()
     from sim.config import Scenario
-    from sim.memory import COSTS, estimate_bytes
+    from sim.memory import COSTS, MARGIN, estimate_bytes
 
     def people(n: float) -> int:
         return int(n * args.scale)
 
     base = {"days": 5, "burn_in_days": 2}
-    cases = [  # (label, sets)
-        ("arrays", {**base, "population.size": people(100_000), "network.mean_degree": 4, "network.generator": "arrays"}),
-        ("arrays", {**base, "population.size": people(100_000), "network.mean_degree": 20, "network.generator": "arrays"}),
-        ("arrays", {**base, "population.size": people(400_000), "network.mean_degree": 4, "network.generator": "arrays"}),
-        ("arrays", {**base, "population.size": people(400_000), "network.mean_degree": 20, "network.generator": "arrays"}),
-        ("networkx", {**base, "population.size": people(20_000), "network.mean_degree": 4, "network.generator": "networkx"}),
-        ("networkx", {**base, "population.size": people(20_000), "network.mean_degree": 20, "network.generator": "networkx"}),
-        ("networkx", {**base, "population.size": people(60_000), "network.mean_degree": 4, "network.generator": "networkx"}),
-        ("networkx", {**base, "population.size": people(60_000), "network.mean_degree": 20, "network.generator": "networkx"}),
-    ]
+    arrays = [(100_000, 4), (100_000, 20), (400_000, 4), (400_000, 20), (1_000_000, 10)]
+    cases = [("arrays", {**base, "population.size": people(n), "network.mean_degree": k, "network.generator": "arrays"})
+             for n, k in arrays]
+    cases += [("networkx", {**base, "population.size": people(n), "network.mean_degree": k, "network.generator": "networkx",
+                            "network.kind": "communities"}) for n, k in ((20_000, 20), (60_000, 20))]
     small = {**base, "population.size": 1000, "network.mean_degree": 10}
-    results = []
     rss0, vm0 = measure(small)
     print(f"process (1,000 people): peak RSS {rss0 / MB:.0f} MB, peak address space {vm0 / MB:.0f} MB", flush=True)
+    results = []
     for label, sets in cases:
         rss, vm = measure(sets)
         sc = Scenario().with_overrides(sets)
         n = sc.population.size
         ties = n * min(sc.network.mean_degree, n - 1) / 2
-        est = estimate_bytes(sc)
-        results.append((label, n, ties, rss, vm, est))
+        results.append((label, n, ties, rss, vm, estimate_bytes(sc)))
         print(f"{label:9s} {n:>9,} people {ties:>11,.0f} ties: peak RSS {rss / MB:7.0f} MB, address space "
-              f"{vm / MB:7.0f} MB; estimate {est.total / MB:7.0f} MB ({est.total / rss:.2f}x)", flush=True)
-    arr = [(n, t) for lab, n, t, *_ in results if lab == "arrays"]
-    arr_peaks = [r - rss0 for lab, _, _, r, *_ in results if lab == "arrays"]
-    per_person, per_tie = fit(arr, arr_peaks)
-    nx_rows = [(n, t) for lab, n, t, *_ in results if lab == "networkx"]
-    nx_extra = [r - rss0 - per_person * n - per_tie * t for lab, n, t, r, *_ in results if lab == "networkx"]
-    nx_person, nx_tie = fit(nx_rows, nx_extra)
-    vm_reserve = max(v - r for *_, r, v, _ in results + [("", 0, 0, rss0, vm0, None)])
-    fitted = {"process": rss0, "per_person": per_person, "per_tie": per_tie, "networkx_per_person": nx_person,
-              "networkx_per_tie": nx_tie, "address_space_reserve": vm_reserve}
+              f"{vm / MB:7.0f} MB; estimate {results[-1][5].total / MB:7.0f} MB", flush=True)
+    arr = [(1.0, n, t) for lab, n, t, *_ in results if lab == "arrays"]
+    process, per_person, per_tie = fit(arr, [r for lab, _, _, r, *_ in results if lab == "arrays"])
+    nx_person, nx_tie, nx_lines = networkx_costs()
+    with tempfile.TemporaryDirectory() as tmp:
+        per_line, el_line = edgelist_cost(Path(tmp))
+    vm_reserve = max(v - r for _, _, _, r, v, _ in results + [("", 0, 0, rss0, vm0, None)])
+    fitted = {"process": process, "per_person": per_person, "per_tie": per_tie, "networkx_per_person": nx_person,
+              "networkx_per_tie": nx_tie, "edgelist_per_line": per_line, "address_space_reserve": vm_reserve}
     lines = ["# Memory of a run: measured peaks and the fitted costs", "",
-             "`python benchmarks/memory.py`: each case is `lonesim run scenarios/baseline.yaml` (5 days, 2 burn-in "
+             "`python benchmarks/memory.py`. End to end: `lonesim run scenarios/baseline.yaml` (5 days, 2 burn-in "
              "days, figures on) in a fresh process; peak RSS from `wait4`, peak address space sampled from "
-             "`/proc/<pid>/status`.", "",
+             f"`/proc/<pid>/status`. The estimate is sim/memory.py's (costs in COSTS, times MARGIN = {MARGIN}).", "",
              "| generator | people | ties | peak RSS, MB | peak address space, MB | estimate, MB | estimate / peak |",
              "|---|---|---|---|---|---|---|",
              f"| (process) | 1,000 | 5,000 | {rss0 / MB:.0f} | {vm0 / MB:.0f} | | |"]
     lines += [f"| {lab} | {n:,} | {t:,.0f} | {r / MB:.0f} | {v / MB:.0f} | {e.total / MB:.0f} | {e.total / r:.2f} |"
               for lab, n, t, r, v, e in results]
-    lines += ["", "| cost | fitted | in sim/memory.py (COSTS) |", "|---|---|---|"]
+    lines += ["", "Building a graph with NetworkX (in one process, tracemalloc peak):", "",
+              "| family | people | ties | peak, MB |", "|---|---|---|---|", *nx_lines, el_line, "",
+              "| cost | fitted | in sim/memory.py (COSTS) |", "|---|---|---|"]
     lines += [f"| {k} | {v:,.0f} | {COSTS.get(k, float('nan')):,.0f} |" for k, v in fitted.items()]
+    lines += [f"| per_day | (not fitted: 20 float64 a day and their output copies) | {COSTS['per_day']:,.0f} |"]
     text = "\n".join(lines) + "\n"
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "memory.md").write_text(text)

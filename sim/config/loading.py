@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from sim.config.errors import ScenarioError
 from sim.config.expand import check_sweep
-from sim.config.paths import LineMap, describe_errors, format_loc, printable, set_path
+from sim.config.paths import LineMap, describe_errors, format_loc, printable, set_path, shown
 from sim.config.schema import Scenario, safe_name
 from sim.config.yamlsafe import load_yaml, read_text
 
@@ -50,7 +50,7 @@ def apply_overrides(data: dict, overrides: dict[str, Any], linemap: LineMap) -> 
         try:
             done = set_path(data, key, value)
         except ScenarioError as exc:
-            raise ScenarioError(f"--set {printable(key)[1:-1] if isinstance(key, str) else printable(key)}: {exc}") from None
+            raise ScenarioError(f"--set {shown(key)}: {exc}") from None
         linemap.overridden.add(tuple(str(p) for p in done))
 
 
@@ -110,13 +110,13 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items or []:
         if "=" not in item:
-            raise ScenarioError(f"--set {item!r}: expected key.path=value")
+            raise ScenarioError(f"--set {printable(item)}: expected key.path=value")
         key, _, raw = item.partition("=")
         key = key.strip()
         if not key:
-            raise ScenarioError(f"--set {item!r}: empty key")
+            raise ScenarioError(f"--set {printable(item)}: empty key")
         try:
-            out[key] = load_yaml(raw, f"--set {key}")[0] if raw.strip() else ""
+            out[key] = load_yaml(raw, f"--set {shown(key)}")[0] if raw.strip() else ""
         except ScenarioError as exc:
             if "too big" in str(exc):
                 raise

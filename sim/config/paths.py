@@ -20,9 +20,9 @@ def _index(node: list, part: str, shown: str) -> int:
     try:
         i = int(part)
     except ValueError:
-        raise ScenarioError(f"'{shown}' is not an item of a list (use a number: 0 for the first item)") from None
+        raise ScenarioError(f"{printable(shown)} is not an item of a list (use a number: 0 for the first item)") from None
     if not -len(node) <= i < len(node):
-        raise ScenarioError(f"'{shown}' is not an item of a list (the list has {len(node)} item(s))")
+        raise ScenarioError(f"{printable(shown)} is not an item of a list (the list has {len(node)} item(s))")
     return i % len(node)
 
 
@@ -47,12 +47,12 @@ def set_path(data: dict, dotted: str, value: Any) -> tuple:
             done.append(k)
             node = node[k]
             if not isinstance(node, (dict, list)):
-                raise ScenarioError(f"'{shown}' is a value, not a section")
+                raise ScenarioError(f"{printable(shown)} is a value, not a section")
             continue
         if part not in node or node[part] is None:
             node[part] = {}
         if not isinstance(node[part], (dict, list)):
-            raise ScenarioError(f"'{shown}' is a value, not a section")
+            raise ScenarioError(f"{printable(shown)} is a value, not a section")
         done.append(part)
         node = node[part]
     last = parts[-1]
@@ -160,14 +160,26 @@ def _text_path(loc: Any) -> tuple:
 def printable(value: Any, limit: int = 80) -> str:
     """``repr(value)`` on one line, cut to about ``limit`` characters (for values quoted in messages)."""
     text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+    if len(text) <= limit:
+        return text
+    if isinstance(value, str):  # cut the text, not its quotes: the quoted part stays whole
+        while len(repr(value)) > limit and value:
+            value = value[: max(len(value) // 2, len(value) - (len(repr(value)) - limit))]
+        return repr(value) + "..."
+    return text[:limit] + "..."
+
+
+def shown(text: Any, limit: int = 80) -> str:
+    """``text`` as is when it is short and printable, else quoted and escaped (:func:`printable`)."""
+    text = str(text)
+    return text if text.isprintable() and len(text) <= limit else printable(text, limit)
 
 
 def _key_text(part: Any) -> str:
     """A key as shown in a message: as written when it is a plain word, else quoted (no newlines,
     no terminal escapes can reach the one-line message)."""
     text = str(part)
-    if text and text.isprintable() and len(text) <= 80 and not any(c in text for c in " .[]'\""):
+    if text and text.isprintable() and len(text) <= 80 and not any(c in text for c in " .[]:'\""):
         return text
     return printable(text)
 
@@ -180,7 +192,9 @@ def describe_errors(err: ValidationError, source: str, linemap: LineMap | None, 
     """
     messages = []
     for e in err.errors():
-        loc = tuple(p for p in e["loc"] if p not in ("function-after",))
+        loc = tuple(e["loc"])
+        if e["type"] != "extra_forbidden":  # (an unknown key may be called anything)
+            loc = tuple(p for p in loc if p not in ("function-after",))
         key = format_loc(loc) or "(top level)"
         where = source
         if linemap is not None and linemap.is_overridden(loc):

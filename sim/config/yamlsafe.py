@@ -139,9 +139,10 @@ def load_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     Raises :class:`ScenarioError` (``<source>:<line>: ...``) for syntax errors, documents over the
     bounds, duplicate keys and values YAML cannot build (e.g. an unhashable key).
     """
-    loader = _BoundedLoader(text)
+    loader = None
     try:
         try:
+            loader = _BoundedLoader(text)  # (PyYAML checks here that every character is printable)
             root = loader.get_single_node()
             if root is None:
                 return None, {}
@@ -149,7 +150,8 @@ def load_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
             lines = key_lines(root, source)
             data = loader.construct_document(root)
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
     except YAMLLimitError as exc:
         line = f":{exc.problem_mark.line + 1}" if exc.problem_mark is not None else ""
         raise ScenarioError(f"{source}{line}: the YAML document is too big to read: {exc.problem}") from None
