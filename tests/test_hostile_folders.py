@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -25,6 +26,20 @@ SCENARIO = "scenarios/baseline.yaml"
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (hidden ones too) with its bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def a_run(tmp_path_factory) -> Path:
+    """One finished run folder (seed 1), copied by the tests that need one."""
+    out = tmp_path_factory.mktemp("a_run") / "run"
+    res = lonesim_limited("run", SCENARIO, "--out", out, *TINY, "--seed", "1")
+    assert res.returncode == 0, res.stderr
+    return out
+
+
+def copy_run(a_run: Path, dest: Path) -> Path:
+    shutil.copytree(a_run, dest)
+    return dest
 
 
 def user_folder(path: Path) -> dict[str, bytes]:
@@ -45,9 +60,8 @@ def test_overwrite_refuses_a_folder_that_is_not_a_run(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["mine"]  # no temporary folder either
 
 
-def test_overwrite_refuses_a_run_folder_holding_user_files(tmp_path):
-    out = tmp_path / "run"
-    assert lonesim_limited("run", SCENARIO, "--out", out, *TINY).returncode == 0
+def test_overwrite_refuses_a_run_folder_holding_user_files(tmp_path, a_run):
+    out = copy_run(a_run, tmp_path / "run")
     (out / "my-notes.txt").write_text("what I saw in this run\n")
     before = tree(out)
     res = lonesim_limited("run", SCENARIO, "--out", out, "--overwrite", "--seed", "7", *TINY)
@@ -55,7 +69,7 @@ def test_overwrite_refuses_a_run_folder_holding_user_files(tmp_path):
     assert tree(out) == before
 
 
-def test_overwrite_of_the_current_folder(tmp_path):
+def test_overwrite_of_the_current_folder(tmp_path, a_run):
     """`--out .` in a folder of the user's files: refused; in a run folder: replaced, no traceback."""
     mine = tmp_path / "mine"
     before = user_folder(mine)
@@ -66,17 +80,15 @@ def test_overwrite_of_the_current_folder(tmp_path):
     assert_one_clear_error(res, "already exists")
     assert tree(mine) == before
 
-    run = tmp_path / "run"
-    assert lonesim_limited("run", SCENARIO, "--out", run, *TINY, "--seed", "1").returncode == 0
+    run = copy_run(a_run, tmp_path / "run")
     res = lonesim_limited("run", Path.cwd() / SCENARIO, "--out", ".", "--overwrite", *TINY, "--seed", "2", cwd=run)
     assert res.returncode == 0, res.stderr
     assert json.loads((run / "manifest.json").read_text())["seed"] == 2
     assert sorted(os.listdir(tmp_path)) == ["mine", "run"]
 
 
-def test_overwrite_replaces_a_run_folder_atomically(tmp_path):
-    out = tmp_path / "run"
-    assert lonesim_limited("run", SCENARIO, "--out", out, *TINY, "--seed", "1").returncode == 0
+def test_overwrite_replaces_a_run_folder_atomically(tmp_path, a_run):
+    out = copy_run(a_run, tmp_path / "run")
     res = lonesim_limited("run", SCENARIO, "--out", out, "--overwrite", *TINY, "--seed", "2")
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == str(out)
@@ -84,9 +96,8 @@ def test_overwrite_replaces_a_run_folder_atomically(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["run"]
 
 
-def test_overwrite_refuses_files_and_links(tmp_path):
-    target = tmp_path / "real"
-    assert lonesim_limited("run", SCENARIO, "--out", target, *TINY).returncode == 0
+def test_overwrite_refuses_files_and_links(tmp_path, a_run):
+    target = copy_run(a_run, tmp_path / "real")
     link = tmp_path / "link"
     link.symlink_to(target)
     plain = tmp_path / "plain.txt"
@@ -133,9 +144,8 @@ def test_concurrent_runs_to_one_out_folder_one_wins_the_other_says_so(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["run"]
 
 
-def test_concurrent_overwrites_do_not_silently_undo_each_other(tmp_path):
-    out = tmp_path / "run"
-    assert lonesim_limited("run", SCENARIO, "--out", out, *TINY, "--seed", "1").returncode == 0
+def test_concurrent_overwrites_do_not_silently_undo_each_other(tmp_path, a_run):
+    out = copy_run(a_run, tmp_path / "run")
     procs = [start_lonesim("run", SCENARIO, "--out", out, "--overwrite", *TINY, "--seed", str(s)) for s in (2, 3)]
     results = _wait_all(procs)
     codes = sorted(rc for rc, _, _ in results)
@@ -294,3 +304,20 @@ def test_workers_stop_when_the_sweep_process_is_killed(tmp_path):
     runs = sorted(p.name for p in (out / "runs").iterdir()) if (out / "runs").exists() else []
     assert len([r for r in runs if not r.startswith(".")]) < 12  # they did not finish the sweep on their own
     assert not [r for r in runs if r.startswith(".")], f"the stopped workers left temporary folders: {runs}"
+
+
+def test_ctrl_c_during_the_simulation_ends_with_one_line(tmp_path):
+    proc = start_lonesim("run", SCENARIO, "--out", tmp_path / "run", "--set", "population.size=200000",
+                         "--set", "burn_in_days=400", "--set", "days=5")
+    deadline = time.monotonic() + 60
+    seen = ""
+    while "lonesim: baseline:" not in seen:  # the banner: the simulation starts now
+        assert proc.poll() is None and time.monotonic() < deadline, seen
+        seen += proc.stderr.read(1)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr[-1500:]
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted: nothing was written"
+    assert os.listdir(tmp_path) == []

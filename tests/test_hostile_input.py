@@ -271,13 +271,15 @@ def test_experiment_files_are_validated_like_scenarios(tmp_path):
         "name": (good + "name: ../../x\n", "name: a name is used as a folder name"),
         "scenario": (good.replace("scenarios/baseline.yaml", "scenarios/nope.yaml"), "scenario: file not found"),
     }
-    for key, (text, expected) in cases.items():
-        path = write(tmp_path, f"{key}.yaml", text)
-        res = lonesim_limited("experiment", path, "--out", tmp_path / "out", "--quick", memory_mb=VALIDATE_MB * 3)
-        err = assert_one_clear_error(res, str(path), expected)
-        if key not in ("empty",):
-            assert re.search(rf"{re.escape(str(path))}:\d+: ", err), (key, err)
-    assert not (tmp_path / "out").exists()
+    paths = {key: write(tmp_path, f"{key}.yaml", text) for key, (text, _) in cases.items()}
+    res = lonesim_limited("experiment", *paths.values(), "--out", tmp_path / "out", "--quick", memory_mb=VALIDATE_MB * 3)
+    err = assert_one_clear_error(res)  # every file's errors, each on its own error line, nothing run
+    for key, (_, expected) in cases.items():
+        mine = [ln for ln in err.splitlines() if ln.startswith(f"error: {paths[key]}")]
+        assert mine and any(expected in ln for ln in mine), (key, mine)
+        if key != "empty":
+            assert all(re.match(rf"error: {re.escape(str(paths[key]))}:\d+: ", ln) for ln in mine), (key, mine)
+    assert "lonesim experiment:" not in res.stderr and not (tmp_path / "out").exists()
 
 
 def test_every_experiment_file_is_checked_before_any_study_runs(tmp_path):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.common import check_memory_or_fail, fail, interrupted_by, interrupted_status
-from sim.memory import estimate_bytes
+from sim.cli.common import fail, interrupted_by, interrupted_status
+from sim.memory import check_fits, estimate_bytes
 
 
 def experiment(
@@ -32,15 +32,18 @@ def experiment(
         overrides = parse_set_options(sets)
     except ScenarioError as exc:
         fail(str(exc))
-    checked = []
+    checked, errors = [], []
     for f in files:  # every file, and every scenario its study runs, is checked before anything runs
         try:
             exp, scenarios = check_experiment_file(f, quick, overrides)
+            largest = max(scenarios, key=lambda s: estimate_bytes(s).total)
+            check_fits(largest, f"{f} (study {exp['study']})", processes=max(1, min(workers, exp.get("replicates", 1))))
         except ScenarioError as exc:
-            fail(str(exc))
-        largest = max(scenarios, key=lambda s: estimate_bytes(s).total)
-        check_memory_or_fail(largest, f"{f} (study {exp['study']})", processes=max(1, min(workers, exp.get("replicates", 1))))
+            errors.append(str(exc))
+            continue
         checked.append((f, exp))
+    if errors:
+        fail("\n".join(errors))
     from sim.results import check_writable
 
     try:

@@ -35,7 +35,6 @@ def run(
 ) -> None:
     """Simulate one scenario and write a run folder."""
     from sim import results as results_mod
-    from sim.simulation import Simulation
 
     sc, linemap = load_with_lines_or_fail(scenario, sets, seed)
     unique = out is None  # the default folder never replaces anything: a taken name becomes seed-<seed>-2, ...
@@ -60,6 +59,8 @@ def run(
             if sc.sweep is not None:
                 typer.echo("  (this file has a sweep block: `lonesim run` runs its base scenario; "
                            "`lonesim sweep` runs the sweep)", err=True)
+        from sim.simulation import Simulation  # (numba: imported only once the input is known to be good)
+
         sim = Simulation(sc, progress=not quiet)
         sim.run(progress=not quiet)
         target = results_mod.write_run(sim, target, figures=figures and sc.output.figures, overwrite=overwrite,

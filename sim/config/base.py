@@ -15,13 +15,22 @@ from pydantic_core import PydanticCustomError
 
 
 def _numeric(annotation: Any) -> bool:
-    """Whether a field's type is a number (``int``, ``float``, optionally ``| None``), not ``bool``."""
+    """Whether a field's type is a number (``int``, ``float``, optionally ``| None``, or lists of them), not ``bool``."""
     if annotation in (int, float):
         return True
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _numeric(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return bool(args) and all(a in (int, float) for a in args)
+        return bool(args) and all(_numeric(a) for a in args)
+    if origin is list:
+        return all(_numeric(a) for a in typing.get_args(annotation))
     return False
+
+
+def _has_bool(value: Any) -> bool:
+    return isinstance(value, bool) or (isinstance(value, list) and any(_has_bool(v) for v in value))
 
 
 class Strict(BaseModel):
@@ -34,7 +43,7 @@ class Strict(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, bool) and info.field_name and _numeric(cls.model_fields[info.field_name].annotation):
+        if _has_bool(value) and info.field_name and _numeric(cls.model_fields[info.field_name].annotation):
             raise PydanticCustomError("bool_not_number", "Input should be a number, not true or false")
         return value
 
