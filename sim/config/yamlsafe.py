@@ -17,10 +17,11 @@ import yaml
 from sim.config.errors import ScenarioError
 
 #: Largest input file read, bytes (scenario and experiment files are a few KB).
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = 2 * 1024 * 1024
 #: Most values (scalars, lists and mappings) in one document, aliases expanded: far above any
-#: scenario (a default scenario has ~170; a sweep of 100,000 listed values is within it).
-MAX_VALUES = 500_000
+#: scenario (a default scenario has ~170; a zip of two lists of 100,000 values fits). PyYAML's nodes
+#: take ~1 KB each, so this also bounds the memory of reading a document (~200 MB).
+MAX_VALUES = 200_000
 #: Deepest nesting of lists and mappings, aliases expanded (a scenario nests 5 deep).
 MAX_DEPTH = 50
 
