@@ -24,9 +24,10 @@ from pathlib import Path
 
 from sim.config import Scenario, ScenarioError
 
-#: Byte costs of a run, measured by benchmarks/memory.py on this code (benchmarks/results/memory.md: the fit
-#: gave 393 MB, 147 B per person, 70 B per tie at 0.1-1 million people; rounded up here so that every
-#: measured case is under the estimate).
+#: Byte costs of a run, measured by benchmarks/memory.py on this code (benchmarks/results/memory.md). Two fits
+#: gave a process of 393-394 MB and, per person + 5 ties, 500-495 B (the split between person and tie
+#: moves between fits: degrees 4-20 at 0.1-1 million people do not pin it down); rounded up here so that
+#: every measured case is under the estimate (by 1.15-1.8x).
 COSTS: dict[str, float] = {
     # a `lonesim run` process with its libraries loaded (Python, numpy, numba, pandas, pyarrow, matplotlib)
     "process": 400e6,
