@@ -1,5 +1,5 @@
 """``python -m sim`` is the same as the ``lonesim`` command."""
 
-from sim.cli import app
+from sim.cli import main
 
-app(prog_name="lonesim")
+main(prog_name="lonesim")

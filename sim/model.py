@@ -103,7 +103,7 @@ class ConnectionModel(mesa.Model):
 
     def __init__(self, scenario: str | Path | Scenario | None = None, seed: int | str | None = None,
                  intervention: str | None = None, agents: bool | None = None, layout: bool = False,
-                 overrides: dict[str, Any] | None = None, **keywords: Any) -> None:
+                 overrides: dict[str, Any] | None = None, progress: bool = False, **keywords: Any) -> None:
         base = scenario if isinstance(scenario, Scenario) else (load_scenario(scenario) if scenario else Scenario())
         changes: dict[str, Any] = dict(overrides or {})
         for key, value in keywords.items():
@@ -118,7 +118,7 @@ class ConnectionModel(mesa.Model):
             self.config = self._with_intervention(self.config, intervention)
         super().__init__(rng=self.config.seed)
 
-        self.sim = Simulation(self.config)
+        self.sim = Simulation(self.config, progress=progress)  # progress: a bar for the burn-in days
         self.running = True
         build_agents = agents if agents is not None else self.sim.n <= AGENT_THRESHOLD
         self.grid: Network | None = None

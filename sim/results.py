@@ -1,6 +1,6 @@
-"""Run folders: written into a temporary folder and renamed into place, so a crash never leaves
-half a run. The files are deterministic: the same scenario and seed give byte-identical files
-(no timestamps or timings inside them).
+"""Run folders: written into a locked temporary folder and renamed into place (:mod:`sim.folders`), so a
+crash never leaves half a run and a folder lonesim did not write is never replaced. The files are
+deterministic: the same scenario and seed give byte-identical files (no timestamps or timings inside them).
 
 Layout of a run folder::
 
@@ -20,13 +20,13 @@ import json
 import math
 import os
 import platform
-import shutil
 import subprocess
 import uuid
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sim import folders
 from sim.config import ScenarioError
 
 PACKAGES = ("lonesim", "mesa", "numpy", "networkx", "pandas", "pyarrow", "pydantic", "matplotlib")
@@ -87,31 +87,95 @@ def check_writable(parent: Path) -> None:
         probe = parent / f".lonesim-probe-{uuid.uuid4().hex}"
         probe.mkdir()
         probe.rmdir()
-    except OSError as exc:
-        raise ScenarioError(f"{parent}: output folder is not writable ({exc.strerror or exc})") from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{parent}: output folder is not writable ({getattr(exc, 'strerror', None) or exc})") from None
 
 
-def write_run(sim, out: Path, figures: bool | None = None, overwrite: bool = False) -> Path:
-    """Write a finished :class:`sim.simulation.Simulation` to ``out`` atomically; return ``out``."""
+#: Every file a run folder can hold (sim.plots writes the three figures).
+RUN_FILES = frozenset({"manifest.json", "summary.json", "timeseries.parquet", "agents.parquet", "edges.parquet",
+                       "timeseries.png", "distributions.png", "network.png"})
+
+
+def not_a_run_folder(path: Path) -> str | None:
+    """None if ``path`` is a run folder lonesim wrote (its manifest says so and it holds only run files),
+    else why not, in a few words. Only such a folder may be replaced by ``--overwrite``."""
+    path = Path(path)
+    if path.is_symlink():
+        return "it is a symbolic link"
+    if not path.is_dir():
+        return "it is not a folder"
+    try:
+        entries = sorted(os.listdir(path))
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "it has no manifest.json"
+    except (OSError, ValueError):
+        return "its manifest.json is not readable"
+    if not isinstance(manifest, dict) or "lonesim_run" not in manifest:
+        return "its manifest.json is not a lonesim run manifest"
+    others = [e for e in entries if e not in RUN_FILES or not (path / e).is_file() or (path / e).is_symlink()]
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        return f"it holds files lonesim did not write ({shown})"
+    return None
+
+
+def _holds_only_run_files(path: Path) -> bool:
+    try:
+        return all(e in RUN_FILES and not (path / e).is_symlink() for e in os.listdir(path))
+    except OSError:
+        return False
+
+
+def _normal(out: Path) -> Path:
+    """``out``, made absolute when its last part is not a name (``.``, ``..``), so it can be renamed."""
     out = Path(out)
-    if out.exists() and not overwrite:
+    return out.resolve() if out.name in ("", ".", "..") else out
+
+
+def check_destination(out: Path, overwrite: bool = False, unique: bool = False) -> tuple[int, int]:
+    """Check, before a run starts, that it may write ``out``; return what is there now (for :func:`write_run`).
+
+    Raises :class:`ScenarioError` when ``out`` exists and neither ``unique`` (take the next free name)
+    nor ``overwrite`` of a lonesim run folder applies, or when its parent is not writable.
+    """
+    out = _normal(out)
+    if not unique and os.path.lexists(out):
+        if not overwrite:
+            raise ScenarioError(f"{out}: run folder already exists (choose another --out, or --overwrite)")
+        reason = not_a_run_folder(out)
+        if reason:
+            raise ScenarioError(f"{out}: --overwrite replaces only a lonesim run folder: {reason}")
+    check_writable(out.parent)
+    return folders.identity(out)
+
+
+def clean_leftovers(parent: Path) -> list[str]:
+    """Remove temporary run folders that killed runs left in ``parent`` (one line per folder dealt with)."""
+    return folders.remove_stale(Path(parent), removable=_holds_only_run_files)
+
+
+def write_run(sim, out: Path, figures: bool | None = None, overwrite: bool = False, unique: bool = False,
+              expected: tuple[int, int] | None = None) -> Path:
+    """Write a finished :class:`sim.simulation.Simulation` to ``out`` atomically; return the folder written.
+
+    The files go to a locked temporary folder beside ``out``, renamed into place when complete
+    (:mod:`sim.folders`). ``unique``: if ``out`` is taken, write ``out-2``, ``out-3`` ... instead.
+    ``overwrite``: replace ``out`` if it is a lonesim run folder (:func:`not_a_run_folder`) and,
+    when ``expected`` is given (from :func:`check_destination`), still the one that was there then.
+    Anything else at ``out`` is never touched (:class:`ScenarioError`).
+    """
+    out = _normal(out)
+    if not unique and os.path.lexists(out) and not overwrite:
         raise ScenarioError(f"{out}: run folder already exists (choose another --out, or --overwrite)")
     check_writable(out.parent)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
     try:
-        fill_run_folder(sim, tmp, figures)
-        if out.exists():
-            trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(out, trash)
-            os.replace(tmp, out)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+        with folders.TempFolder(out.parent, out.name) as tmp:
+            fill_run_folder(sim, tmp.path, figures)
+            return tmp.publish(out, unique=unique, replaceable=not_a_run_folder if overwrite else None,
+                               expected=expected)
+    except OSError as exc:  # disk full, permissions changed under us ...: nothing was written
+        raise ScenarioError(f"{out}: could not write the run folder ({exc.strerror or exc}); nothing was written") from None
 
 
 def fill_run_folder(sim, folder: Path, figures: bool | None = None) -> None:
@@ -143,12 +207,7 @@ def fill_run_folder(sim, folder: Path, figures: bool | None = None) -> None:
 
 
 def default_run_folder(results_root: Path, scenario_name: str, seed: int) -> Path:
-    """``results/<scenario>/seed-<seed>``, or ``...-2``, ``-3`` ... if taken (never overwrites)."""
-    base = results_root / scenario_name / f"seed-{seed}"
-    if not base.exists():
-        return base
-    k = 2
-    while (base.parent / f"{base.name}-{k}").exists():
-        k += 1
-    return base.parent / f"{base.name}-{k}"
+    """``results/<scenario>/seed-<seed>``: the name a run asks for with ``unique=True`` (:func:`write_run`
+    then takes ``...-2``, ``-3`` ... if it is taken when the run finishes)."""
+    return Path(results_root) / scenario_name / f"seed-{seed}"
 

@@ -1,23 +1,66 @@
 """The ``lonesim`` command line (Typer). Bad input exits with status 2 and one clear message.
 
-One module per group of commands; this module builds the app and registers them. Command modules
-import only :mod:`sim.cli.common` (the error helpers) from here, never this module.
+One module per group of commands; this module builds the app, registers them, and runs it
+(:func:`main`): every way a command can end prints at most a line or two, never a traceback —
+usage errors (a bad option value) as ``error: ...`` with status 2, Ctrl-C and termination signals as
+``interrupted ...`` with status 130 / 128+signal, and anything unexpected as one ``error: internal
+error ...`` line with status 1 (``LONESIM_DEBUG=1`` shows the traceback). Command modules import only
+:mod:`sim.cli.common` (the error helpers) from here, never this module.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from sim.cli import experiment, run, sensitivity, sweep, viz
+from sim.cli.common import catch_termination, echo_lines, interrupted_by, interrupted_status
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="lonesim: loneliness, social connection and health on a social network.")
+
+# Typer >= 0.22 carries its own copy of Click: its exception classes are found from Typer's public ones.
+_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 for command in (run.run, run.validate, run.schema, run.defaults, viz.viz, sweep.sweep, sweep.report,
                 experiment.experiment, sensitivity.sensitivity):
     app.command()(command)
 
-
-def main() -> None:  # pragma: no cover - console entry point
-    """Entry point of the ``lonesim`` console script."""
-    app()
+def main(argv: list[str] | None = None, prog_name: str = "lonesim") -> None:  # pragma: no cover - console entry point
+    """Entry point of the ``lonesim`` console script and of ``python -m sim``."""
+    catch_termination()
+    try:
+        code = app(args=argv, prog_name=prog_name, standalone_mode=False)
+    except _ClickException as exc:  # a bad option or argument (a usage error), or a missing file
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `lonesim` alone: the help, as before
+            typer.echo(ctx.get_help() if ctx is not None else str(exc))
+            code = 0
+        else:
+            hint = f" (see: {ctx.command_path} --help)" if ctx is not None and isinstance(exc, _UsageError) else ""
+            echo_lines("error: ", f"{exc.format_message()}{hint}")
+            code = exc.exit_code
+    except typer.Abort:
+        typer.echo(f"interrupted{interrupted_by()}", err=True)
+        code = interrupted_status()
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted{interrupted_by()}", err=True)
+        code = interrupted_status()
+    except BrokenPipeError:  # `lonesim defaults | head`: the reader left; nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    except MemoryError:
+        typer.echo("error: out of memory (the scenario needs more memory than this machine can give; make "
+                   "population.size smaller)", err=True)
+        code = 1
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line instead of a traceback
+        if os.environ.get("LONESIM_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        echo_lines("error: ", f"internal error: {type(exc).__name__}: {first} (this is a bug in lonesim; "
+                   "run again with LONESIM_DEBUG=1 for the traceback and report it)")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

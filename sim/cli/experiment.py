@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.common import fail
+from sim.cli.common import fail, interrupted_by, interrupted_status
+from sim.memory import check_fits, estimate_bytes
 
 
 def experiment(
@@ -23,7 +24,7 @@ def experiment(
 ) -> None:
     """Re-run validation studies: model beside published figures, with 95% intervals."""
     from sim.config import ScenarioError, parse_set_options
-    from sim.validation import load_experiment, run_experiment
+    from sim.validation import check_experiment_file, run_experiment
 
     if out is None:  # the reduced forms never overwrite the reference results
         out = Path("results/quick") if quick else Path("results/reference")
@@ -31,19 +32,34 @@ def experiment(
         overrides = parse_set_options(sets)
     except ScenarioError as exc:
         fail(str(exc))
-    for f in files:
-        if not f.exists():
-            fail(f"{f}: file not found")
+    checked, errors = [], []
+    for f in files:  # every file, and every scenario its study runs, is checked before anything runs
         try:
-            exp = load_experiment(f, quick)
-        except (ValueError, OSError) as exc:
-            fail(str(exc))
+            exp, scenarios = check_experiment_file(f, quick, overrides)
+            largest = max(scenarios, key=lambda s: estimate_bytes(s).total)
+            check_fits(largest, f"{f} (study {exp['study']})", processes=max(1, min(workers, exp.get("replicates", 1))))
+        except ScenarioError as exc:
+            errors.append(str(exc))
+            continue
+        checked.append((f, exp))
+    if errors:
+        fail("\n".join(errors))
+    from sim.results import check_writable
+
+    try:
+        check_writable(out / "validation")
+    except ScenarioError as exc:
+        fail(str(exc))
+    for f, exp in checked:
         typer.echo(f"lonesim experiment: {f} (study {exp['study']}{', quick' if quick else ''})", err=True)
         t0 = time.perf_counter()
         try:
             result = run_experiment(f, out=out, workers=workers, quick=quick, overrides=overrides)
         except ScenarioError as exc:
             fail(str(exc))
+        except KeyboardInterrupt:
+            typer.echo(f"\ninterrupted{interrupted_by()}: {f} was not finished", err=True)
+            raise typer.Exit(code=interrupted_status()) from None
         for r in result.rows:
             inside = {True: "inside", False: "OUTSIDE", None: "beside"}[r["inside"]]
             lo = "" if r["model_low"] is None else f" ({r['model_low']:.3g}–{r['model_high']:.3g})"

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
 
 import typer
 
-from sim.cli.common import SET_HELP, fail, load_or_fail
-from sim.config import Scenario, ScenarioError, expand_sweep, load_scenario, parse_set_options
+from sim.cli.common import (
+    SET_HELP,
+    check_memory_or_fail,
+    echo_lines,
+    fail,
+    interrupted_by,
+    interrupted_status,
+    load_with_lines_or_fail,
+    one_line,
+)
+from sim.config import Scenario, ScenarioError, load_scenario_lines, parse_set_options
 
 
 def run(
@@ -19,30 +29,49 @@ def run(
     sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     results: Path = typer.Option(Path("results"), "--results", help="Root folder for default run folders."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG figures."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out folder (atomically)."),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="Replace an existing --out folder if it is a lonesim run folder (atomically)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Simulate one scenario and write a run folder."""
     from sim import results as results_mod
-    from sim.simulation import Simulation
 
-    sc = load_or_fail(scenario, sets, seed)
+    sc, linemap = load_with_lines_or_fail(scenario, sets, seed)
+    unique = out is None  # the default folder never replaces anything: a taken name becomes seed-<seed>-2, ...
     target = out if out is not None else results_mod.default_run_folder(results, sc.name, sc.seed)
+    written = False
     try:
-        if target.exists() and not overwrite:
-            fail(f"{target}: run folder already exists (choose another --out, or --overwrite)")
-        results_mod.check_writable(target.parent)
+        expected = results_mod.check_destination(target, overwrite=overwrite, unique=unique)
+        people = f"{sc.population.size:,} people"
+        if sc.network.kind == "edgelist":  # the loaded graph's size, and what loading it dropped
+            from sim.networks import load_edgelist
+
+            edges = load_edgelist(Path(sc.network.path))
+            people = f"{edges.n:,} people ({edges.m:,} ties from {Path(sc.network.path).name})"
+            for note in edges.notes:
+                echo_lines("note: ", note)
+        check_memory_or_fail(sc, functools.partial(linemap.where, str(scenario)))
+        for line in results_mod.clean_leftovers(target.parent):
+            echo_lines("note: ", f"{target.parent}: {line}")
         t0 = time.perf_counter()
         if not quiet:
-            typer.echo(f"lonesim: {sc.name}: {sc.population.size:,} people, {sc.days} days, seed {sc.seed}", err=True)
+            typer.echo(f"lonesim: {sc.name}: {people}, {sc.days} days, seed {sc.seed}", err=True)
             if sc.sweep is not None:
                 typer.echo("  (this file has a sweep block: `lonesim run` runs its base scenario; "
                            "`lonesim sweep` runs the sweep)", err=True)
+        from sim.simulation import Simulation  # (numba: imported only once the input is known to be good)
+
         sim = Simulation(sc, progress=not quiet)
         sim.run(progress=not quiet)
-        results_mod.write_run(sim, target, figures=figures and sc.output.figures, overwrite=overwrite)
+        target = results_mod.write_run(sim, target, figures=figures and sc.output.figures, overwrite=overwrite,
+                                       unique=unique, expected=expected)
+        written = True
     except ScenarioError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        what = f"{target} was written before the interruption" if written else "nothing was written"
+        typer.echo(f"\ninterrupted{interrupted_by()}: {what}", err=True)
+        raise typer.Exit(code=interrupted_status()) from None
     if not quiet:
         s = sim.summary()
         typer.echo(
@@ -60,20 +89,38 @@ def run(
 def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files."),
              sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP)) -> None:
     """Check scenario files (schema, ranges, sweep blocks, edge-list files) without running them."""
+    from sim.config import iter_points
+    from sim.memory import check_fits, estimate_bytes, human
     from sim.networks import load_edgelist
 
     bad = 0
     for f in files:
         try:
-            sc = load_scenario(f, parse_set_options(sets))
+            notes: list[str] = []
+            sc, linemap = load_scenario_lines(f, parse_set_options(sets), notes=notes)
+            people = f"{sc.population.size:,} people"
             if sc.network.kind == "edgelist":
-                load_edgelist(Path(sc.network.path))
-            points = len(expand_sweep(sc)) if sc.sweep else 1
+                edges = load_edgelist(Path(sc.network.path))
+                people = f"{edges.n:,} people and {edges.m:,} ties from {Path(sc.network.path).name}"
+                notes += [f"note: {n}" for n in edges.notes]
+            largest, points = sc, 0
+            for _, _, point in (iter_points(sc, str(f), linemap, dumps=False) if sc.sweep else []):
+                points += 1  # every point is validated, one at a time
+                if estimate_bytes(point).total > estimate_bytes(largest).total:
+                    largest = point
+            try:
+                need = check_fits(largest, functools.partial(linemap.where, str(f))).total
+            except ScenarioError as exc:
+                notes.append(f"warning: {exc} (checked here; the machine that runs it may have more)")
+                need = estimate_bytes(largest).total
             reps = sc.sweep.replicates if sc.sweep else 1
-            typer.echo(f"ok: {f} ({sc.population.size:,} people, {sc.days} days"
-                       + (f", sweep of {points} points x {reps} replicates" if sc.sweep else "") + ")")
+            typer.echo(f"ok: {one_line(str(f))} ({people}, {sc.days} days"
+                       + (f", sweep of {points} points x {reps} replicates" if sc.sweep else "")
+                       + f"; about {human(need)} of memory per run)")
+            for note in notes:
+                echo_lines(note.split(": ", 1)[0] + ": ", note)
         except ScenarioError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            echo_lines("error: ", str(exc))
             bad += 1
     if bad:
         raise typer.Exit(code=2)
@@ -90,9 +137,16 @@ def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to t
         text = json.dumps(Scenario.model_json_schema(), indent=2)
     if out is None:
         typer.echo(text)
-    else:
-        out.write_text(text + "\n", encoding="utf-8")
-        typer.echo(str(out))
+        return
+    from sim.runs.layout import write_text_atomic
+
+    try:
+        write_text_atomic(out, text + "\n")
+    except IsADirectoryError:
+        fail(f"{out}: is a folder; --out takes a file name (e.g. {out / 'scenario.schema.json'})")
+    except OSError as exc:
+        fail(f"{out}: cannot write ({exc.strerror or exc})")
+    typer.echo(str(out))
 
 
 def defaults() -> None:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer
 
-from sim.cli.common import SET_HELP, fail, load_or_fail
+from sim.cli.common import (
+    SET_HELP,
+    check_memory_or_fail,
+    echo_lines,
+    fail,
+    interrupted_by,
+    interrupted_status,
+    load_with_lines_or_fail,
+)
 from sim.config import ScenarioError
 
 
@@ -26,6 +35,8 @@ def sweep(
     figures: bool = typer.Option(True, "--figures/--no-figures",
                                  help="Draw the sweep figures (lonesim report can draw them later)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    allow_mixed_versions: bool = typer.Option(False, "--allow-mixed-versions",
+                                              help="With --resume: finish a sweep started with other package versions."),
 ) -> None:
     """Run every (point, replicate) of a scenario's sweep block; write run folders, a summary and figures."""
     from sim.runs.sweep import SweepError, default_sweep_folder, describe_plan, plan_sweep, run_sweep
@@ -38,9 +49,16 @@ def sweep(
         fail("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
     if executor == "process" and scheduler:
         fail("--scheduler is only used with --executor dask")
-    sc = load_or_fail(scenario, sets, seed)
+    if scheduler:
+        from sim.runs.executors import check_scheduler_address
+
+        try:
+            check_scheduler_address(scheduler)
+        except SweepError as exc:
+            fail(str(exc))
+    sc, linemap = load_with_lines_or_fail(scenario, sets, seed)
     try:
-        plan = plan_sweep(sc)
+        plan = plan_sweep(sc, source=str(scenario), linemap=linemap)
     except ScenarioError as exc:
         fail(f"{scenario}: {exc}" if str(scenario) not in str(exc) else str(exc))
     folder = out if out is not None else default_sweep_folder(results, sc)
@@ -48,20 +66,24 @@ def sweep(
         for line in describe_plan(plan, folder):
             typer.echo(line)
         return
+    if executor == "process":  # on a cluster, the workers' memory is the cluster's business
+        check_memory_or_fail(plan.point(plan.largest), functools.partial(linemap.where, str(scenario)),
+                             processes=min(workers, len(plan.runs)))
     if folder.exists() and not resume:
         fail(f"{folder}: sweep folder already exists (add --resume to finish it, or choose another --out)")
     if not quiet:
-        where = f"Dask scheduler {scheduler}" if executor == "dask" else f"{workers} worker process(es)"
+        where_runs = f"Dask scheduler {scheduler}" if executor == "dask" else f"{workers} worker process(es)"
         typer.echo(f"lonesim sweep: {sc.name}: {len(plan.points)} points x {plan.replicates} replicates = "
-                   f"{len(plan.runs)} runs of {sc.population.size:,} people x {sc.days} days, on {where}", err=True)
+                   f"{len(plan.runs)} runs of {sc.population.size:,} people x {sc.days} days, on {where_runs}", err=True)
     try:
         outcome = run_sweep(plan, folder, executor=executor, workers=workers, scheduler=scheduler,
-                            resume=resume, progress=not quiet, figures=figures)
+                            resume=resume, progress=not quiet, figures=figures, allow_mixed_versions=allow_mixed_versions,
+                            warn=lambda msg: echo_lines("warning: ", msg))
     except (SweepError, ScenarioError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        typer.echo(f"\ninterrupted: finished runs are kept in {folder}; continue with --resume", err=True)
-        raise typer.Exit(code=130) from None
+        typer.echo(f"\ninterrupted{interrupted_by()}: finished runs are kept in {folder}; continue with --resume", err=True)
+        raise typer.Exit(code=interrupted_status()) from None
     if not quiet:
         extra = []
         if outcome.skipped:

@@ -8,8 +8,8 @@ Modules, lowest first (each imports only those before it): ``errors`` (the user-
 """
 
 from sim.config.errors import ScenarioError
-from sim.config.expand import MAX_POINTS, SweepPoint, check_sweep, count_points, expand_sweep
-from sim.config.loading import load_scenario, parse_set_options, validate_scenario
+from sim.config.expand import MAX_POINTS, MAX_RUNS, SweepPoint, check_sweep, count_points, expand_sweep, iter_points
+from sim.config.loading import load_scenario, load_scenario_lines, parse_set_options, validate_scenario
 from sim.config.mechanisms import (
     ContactsConfig,
     ContagionConfig,
@@ -31,10 +31,10 @@ from sim.config.schema import OutputConfig, Scenario, SweepConfig
 from sim.config.survey import SurveyConfig
 
 __all__ = [
-    "MAX_POINTS", "ContactsConfig", "ContextsConfig", "SurveyConfig", "TieKindConfig", "ContagionConfig", "HabitsConfig",
-    "HealthConfig", "InterventionConfig",
+    "MAX_POINTS", "MAX_RUNS", "ContactsConfig", "ContextsConfig", "SurveyConfig", "TieKindConfig", "ContagionConfig",
+    "HabitsConfig", "HealthConfig", "InterventionConfig",
     "IsolationConfig", "KindnessConfig", "LineMap", "LonelinessConfig", "MoodConfig", "MortalityConfig",
     "NetworkConfig", "OutputConfig", "PopulationConfig", "Scenario", "ScenarioError", "ShockConfig",
     "SmilesConfig", "SweepConfig", "SweepPoint", "TiesConfig", "check_sweep", "count_points", "expand_sweep",
-    "get_path", "load_scenario", "parse_set_options", "set_path", "validate_scenario",
+    "get_path", "iter_points", "load_scenario", "load_scenario_lines", "parse_set_options", "set_path", "validate_scenario",
 ]

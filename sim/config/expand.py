@@ -2,16 +2,18 @@
 
 A ``sweep:`` block crosses a ``grid`` (Cartesian product) with ``zip`` lists (walked together).
 :func:`check_sweep` validates the block without expanding it (each swept value on its own, so the
-work is the number of values, not the number of points); :func:`expand_sweep` builds the points,
-refusing blocks of more than :data:`MAX_POINTS` points before it builds any.
+work is the number of values, not the number of points), refusing blocks of more than
+:data:`MAX_POINTS` points or :data:`MAX_RUNS` runs before anything is built. :func:`iter_points`
+then yields the points one at a time (what ``validate``, ``sweep --dry-run`` and ``sweep`` use, so
+memory never grows with the number of points); :func:`expand_sweep` lists them.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
 import itertools
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -21,8 +23,10 @@ from sim.config.paths import LineMap, field_names_at, format_loc, get_path, set_
 from sim.config.schema import Scenario, SweepConfig
 
 #: Most points a sweep may have (grid product x zip length): far beyond any sweep that can be run,
-#: small enough that listing the points fits in memory.
+#: small enough that its plan (the overrides of each point, the name of each run) fits in memory.
 MAX_POINTS = 100_000
+#: Most runs a sweep may have (points x replicates).
+MAX_RUNS = 100_000
 
 
 class SweepPoint(BaseModel):
@@ -72,6 +76,10 @@ def check_sweep(scenario: Scenario, source: str = "<scenario>", linemap: LineMap
     if points > MAX_POINTS:
         raise ScenarioError(f"{_where(source, linemap, 'sweep')}: sweep: {points:,} points is more than the "
                             f"{MAX_POINTS:,} a sweep may have (split it into several sweeps)")
+    if points * sweep.replicates > MAX_RUNS:
+        raise ScenarioError(f"{_where(source, linemap, 'sweep', 'replicates')}: sweep.replicates: {points:,} points "
+                            f"x {sweep.replicates:,} replicates is more than the {MAX_RUNS:,} runs a sweep may have "
+                            "(split it into several sweeps)")
     base = scenario.model_dump(mode="json")
     base["sweep"] = None
     for sub, block in (("grid", sweep.grid), ("zip", sweep.zip)):
@@ -79,7 +87,7 @@ def check_sweep(scenario: Scenario, source: str = "<scenario>", linemap: LineMap
             where = _where(source, linemap, "sweep", sub, key)
             _check_key(base, key, sub, where)
             for value in values:
-                raw = copy.deepcopy(base)
+                raw = _copy_along(base, key)
                 set_path(raw, key, value)
                 try:
                     Scenario.model_validate(raw)
@@ -100,22 +108,51 @@ def _check_key(base: dict, key: str, sub: str, where: str) -> None:
         raise ScenarioError(f"{where}: sweep.{sub}.{key}: unknown parameter path{extra}") from None
 
 
-def expand_sweep(scenario: Scenario, source: str = "<scenario>", linemap: LineMap | None = None) -> list[SweepPoint]:
-    """Concrete scenarios of a sweep block (grid x zip), each validated, without the sweep block."""
+def _copy_along(raw: dict, dotted: str) -> dict:
+    """A copy of ``raw`` in which only the mappings and lists on the path ``dotted`` are new (so setting
+    that path leaves ``raw`` as it was): a point costs the length of its paths, not a deep copy."""
+    top = dict(raw)
+    node: Any = top
+    for part in dotted.split(".")[:-1]:
+        if isinstance(node, list):
+            try:
+                i = int(part)
+                child = node[i]
+            except (ValueError, IndexError):
+                return top
+        elif isinstance(node, dict) and part in node:
+            i, child = part, node[part]
+        else:
+            return top
+        if not isinstance(child, (dict, list)):
+            return top
+        node[i] = child = child.copy()
+        node = child
+    return top
+
+
+def iter_points(scenario: Scenario, source: str = "<scenario>", linemap: LineMap | None = None,
+                dumps: bool = True) -> Iterator[tuple[int, dict[str, Any], Any]]:
+    """The sweep's points one at a time, each validated: ``(index, overrides, point)``, the point as
+    JSON data (``dumps``) or as its :class:`Scenario`.
+
+    Checks the block first (:func:`check_sweep`); a point whose values are each valid but not together
+    raises :class:`ScenarioError` naming them. Holds one point at a time.
+    """
     check_sweep(scenario, source, linemap)
     sweep = scenario.sweep or SweepConfig()
     base = scenario.model_dump(mode="json")
     base["sweep"] = None
     grid_keys = list(sweep.grid)
-    grid_combos = list(itertools.product(*(sweep.grid[k] for k in grid_keys))) if grid_keys else [()]
     zip_keys = list(sweep.zip)
     zip_rows = list(zip(*(sweep.zip[k] for k in zip_keys))) if zip_keys else [()]
-    points = []
-    for combo in grid_combos:
+    index = 0
+    for combo in (itertools.product(*(sweep.grid[k] for k in grid_keys)) if grid_keys else [()]):
         for row in zip_rows:
             overrides = dict(zip(grid_keys, combo)) | dict(zip(zip_keys, row))
-            raw = copy.deepcopy(base)
+            raw = base
             for key, value in overrides.items():
+                raw = _copy_along(raw, key)
                 set_path(raw, key, value)
             try:
                 concrete = Scenario.model_validate(raw)
@@ -124,5 +161,14 @@ def expand_sweep(scenario: Scenario, source: str = "<scenario>", linemap: LineMa
                 label = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
                 raise ScenarioError(f"{_where(source, linemap, 'sweep')}: sweep point ({label}): "
                                     f"{format_loc(tuple(first['loc']))}: {first['msg']}") from None
-            points.append(SweepPoint(index=len(points), overrides=overrides, scenario=concrete))
-    return points
+            yield index, overrides, (concrete.model_dump(mode="json") if dumps else concrete)
+            index += 1
+
+
+def expand_sweep(scenario: Scenario, source: str = "<scenario>", linemap: LineMap | None = None) -> list[SweepPoint]:
+    """Concrete scenarios of a sweep block (grid x zip), each validated, without the sweep block.
+
+    Holds every point's :class:`Scenario` (about 15 KB each); the command line walks :func:`iter_points` instead.
+    """
+    return [SweepPoint(index=i, overrides=ov, scenario=Scenario.model_validate(dump))
+            for i, ov, dump in iter_points(scenario, source, linemap)]

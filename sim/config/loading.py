@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sim.config.errors import ScenarioError
 from sim.config.expand import check_sweep
-from sim.config.paths import LineMap, describe_errors, set_path
-from sim.config.schema import Scenario
+from sim.config.paths import LineMap, describe_errors, format_loc, printable, set_path, shown
+from sim.config.schema import Scenario, safe_name
 from sim.config.sensitivity import check_sensitivity
+from sim.config.yamlsafe import load_yaml, read_text
 
 
 def validate_scenario(data: Any, source: str = "<scenario>", linemap: LineMap | None = None) -> Scenario:
@@ -32,46 +32,75 @@ def validate_scenario(data: Any, source: str = "<scenario>", linemap: LineMap | 
     return scenario
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read, override and validate a scenario file. A relative ``network.path`` resolves against the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: file not found") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read scenario ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{where}: YAML syntax error: {problem}") from None
+def read_yaml_file(path: str | Path, what: str = "scenario") -> tuple[Any, LineMap]:
+    """Read a YAML file within bounds (:mod:`sim.config.yamlsafe`); return its data and line map.
+
+    An empty file (or one of comments only) is an error: it is almost always a mistake, and a run of
+    it would silently simulate the full default town. (``{}`` asks for the defaults explicitly.)
+    """
+    text = read_text(path, what=f"{what} file")
+    data, lines = load_yaml(text, str(path))
     if data is None:
-        data = {}
-    linemap = LineMap(text)
+        raise ScenarioError(f"{path}: the {what} file is empty (write {{}} for all defaults, or start from "
+                            "`lonesim defaults`)")
+    return data, LineMap(lines=lines)
+
+
+def apply_overrides(data: dict, overrides: dict[str, Any], linemap: LineMap) -> None:
+    """Apply ``--set`` overrides to raw scenario data; errors are blamed on ``--set``, never on a file line."""
+    for key, value in overrides.items():
+        try:
+            done = set_path(data, key, value)
+        except ScenarioError as exc:
+            raise ScenarioError(f"--set {shown(key)}: {exc}") from None
+        linemap.overridden.add(tuple(str(p) for p in done))
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, notes: list[str] | None = None) -> Scenario:
+    """Read, override and validate a scenario file. A relative ``network.path`` resolves against the file.
+
+    ``notes``, when given, receives one ``warning: <file>:<line>: <key>: ...`` line for each thing in
+    the scenario that is valid but will not do what it seems to (a shock after the last day).
+    """
+    return load_scenario_lines(path, overrides, notes)[0]
+
+
+def load_scenario_lines(path: str | Path, overrides: dict[str, Any] | None = None,
+                        notes: list[str] | None = None) -> tuple[Scenario, LineMap]:
+    """:func:`load_scenario`, also returning the file's line map (``--set`` keys marked), for messages
+    about the scenario that come later (e.g. that a run cannot fit in memory)."""
+    path = Path(path)
+    data, linemap = read_yaml_file(path)
     if isinstance(data, dict):
-        data.setdefault("name", path.stem)
+        data.setdefault("name", safe_name(path.stem))
         net = data.get("network")
-        if isinstance(net, dict) and isinstance(net.get("path"), str):
+        if isinstance(net, dict) and isinstance(net.get("path"), str) and "\0" not in net["path"]:
             p = Path(net["path"])
             if not p.is_absolute():
-                net["path"] = str((path.parent / p).resolve())
+                try:
+                    net["path"] = str((path.parent / p).resolve())
+                except (OSError, RuntimeError):  # a symlink loop, a name too long: left as written
+                    pass
     if overrides:
         if not isinstance(data, dict):
-            data = {}
-        for key, value in overrides.items():
-            try:
-                set_path(data, key, value)
-            except ScenarioError as exc:
-                raise ScenarioError(f"--set {key}: {exc}") from None
-        linemap.overridden = {tuple(k.split(".")) for k in overrides}
+            raise ScenarioError(f"{path}: the scenario must be a YAML mapping of keys to values")
+        apply_overrides(data, overrides, linemap)
     scenario = validate_scenario(data, source=str(path), linemap=linemap)
-    if scenario.network.kind == "edgelist" and not Path(scenario.network.path).exists():
-        line = linemap.line_for(("network", "path"))
-        raise ScenarioError(f"{path}:{line}: network.path: edge-list file not found: {scenario.network.path}")
-    return scenario
+    if scenario.network.kind == "edgelist":
+        where = f"{path} (--set)" if linemap.is_overridden(("network", "path")) else \
+            f"{path}:{linemap.line_for(('network', 'path'))}"
+        edge_path = scenario.network.path
+        try:
+            found = Path(edge_path).is_file()
+        except (OSError, ValueError):
+            found = False
+        if not found:
+            raise ScenarioError(f"{where}: network.path: edge-list file not found: {printable(edge_path)[1:-1]}")
+    if notes is not None:
+        for loc, message in scenario.calendar_warnings():
+            where = f"{path} (--set)" if linemap.is_overridden(loc) else f"{path}:{linemap.line_for(loc)}"
+            notes.append(f"warning: {where}: {format_loc(loc)}: {message}")
+    return scenario, linemap
 
 
 def parse_set_options(items: list[str] | None) -> dict[str, Any]:
@@ -83,13 +112,15 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items or []:
         if "=" not in item:
-            raise ScenarioError(f"--set {item!r}: expected key.path=value")
+            raise ScenarioError(f"--set {printable(item)}: expected key.path=value")
         key, _, raw = item.partition("=")
         key = key.strip()
         if not key:
-            raise ScenarioError(f"--set {item!r}: empty key")
+            raise ScenarioError(f"--set {printable(item)}: empty key")
         try:
-            out[key] = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            out[key] = raw
+            out[key] = load_yaml(raw, f"--set {shown(key)}")[0] if raw.strip() else ""
+        except ScenarioError as exc:
+            if "too big" in str(exc):
+                raise
+            out[key] = raw  # not YAML: the text itself (e.g. a name with a colon)
     return out

@@ -9,40 +9,61 @@ import difflib
 import typing
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.config.errors import ScenarioError
+from sim.config.yamlsafe import load_yaml
 
 
-def set_path(data: dict, dotted: str, value: Any) -> None:
+def _index(node: list, part: str, shown: str) -> int:
+    """The list index ``part`` names (0-based; negative counts from the end), or a ScenarioError."""
+    try:
+        i = int(part)
+    except ValueError:
+        raise ScenarioError(f"{printable(shown)} is not an item of a list (use a number: 0 for the first item)") from None
+    if not -len(node) <= i < len(node):
+        raise ScenarioError(f"{printable(shown)} is not an item of a list (the list has {len(node)} item(s))")
+    return i % len(node)
+
+
+def set_path(data: dict, dotted: str, value: Any) -> tuple:
     """Set ``data[a][b][c] = value`` for ``dotted='a.b.c'``; list items by index (``shocks.0.start_day``).
+
+    Returns the key path that was set, list indices as written in the data (``shocks.-1`` gives
+    ``("shocks", 2)`` for a list of three), so errors can name it.
 
     >>> d = {}; set_path(d, "population.size", 10); d
     {'population': {'size': 10}}
     """
+    if not isinstance(dotted, str) or not dotted or any(not p for p in dotted.split(".")):
+        raise ScenarioError(f"{printable(dotted)}: not a key path (parts separated by dots, e.g. population.size)")
     parts = dotted.split(".")
     node: Any = data
+    done: list[Any] = []
     for i, part in enumerate(parts[:-1]):
+        shown = ".".join(parts[: i + 1])
         if isinstance(node, list):
-            try:
-                node = node[int(part)]
-            except (ValueError, IndexError):
-                raise ScenarioError(f"'{'.'.join(parts[: i + 1])}' is not an item of a list") from None
+            k = _index(node, part, shown)
+            done.append(k)
+            node = node[k]
+            if not isinstance(node, (dict, list)):
+                raise ScenarioError(f"{printable(shown)} is a value, not a section")
             continue
         if part not in node or node[part] is None:
             node[part] = {}
         if not isinstance(node[part], (dict, list)):
-            raise ScenarioError(f"'{'.'.join(parts[: i + 1])}' is a value, not a section")
+            raise ScenarioError(f"{printable(shown)} is a value, not a section")
+        done.append(part)
         node = node[part]
     last = parts[-1]
     if isinstance(node, list):
-        try:
-            node[int(last)] = value
-        except (ValueError, IndexError):
-            raise ScenarioError(f"'{dotted}' is not an item of a list") from None
+        k = _index(node, last, dotted)
+        node[k] = value
+        done.append(k)
     else:
         node[last] = value
+        done.append(last)
+    return tuple(done)
 
 
 def get_path(data: dict, dotted: str) -> Any:
@@ -58,10 +79,12 @@ def get_path(data: dict, dotted: str) -> Any:
 
 
 def format_loc(loc: tuple) -> str:
-    """A pydantic error location as a key path: ``("shocks", 0, "start_day")`` → ``shocks[0].start_day``."""
+    """A pydantic error location as a key path: ``("shocks", 0, "start_day")`` → ``shocks[0].start_day``.
+
+    Keys that are not plain words are quoted, so the path always prints on one line."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{_key_text(part)}" if out else _key_text(part))
     return out
 
 
@@ -89,37 +112,76 @@ def field_names_at(root: Any, loc: tuple) -> list[str]:
 
 
 class LineMap:
-    """Maps key paths (tuples) of a YAML document to 1-based line numbers, for error messages."""
+    """Maps key paths of a YAML document to 1-based line numbers, for error messages.
 
-    def __init__(self, text: str):
-        self.lines: dict[tuple, int] = {}
+    Built from the key lines :func:`sim.config.yamlsafe.load_yaml` returns (``LineMap(lines=...)``), or
+    from a document's text (``LineMap(text)``, which reads it within the same bounds and maps nothing
+    when it cannot be read). Key path parts are compared as text, so ``("shocks", 0)`` and
+    ``("shocks", "0")`` are the same path.
+    """
+
+    def __init__(self, text: str | None = None, lines: dict[tuple, int] | None = None):
+        if lines is None and text is not None:
+            try:
+                _, lines = load_yaml(text, "<text>")
+            except ScenarioError:
+                lines = {}
+        self.lines: dict[tuple, int] = {_text_path(k): v for k, v in (lines or {}).items()}
         self.overridden: set[tuple] = set()  # key paths set with --set: reported as such
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            node = None
-        if node is not None:
-            self._walk(node, ())
-
-    def _walk(self, node: yaml.Node, path: tuple) -> None:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = key_node.value
-                self.lines[path + (key,)] = key_node.start_mark.line + 1
-                self._walk(value_node, path + (key,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._walk(item, path + (i,))
 
     def line_for(self, loc: tuple) -> int | None:
         """The line of ``loc``, or of its nearest enclosing key that has one."""
-        loc = tuple(loc)
+        loc = _text_path(loc)
         while loc:
             if loc in self.lines:
                 return self.lines[loc]
             loc = loc[:-1]
         return self.lines.get(())
+
+    def where(self, source: str, dotted: str) -> str:
+        """``<source>:<line>`` of the key path ``dotted`` when the file sets it, ``<source> (--set)`` when
+        ``--set`` does, else ``<source>`` (a default value has no line)."""
+        loc = tuple(dotted.split("."))
+        if self.is_overridden(loc):
+            return f"{source} (--set)"
+        line = self.lines.get(_text_path(loc))
+        return f"{source}:{line}" if line else str(source)
+
+    def is_overridden(self, loc: tuple) -> bool:
+        """Whether ``loc`` is, or lies inside, a key path set with ``--set``."""
+        loc = _text_path(loc)
+        return any(loc[: len(k)] == k for k in self.overridden)
+
+
+def _text_path(loc: Any) -> tuple:
+    return tuple(str(p) for p in loc)
+
+
+def printable(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` on one line, cut to about ``limit`` characters (for values quoted in messages)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    if isinstance(value, str):  # cut the text, not its quotes: the quoted part stays whole
+        while len(repr(value)) > limit and value:
+            value = value[: max(len(value) // 2, len(value) - (len(repr(value)) - limit))]
+        return repr(value) + "..."
+    return text[:limit] + "..."
+
+
+def shown(text: Any, limit: int = 80) -> str:
+    """``text`` as is when it is short and printable, else quoted and escaped (:func:`printable`)."""
+    text = str(text)
+    return text if text.isprintable() and len(text) <= limit else printable(text, limit)
+
+
+def _key_text(part: Any) -> str:
+    """A key as shown in a message: as written when it is a plain word, else quoted (no newlines,
+    no terminal escapes can reach the one-line message)."""
+    text = str(part)
+    if text and text.isprintable() and len(text) <= 80 and not any(c in text for c in " .[]:'\""):
+        return text
+    return printable(text)
 
 
 def describe_errors(err: ValidationError, source: str, linemap: LineMap | None, root: Any) -> str:
@@ -130,11 +192,12 @@ def describe_errors(err: ValidationError, source: str, linemap: LineMap | None, 
     """
     messages = []
     for e in err.errors():
-        loc = tuple(p for p in e["loc"] if p not in ("function-after",))
+        loc = tuple(e["loc"])
+        if e["type"] != "extra_forbidden":  # (an unknown key may be called anything)
+            loc = tuple(p for p in loc if p not in ("function-after",))
         key = format_loc(loc) or "(top level)"
         where = source
-        strloc = tuple(str(p) for p in loc)
-        if linemap is not None and any(strloc[: len(k)] == k for k in linemap.overridden):
+        if linemap is not None and linemap.is_overridden(loc):
             where = f"{source} (--set)"
         elif linemap is not None:
             line = linemap.line_for(loc)
@@ -147,11 +210,11 @@ def describe_errors(err: ValidationError, source: str, linemap: LineMap | None, 
         if e["type"] == "extra_forbidden":
             known = field_names_at(root, loc[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
-            msg = f"unknown key '{loc[-1]}'"
+            msg = f"unknown key {printable(str(loc[-1]))}"
             msg += f" (did you mean '{hint[0]}'?)" if hint else (f"; known keys: {', '.join(known)}" if known else "")
         else:
-            msg = e["msg"]
+            msg = e["msg"].removeprefix("Value error, ")
             if "input" in e and not isinstance(e["input"], (dict, list)):
-                msg += f" (got {e['input']!r})"
+                msg += f" (got {printable(e['input'])})"
         messages.append(f"{where}: {key}: {msg}")
     return "\n".join(messages)

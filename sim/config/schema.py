@@ -8,10 +8,11 @@ to be swept.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from sim.config.base import Strict
 from sim.config.errors import ScenarioError
@@ -33,6 +34,26 @@ from sim.config.people import PopulationConfig
 from sim.config.programmes import InterventionConfig, ShockConfig
 from sim.config.sensitivity import SensitivityConfig
 from sim.config.survey import SurveyConfig
+
+#: Scenario (and experiment) names become folder names (``results/<name>/``): letters, digits, ``.``,
+#: ``_`` and ``-``, starting with a letter or digit, at most 64 characters. No ``/``, no ``..``, no
+#: spaces or control characters, nothing a shell or a file system reads specially.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
+
+
+def check_name(value: str) -> str:
+    """``value`` if it is a safe folder name (:data:`NAME_PATTERN`), else ValueError."""
+    if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value):
+        raise ValueError(f"a name is used as a folder name: use {NAME_RULE}")
+    return value
+
+
+def safe_name(text: str, fallback: str = "scenario") -> str:
+    """``text`` turned into a safe name: other characters become ``_`` (``my town`` → ``my_town``)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+    name = re.sub(r"^[^A-Za-z0-9]+", "", name)[:64]
+    return name if NAME_PATTERN.fullmatch(name) else fallback
 
 
 class OutputConfig(Strict):
@@ -75,9 +96,11 @@ class Scenario(Strict):
         "kindness.tie_strength_gain": "see kindness.closeness_gain",
     }
 
-    name: str = Field("scenario", min_length=1, description="Short name; the run folder is results/<name>/.")
+    name: str = Field("scenario", min_length=1, max_length=64,
+                      description="Short name; the run folder is results/<name>/. Letters, digits, '.', '_', '-'.")
     description: str = Field("", description="Free text.")
-    seed: int = Field(12345, ge=0, description="Root seed. Replicate r of any point uses SeedSequence(seed).spawn()[r].")
+    seed: int = Field(12345, ge=0, le=2**63 - 1,
+                      description="Root seed. Replicate r of any point uses SeedSequence(seed).spawn()[r].")
     days: int = Field(365, gt=0, description="Days to simulate (one step = one day).")
     burn_in_days: int = Field(
         60, ge=0,
@@ -103,7 +126,29 @@ class Scenario(Strict):
     sweep: SweepConfig | None = Field(None, description="Optional sweep block (lonesim sweep).")
     sensitivity: SensitivityConfig | None = Field(None, description="Optional sensitivity block (lonesim sensitivity).")
 
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        return check_name(value)
+
     # -- convenience -------------------------------------------------------------------------
+    def calendar_warnings(self) -> list[tuple[tuple, str]]:
+        """Shocks and programmes that would never act: ``[(key path, message)]``.
+
+        A shock or programme starting on or after day ``days`` falls outside the run (days are
+        ``0 .. days-1``); one that starts inside and runs past the end is cut at the end (not reported).
+        """
+        out = []
+        last = self.days - 1
+        for section, items in (("shocks", self.shocks), ("interventions", self.interventions)):
+            for i, item in enumerate(items):
+                if item.start_day > last:
+                    what = "shock" if section == "shocks" else f"programme ({item.kind})"
+                    out.append(((section, i, "start_day"),
+                                f"this {what} starts on day {item.start_day}, after the last day of the run "
+                                f"(day {last}; days: {self.days}): it never acts"))
+        return out
+
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
         """A new validated scenario with dotted-path overrides applied (``{"population.size": 500}``).
 
@@ -113,9 +158,15 @@ class Scenario(Strict):
         >>> Scenario().with_overrides({"population.size": 500}).population.size
         500
         """
+        if not isinstance(overrides, dict):
+            raise ScenarioError(f"{source}: overrides must be a mapping of key paths to values "
+                                f"(got {type(overrides).__name__})")
         raw = self.model_dump(mode="json")
         for path, value in overrides.items():
-            set_path(raw, path, value)
+            try:
+                set_path(raw, path, value)
+            except ScenarioError as exc:
+                raise ScenarioError(f"{source}: {exc}") from None
         try:
             return Scenario.model_validate(raw)
         except ValidationError as err:

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import functools
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from sim._core import set_threads
 from sim.runs.layout import SweepError
@@ -36,9 +41,9 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
         # over them (results do not depend on the thread count: sim/_core.py).
         threads = max(1, (os.cpu_count() or 1) // workers)
         ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=set_threads, initargs=(threads,))
+                                    initializer=worker_init, initargs=(threads, os.getpid()))
         try:
-            yield ex, workers
+            yield _GuardedPool(ex), workers
         except BaseException:
             _stop_workers(ex)
             ex.shutdown(wait=False, cancel_futures=True)
@@ -52,10 +57,12 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
             from distributed import Client
         except ImportError:  # pragma: no cover - distributed is a dependency
             raise SweepError("--executor dask needs the 'distributed' package") from None
+        check_scheduler_address(scheduler)
         try:
             client = Client(scheduler, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SweepError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - whatever Dask raises, the user needs one line
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise SweepError(f"--scheduler {scheduler}: cannot connect to the Dask scheduler ({first})") from None
         try:
             slots = max(sum(client.nthreads().values()), 1)
             ex = client.get_executor(pure=False)
@@ -70,6 +77,88 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
             client.close()
     else:
         raise SweepError(f"unknown executor '{kind}' (choose one of: {', '.join(EXECUTORS)})")
+
+
+def check_scheduler_address(address: str) -> None:
+    """Raise :class:`SweepError` unless ``address`` looks like a Dask scheduler address
+    (``tcp://HOST:PORT``; also ``tls``/``ws``/``wss``, or ``HOST:PORT``), before anything connects."""
+    text = address if "://" in address else f"tcp://{address}"
+    scheme = text.split("://", 1)[0]
+    if scheme not in ("tcp", "tls", "ws", "wss"):
+        raise SweepError(f"--scheduler {address}: unknown address scheme '{scheme}' (use tcp://HOST:PORT)")
+    try:
+        parts = urlsplit(text)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise SweepError(f"--scheduler {address}: not an address ({exc}; use tcp://HOST:PORT)") from None
+    if not host or port is None or parts.path not in ("", "/"):
+        raise SweepError(f"--scheduler {address}: needs a host and a port, e.g. tcp://127.0.0.1:8786")
+    if port == 0:
+        raise SweepError(f"--scheduler {address}: port 0 is not a port a scheduler listens on")
+
+
+# --------------------------------------------------------------------------- local worker processes
+_task_running = False
+
+
+class WorkerStop(BaseException):
+    """Raised in a local worker on SIGTERM while a task runs: unwinds it (removing its temporary folder)."""
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    if _task_running:
+        raise WorkerStop
+    os._exit(128 + signum)  # idle: nothing to clean up
+
+
+def _watch_parent(parent: int) -> None:
+    """Ask this worker to stop (SIGTERM) once the sweep's process has gone, e.g. after ``kill -9``."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+
+def worker_init(threads: int, parent: int) -> None:
+    """Initialise a local worker: its share of the cores, and never to outlive the sweep.
+
+    A worker whose parent dies (killed, even with ``kill -9``) stops within a second instead of running
+    queued runs on its own; on SIGTERM (from the parent on Ctrl-C, or from the watchdog) a running task
+    unwinds, so its temporary run folder is removed, and the worker exits.
+    """
+    set_threads(threads)
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops the workers
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="lonesim-parent-watch").start()
+
+
+def guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn(task)`` in a local worker so that SIGTERM unwinds it and then ends the worker
+    (the pool would otherwise go on to its next queued task)."""
+    global _task_running
+    _task_running = True
+    try:
+        return fn(*args, **kwargs)
+    except WorkerStop:
+        os._exit(128 + signal.SIGTERM)
+    finally:
+        _task_running = False
+
+
+class _GuardedPool(cf.Executor):
+    """The local process pool, each task run through :func:`guarded` (so SIGTERM ends its worker cleanly)."""
+
+    def __init__(self, pool: cf.ProcessPoolExecutor):
+        self.pool = pool
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Submit ``fn(*args, **kwargs)`` to the pool, guarded."""
+        return self.pool.submit(functools.partial(guarded, fn), *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the pool down (``concurrent.futures`` semantics)."""
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def _stop_workers(ex: cf.ProcessPoolExecutor) -> None:
@@ -149,8 +238,6 @@ def map_tasks(fn: Callable[[Any], Any], args: list, workers: int = 1, executor: 
     """
     if executor == "process" and (workers <= 1 or len(args) <= 1):
         return [fn(a) for a in args]
-    import functools
-
     out: list = [None] * len(args)
     errors: list[BaseException] = []
 

@@ -9,17 +9,22 @@ takes the names and checks from here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import shutil
+import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sim.results import write_json
+from sim.folders import LEFTOVER, try_lock
+from sim.results import clean_leftovers, write_json
 
 SWEEP_MANIFEST = "sweep.json"
 RUNS_DIR = "runs"
+#: Names of run folders in a sweep (:func:`run_name`).
+RUN_NAME = re.compile(r"p[0-9]+-r[0-9]+")
 
 
 class SweepError(Exception):
@@ -58,26 +63,52 @@ def run_complete(folder: Path) -> bool:
         return False
     try:
         for name in ("manifest.json", "summary.json"):
-            json.loads((folder / name).read_text(encoding="utf-8"))
+            if not isinstance(json.loads((folder / name).read_text(encoding="utf-8")), dict):
+                return False
     except (OSError, ValueError):
         return False
     return all(_parquet_ok(folder / n) for n in ("timeseries.parquet", "edges.parquet"))
 
 
 def is_leftover(name: str) -> bool:
-    """Temporary folders of sim.results.write_run: ``.<name>.tmp-xxxx`` and ``.<name>.old-xxxx``."""
-    return name.startswith(".") and (".tmp-" in name or ".old-" in name)
+    """Temporary folders of sim.results.write_run: ``.<name>.tmp-xxxxxxxx`` and ``.<name>.old-xxxxxxxx``."""
+    return LEFTOVER.match(name) is not None
 
 
 def remove_leftovers(runs_dir: Path) -> int:
-    """Remove leftover temporary folders in ``runs_dir``; returns how many."""
-    n = 0
-    if runs_dir.is_dir():
-        for entry in sorted(runs_dir.iterdir()):
-            if is_leftover(entry.name):
-                shutil.rmtree(entry, ignore_errors=True)
-                n += 1
-    return n
+    """Remove temporary folders that killed runs left in ``runs_dir`` (never one a live process holds);
+    returns how many were dealt with."""
+    return len(clean_leftovers(runs_dir))
+
+
+@contextlib.contextmanager
+def sweep_lock(folder: Path) -> Iterator[None]:
+    """Hold the sweep folder's lock (an ``flock`` on the folder) for the ``with`` block, or raise
+    :class:`SweepError` at once if another lonesim process holds it. The kernel drops the lock of a
+    process that dies, so a killed sweep never leaves its folder locked."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise SweepError(f"{folder}: cannot open the sweep folder ({exc.strerror or exc})") from None
+    try:
+        if try_lock(fd) is False:
+            raise SweepError(f"{folder}: another lonesim sweep is running in this folder; wait for it to end "
+                             "(or stop it), then run again with --resume")
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename (never half a file)."""
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.runs.layout import RUNS_DIR, SWEEP_MANIFEST, SweepError, run_complete
+from sim.runs.layout import RUN_NAME, RUNS_DIR, SWEEP_MANIFEST, SweepError, run_complete
 
 # (summary key, axis title) of the proxies drawn in dose_response.png
 FIGURE_PROXIES = [
@@ -50,11 +52,33 @@ def read_manifest(sweep_dir: Path) -> dict[str, Any]:
     if not Path(sweep_dir).is_dir():
         raise SweepError(f"{sweep_dir}: no such sweep folder")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SweepError(f"{sweep_dir}: not a sweep folder (no {SWEEP_MANIFEST})") from None
     except (OSError, ValueError) as exc:
         raise SweepError(f"{path}: unreadable sweep manifest ({exc})") from None
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise SweepError(f"{path}: not a lonesim sweep manifest ({problem})")
+    return manifest
+
+
+def _manifest_problem(m: Any) -> str | None:
+    """What is wrong with a sweep manifest's shape (None if nothing): a report reads only what it checked."""
+    if not isinstance(m, dict) or "lonesim_sweep" not in m:
+        return "no lonesim_sweep key"
+    if not isinstance(m.get("name"), str) or not isinstance(m.get("swept"), list) \
+            or not all(isinstance(k, str) for k in m["swept"]):
+        return "'name' or 'swept' missing or of the wrong type"
+    points = m.get("points")
+    if not isinstance(points, list):
+        return "'points' is not a list"
+    for p in points:
+        if not (isinstance(p, dict) and isinstance(p.get("point"), int) and isinstance(p.get("overrides"), dict)
+                and isinstance(p.get("label"), str) and isinstance(p.get("runs"), list)
+                and all(isinstance(r, str) and RUN_NAME.fullmatch(r) for r in p["runs"])):
+            return f"point {p.get('point') if isinstance(p, dict) else p!r} is malformed"
+    return None
 
 
 def _cell(value: Any) -> Any:
@@ -76,6 +100,8 @@ def load_runs(sweep_dir: Path, manifest: dict[str, Any] | None = None) -> pd.Dat
             if not run_complete(folder):
                 continue
             summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            if not isinstance(summary, dict):
+                continue
             row: dict[str, Any] = {"point": point["point"], "run": name}
             row["replicate"] = summary.get("replicate")
             for key in swept:
@@ -295,16 +321,31 @@ def build_report(sweep_dir: Path, figures: bool = True) -> dict[str, Any]:
     runs = load_runs(sweep_dir, manifest)
     expected = sum(len(p["runs"]) for p in manifest["points"])
     summary = summarise(runs, manifest)
-    runs.to_csv(sweep_dir / "runs.csv", index=False)
-    runs.to_parquet(sweep_dir / "runs.parquet", index=False)
-    summary.to_csv(sweep_dir / "summary.csv", index=False)
-    summary.to_parquet(sweep_dir / "summary.parquet", index=False)
     ts = timeseries_summary(sweep_dir, manifest)
-    ts.to_parquet(sweep_dir / "timeseries_summary.parquet", index=False)
-    if figures and len(runs):
-        dose_response_figure(summary, manifest, sweep_dir / "dose_response.png")
-        timeseries_figure(ts, manifest, sweep_dir / "timeseries_by_point.png")
+    try:  # each file through a temporary name and a rename: a reader never sees half a table
+        _atomic(sweep_dir / "runs.csv", lambda p: runs.to_csv(p, index=False))
+        _atomic(sweep_dir / "runs.parquet", lambda p: runs.to_parquet(p, index=False))
+        _atomic(sweep_dir / "summary.csv", lambda p: summary.to_csv(p, index=False))
+        _atomic(sweep_dir / "summary.parquet", lambda p: summary.to_parquet(p, index=False))
+        _atomic(sweep_dir / "timeseries_summary.parquet", lambda p: ts.to_parquet(p, index=False))
+        if figures and len(runs):
+            _atomic(sweep_dir / "dose_response.png", lambda p: dose_response_figure(summary, manifest, p))
+            _atomic(sweep_dir / "timeseries_by_point.png", lambda p: timeseries_figure(ts, manifest, p))
+    except OSError as exc:
+        raise SweepError(f"{sweep_dir}: cannot write the report ({exc.strerror or exc})") from None
     return {"runs": len(runs), "expected": expected, "missing": expected - len(runs)}
+
+
+def _atomic(path: Path, write: Any) -> None:
+    """``write(tmp)`` then rename ``tmp`` to ``path`` (the temporary name keeps the suffix: writers pick
+    the format from it)."""
+    tmp = path.with_name(f".{path.stem}.tmp-{uuid.uuid4().hex[:8]}{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def monotonic_check(summary: pd.DataFrame, proxy: str) -> dict[str, Any]:

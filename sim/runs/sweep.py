@@ -35,6 +35,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -42,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.config import Scenario, ScenarioError, SweepPoint, expand_sweep
+from sim.config import LineMap, Scenario, ScenarioError, iter_points, set_path
 from sim.runs.executors import dispatch, open_executor
 from sim.runs.layout import (
     RUNS_DIR,
@@ -51,6 +52,7 @@ from sim.runs.layout import (
     remove_leftovers,
     run_complete,
     run_name,
+    sweep_lock,
     write_json_atomic,
 )
 from sim.runs.report import build_report
@@ -70,7 +72,7 @@ class RunSpec:
     def task(self, plan: SweepPlan, sweep_dir: Path) -> dict[str, Any]:
         """The picklable description a worker needs (plain JSON types only)."""
         return {
-            "scenario": plan.point_scenarios[self.point],
+            "scenario": plan.point_scenario(self.point),
             "seed": self.seed,
             "replicate": self.replicate,
             "point": self.point,
@@ -79,14 +81,33 @@ class RunSpec:
         }
 
 
+@dataclass(frozen=True)
+class PlanPoint:
+    """One point of a sweep: its index and the overrides that define it (its scenario is built when needed)."""
+
+    index: int
+    overrides: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """``key=value, ...`` of the point's overrides (``base`` when there are none)."""
+        return ", ".join(f"{k}={v}" for k, v in self.overrides.items()) or "base"
+
+
 @dataclass
 class SweepPlan:
-    """A sweep expanded: the scenario, its points, replicates per point and one RunSpec per run."""
+    """A sweep expanded: the scenario, its points, replicates per point and one RunSpec per run.
+
+    Only the overrides of each point are held; a point's scenario is rebuilt when a run needs it, so the
+    plan's memory is that of its overrides and run names (at most :data:`sim.config.MAX_RUNS` runs).
+    ``largest`` is the point whose run needs the most memory (its estimate, in bytes, is ``largest_bytes``).
+    """
     scenario: Scenario
-    points: list[SweepPoint]
+    points: list[PlanPoint]
     replicates: int
     runs: list[RunSpec]
-    point_scenarios: list[dict[str, Any]] = field(repr=False)
+    largest: int = 0
+    largest_bytes: float = 0.0
 
     @property
     def swept_keys(self) -> list[str]:
@@ -96,11 +117,26 @@ class SweepPlan:
             keys += [k for k in p.overrides if k not in keys]
         return keys
 
+    def point_scenario(self, index: int) -> dict[str, Any]:
+        """The validated scenario of point ``index`` as plain JSON data (what a worker receives)."""
+        raw = self.scenario.model_dump(mode="json")
+        raw["sweep"] = None
+        for key, value in self.points[index].overrides.items():
+            set_path(raw, key, value)
+        return Scenario.model_validate(raw).model_dump(mode="json")
+
+    def point(self, index: int) -> Scenario:
+        """The validated scenario of point ``index``."""
+        return Scenario.model_validate(self.point_scenario(index))
+
     def manifest(self) -> dict[str, Any]:
         """The content of sweep.json: everything that defines the sweep, nothing about how it ran."""
         from sim.results import git_commit, package_versions
 
         sweep = self.scenario.sweep
+        names: dict[int, list[str]] = {}
+        for r in self.runs:
+            names.setdefault(r.point, []).append(r.name)
         return {
             "lonesim_sweep": 1,
             "name": self.scenario.name,
@@ -111,8 +147,7 @@ class SweepPlan:
             "zip": list(sweep.zip) if sweep else [],
             "scenario": self.scenario.model_dump(mode="json"),
             "points": [
-                {"point": p.index, "label": p.label, "overrides": p.overrides,
-                 "runs": [r.name for r in self.runs if r.point == p.index]}
+                {"point": p.index, "label": p.label, "overrides": p.overrides, "runs": names.get(p.index, [])}
                 for p in self.points
             ],
             "versions": package_versions(),
@@ -120,22 +155,33 @@ class SweepPlan:
         }
 
 
-def plan_sweep(scenario: Scenario) -> SweepPlan:
-    """Expand the scenario's sweep block into points x replicates (raises ScenarioError)."""
+def plan_sweep(scenario: Scenario, source: str | None = None, linemap: LineMap | None = None) -> SweepPlan:
+    """Expand the scenario's sweep block into points x replicates (raises ScenarioError).
+
+    Every point is validated (one at a time, :func:`sim.config.iter_points`) and its memory estimated.
+    """
+    from sim.memory import estimate_bytes
+
     if scenario.sweep is None:
         raise ScenarioError(
             f"scenario '{scenario.name}' has no sweep: block (add e.g. "
             "sweep: {grid: {network.isolation.fraction: [0, 0.2, 0.4]}, replicates: 10})"
         )
-    points = expand_sweep(scenario)
+    points: list[PlanPoint] = []
+    largest, largest_bytes = 0, 0.0
+    for index, overrides, concrete in iter_points(scenario, source or scenario.name, linemap, dumps=False):
+        points.append(PlanPoint(index=index, overrides=overrides))
+        need = estimate_bytes(concrete).total
+        if need > largest_bytes:
+            largest, largest_bytes = index, need
     reps = scenario.sweep.replicates
     runs = [
         RunSpec(point=p.index, replicate=r, seed=scenario.seed,
                 name=run_name(p.index, r, len(points), reps), label=p.label)
         for p in points for r in range(reps)
     ]
-    dumps = [p.scenario.model_dump(mode="json") for p in points]
-    return SweepPlan(scenario=scenario, points=points, replicates=reps, runs=runs, point_scenarios=dumps)
+    return SweepPlan(scenario=scenario, points=points, replicates=reps, runs=runs, largest=largest,
+                     largest_bytes=largest_bytes)
 
 
 # =========================================================================== the worker side
@@ -185,48 +231,109 @@ def _comparable(manifest: dict[str, Any]) -> dict[str, Any]:
     return {k: manifest.get(k) for k in ("seed", "replicates", "scenario", "points")}
 
 
-def prepare_folder(plan: SweepPlan, folder: Path, resume: bool) -> dict[str, Any]:
-    """Create the sweep folder, or check that an existing one belongs to this plan (with resume)."""
+def claim_folder(folder: Path, resume: bool) -> bool:
+    """Create the sweep folder (atomically: of two sweeps started at once, one gets it), or accept an
+    existing one with ``resume``. Returns whether it was created. Raises :class:`SweepError`."""
     from sim.results import check_writable
 
     folder = Path(folder)
-    new = plan.manifest()
-    manifest_path = folder / SWEEP_MANIFEST
-    if folder.exists():
+    if os.path.lexists(folder):
         if not folder.is_dir():
             raise SweepError(f"{folder}: exists and is not a folder")
         if not resume:
             raise SweepError(f"{folder}: sweep folder already exists (add --resume to finish it, "
                              "or choose another --out)")
-        if not manifest_path.exists():
-            if any(folder.iterdir()):
-                raise SweepError(f"{folder}: not a sweep folder (no {SWEEP_MANIFEST}); will not touch it")
-        else:
-            try:
-                old = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise SweepError(f"{manifest_path}: unreadable sweep manifest ({exc})") from None
-            if _comparable(json.loads(json.dumps(new))) != _comparable(old):
-                raise SweepError(f"{folder}: was started with a different scenario, seed or sweep block; "
-                                 "resume it with the same file and options, or choose another --out")
-            (folder / RUNS_DIR).mkdir(exist_ok=True)
-            return old
-    check_writable(folder.parent)
-    folder.mkdir(parents=True, exist_ok=True)
+        return False
+    try:
+        check_writable(folder.parent)
+    except ScenarioError as exc:
+        raise SweepError(str(exc)) from None
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        if not resume:
+            raise SweepError(f"{folder}: sweep folder already exists (another sweep just created it; "
+                             "add --resume to join it once it has ended, or choose another --out)") from None
+        return False
+    return True
+
+
+def prepare_folder(plan: SweepPlan, folder: Path, created: bool, allow_mixed_versions: bool = False,
+                   warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write the new sweep folder's manifest, or check that an existing folder belongs to this plan.
+
+    Called with the folder's lock held. Resuming a sweep started by other package versions (the
+    numbers could differ) is refused unless ``allow_mixed_versions``; a different git commit of
+    lonesim is reported through ``warn``.
+    """
+    folder = Path(folder)
+    new = plan.manifest()
+    manifest_path = folder / SWEEP_MANIFEST
+    if not created and os.path.lexists(manifest_path):
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SweepError(f"{manifest_path}: unreadable sweep manifest ({exc})") from None
+        if not isinstance(old, dict):
+            raise SweepError(f"{manifest_path}: not a sweep manifest")
+        if _comparable(json.loads(json.dumps(new))) != _comparable(old):
+            raise SweepError(f"{folder}: was started with a different scenario, seed or sweep block; "
+                             "resume it with the same file and options, or choose another --out")
+        _check_versions(folder, old, new, allow_mixed_versions, warn)
+        (folder / RUNS_DIR).mkdir(exist_ok=True)
+        return old
+    if not created and any(folder.iterdir()):
+        raise SweepError(f"{folder}: not a sweep folder (no {SWEEP_MANIFEST}); will not touch it")
     (folder / RUNS_DIR).mkdir(exist_ok=True)
     write_json_atomic(manifest_path, new)
     return new
 
 
+def _check_versions(folder: Path, old: dict[str, Any], new: dict[str, Any], allow: bool,
+                    warn: Callable[[str], None] | None) -> None:
+    """Refuse to mix runs made by other package versions (unless ``allow``); report another git commit."""
+    before, now = old.get("versions") or {}, new.get("versions") or {}
+    changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+    if changed:
+        what = ", ".join(f"{k} {before.get(k, '-')} -> {now.get(k, '-')}" for k in changed)
+        if not allow:
+            raise SweepError(f"{folder}: was started with other package versions ({what}); its finished runs "
+                             "would be mixed with runs of this version. Finish it with the versions that "
+                             "started it, or add --allow-mixed-versions")
+        if warn:
+            warn(f"{folder}: resuming with other package versions ({what}): runs of both are mixed")
+    if old.get("git_commit") and new.get("git_commit") and old["git_commit"] != new["git_commit"] and warn:
+        warn(f"{folder}: started at lonesim commit {old['git_commit']}, resumed at {new['git_commit']}: "
+             "runs from both are mixed (each run's manifest.json records its commit)")
+
+
 def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers: int = 1,
               scheduler: str | None = None, resume: bool = False, progress: bool = True,
               on_result: Callable[[dict[str, Any]], None] | None = None,
-              report: bool = True, figures: bool = True) -> SweepOutcome:
-    """Run every unfinished run of ``plan`` into ``folder``; rebuild the summary and figures from disk."""
-    t0 = time.perf_counter()
+              report: bool = True, figures: bool = True, allow_mixed_versions: bool = False,
+              warn: Callable[[str], None] | None = None) -> SweepOutcome:
+    """Run every unfinished run of ``plan`` into ``folder``; rebuild the summary and figures from disk.
+
+    The folder is claimed atomically and locked for the whole sweep (:func:`sim.runs.layout.sweep_lock`),
+    so two sweeps (or two ``--resume``) of one folder never run at once.
+    """
     folder = Path(folder)
-    created = not folder.exists()
-    prepare_folder(plan, folder, resume)
+    created = claim_folder(folder, resume)
+    with sweep_lock(folder):
+        try:
+            return _run_locked(plan, folder, created, executor, workers, scheduler, progress, on_result, report,
+                               figures, allow_mixed_versions, warn)
+        except SweepError:
+            if created and not any((folder / RUNS_DIR).glob("*")):  # nothing ran: leave no folder behind, so
+                shutil.rmtree(folder, ignore_errors=True)           # the same command works once fixed
+            raise
+
+
+def _run_locked(plan: SweepPlan, folder: Path, created: bool, executor: str, workers: int, scheduler: str | None,
+                progress: bool, on_result: Callable[[dict[str, Any]], None] | None, report: bool, figures: bool,
+                allow_mixed_versions: bool, warn: Callable[[str], None] | None) -> SweepOutcome:
+    t0 = time.perf_counter()
+    prepare_folder(plan, folder, created, allow_mixed_versions, warn)
     runs_dir = folder / RUNS_DIR
     outcome = SweepOutcome(folder=folder, total=len(plan.runs))
     outcome.leftovers_removed = remove_leftovers(runs_dir)
@@ -264,13 +371,8 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers:
 
     try:
         if todo:
-            try:
-                opened = open_executor(executor, workers, scheduler)
-                ex, slots = opened.__enter__()
-            except SweepError:
-                if created:  # nothing ran: leave no folder behind, so the same command works once fixed
-                    shutil.rmtree(folder, ignore_errors=True)
-                raise
+            opened = open_executor(executor, workers, scheduler)
+            ex, slots = opened.__enter__()  # a SweepError here removes a folder this call created
             with contextlib.ExitStack() as stack:
                 stack.push(opened)
                 outcome.not_started = dispatch(ex, run_task, (r.task(plan, folder) for r in todo),

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from sim.validation import big_joy, contagion, dose_response, mortality, population
 from sim.validation.common import REPO, STUDY_ORDER, VALIDATION_COLUMNS, StudyResult
+from sim.validation.schema import check_experiment, read_experiment
 
 STUDIES: dict[str, Callable[..., StudyResult]] = {
     "mortality": mortality.study_mortality, "big_joy": big_joy.study_big_joy, "population": population.study_population,
@@ -42,19 +42,19 @@ STUDIES: dict[str, Callable[..., StudyResult]] = {
 
 
 def load_experiment(path: str | Path, quick: bool = False) -> dict:
-    """Read an experiment file; ``quick`` merges its ``quick:`` block (the test suite's reduced form)."""
-    exp = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    if exp.get("study") not in STUDIES:
-        raise ValueError(f"{path}: 'study' must be one of {', '.join(STUDIES)} (got {exp.get('study')!r})")
-    exp.setdefault("name", Path(path).stem)
-    if quick and exp.get("quick"):
-        q = exp["quick"]
-        for k, v in q.items():
-            if k == "set":
-                exp["set"] = {**(exp.get("set") or {}), **v}
-            else:
-                exp[k] = v
-    return exp
+    """Read and validate an experiment file (:mod:`sim.validation.schema`); ``quick`` merges its
+    ``quick:`` block (the test suite's reduced form). Raises :class:`sim.config.ScenarioError`."""
+    return read_experiment(path, quick)[0]
+
+
+def check_experiment_file(path: str | Path, quick: bool = False, overrides: dict | None = None) -> tuple[dict, list]:
+    """Validate an experiment file and every scenario its study will run, before running anything;
+    return the study's parameters and those scenarios (for a memory check). The other form (with or
+    without ``quick``) is checked too: a broken file is broken whichever form is run."""
+    other, linemap = read_experiment(path, not quick)
+    check_experiment(other, path, linemap, REPO, overrides, not quick)
+    exp, linemap = read_experiment(path, quick)
+    return exp, check_experiment(exp, path, linemap, REPO, overrides, quick)
 
 
 def update_validation_csv(path: Path, rows: list[dict[str, Any]], study: str) -> pd.DataFrame:

@@ -7,7 +7,10 @@ import Solara.
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +19,51 @@ APP_PATH = Path(__file__).with_name("app.py")
 #: Environment variable the CLI sets to the scenario file before starting the page.
 SCENARIO_ENV = "LONESIM_VIZ_SCENARIO"
 
-__all__ = ["APP_PATH", "SCENARIO_ENV", "launch", "solara_command", "viz_environment", "cdn_cache_ready"]
+__all__ = ["APP_PATH", "SCENARIO_ENV", "check_address", "launch", "solara_command", "viz_environment", "cdn_cache_ready"]
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def check_address(host: str, port: int) -> tuple[list[str], str | None]:
+    """Check that the page can be served on ``host:port`` before a server starts; return the URLs to
+    print and a warning when the page would be reachable from other machines.
+
+    Raises ValueError (one line) for a port out of range, a host that is not an address of this
+    machine, a port in use, or a port that needs privileges.
+    """
+    if not 1 <= port <= 65535:
+        raise ValueError(f"--port {port}: a port is a number from 1 to 65535")
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        raise ValueError(f"--host {host}: not an address this machine can serve on ({exc})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server (uvicorn) does
+        try:
+            sock.bind(address)
+        except PermissionError:
+            raise ValueError(f"--port {port}: needs administrator rights (ports below 1024); choose a port above "
+                             "1024") from None
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ValueError(f"--port {port}: already in use on {host} (another server is running there; "
+                                 "choose another --port)") from None
+            raise ValueError(f"--host {host}: cannot serve there ({exc.strerror or exc})") from None
+    ips = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+    if all(ip.is_loopback for ip in ips):
+        return [_url(host, port)], None
+    if all(ip.is_unspecified for ip in ips):
+        urls = [_url("127.0.0.1", port) + " on this machine", _url(socket.gethostname(), port) + " from others"]
+        scope = f"every network interface of this machine ({host})"
+    else:
+        urls = [_url(host, port)]
+        scope = f"{host}, an address other machines can reach"
+    warning = (f"--host {host}: the page is served on {scope}: anyone who can reach port {port} can watch and run "
+               "simulations on this machine (there is no password). Leave --host out to keep it to this machine.")
+    return urls, warning
 
 
 def viz_environment(scenario: str | os.PathLike | None, base: dict | None = None) -> dict:
@@ -61,9 +108,11 @@ def launch(
     host: str = "127.0.0.1",
     port: int = 8765,
     open_browser: bool = False,
+    urls: list[str] | None = None,
 ) -> int:
     """Serve the page until interrupted. On POSIX the process becomes the Solara server (exec) and
-    does not return; elsewhere the server's exit code is returned."""
+    does not return; elsewhere the server's exit code is returned. ``urls`` (from :func:`check_address`)
+    are the addresses printed."""
     if scenario is not None and not Path(scenario).is_file():
         print(f"lonesim viz: {scenario}: file not found", file=sys.stderr)
         return 2
@@ -73,8 +122,8 @@ def launch(
             "Fill it with: bash scripts/solara_offline.sh",
             file=sys.stderr,
         )
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    print(f"lonesim viz: {scenario or 'default settings'} at http://{shown}:{port}/  (Ctrl+C to stop)", flush=True)
+    shown = " and ".join(urls or [_url("127.0.0.1" if host in ("0.0.0.0", "::", "") else host, port)])
+    print(f"lonesim viz: {scenario or 'default settings'} at {shown}  (Ctrl+C to stop)", flush=True)
     cmd = solara_command(host, port, open_browser)
     env = viz_environment(scenario)
     if os.name == "posix":

@@ -84,6 +84,7 @@ def viz_model_class() -> type:
             kind_rate: float | None = None,
             intervention: str = "none",
             seed: int | str | None = None,
+            progress: bool = False,
         ):
             seed = None if seed is None else _as_seed(seed)
             n = None if n_people is None else min(int(n_people), MAX_PAGE_PEOPLE)
@@ -99,6 +100,7 @@ def viz_model_class() -> type:
                 # people it draws itself (sim/viz/layout.py), so the model skips its own layout
                 "agents": True,
                 "layout": False,
+                "progress": progress,
             }
             kwargs.update(_intervention_arguments(scenario_file, intervention))
             super().__init__(**{k: v for k, v in kwargs.items() if takes_any or k in params})

@@ -1,0 +1,290 @@
+"""Experiment files (``experiments/<name>.yaml``): their schema, and checking one before anything runs.
+
+An experiment file names a study, the scenario it starts from (``scenario`` and ``set``), its
+replicates, the published figures it is held against, the study's own options, and a ``quick:``
+block (the reduced form the test suite runs: the same keys, merged over the file's). Files are read
+like scenarios (:func:`sim.config.loading.read_yaml_file`: bounded YAML, duplicate keys refused) and
+checked here as scenarios are: every problem is one ``<file>:<line>: <key.path>: <what is wrong>``
+line (:class:`ScenarioError`). :func:`check_experiment` also builds every scenario the study will
+run (the base, with ``set``; each mortality variant), so a bad value fails before any simulation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+
+from sim.config import LineMap, Scenario, ScenarioError, load_scenario
+from sim.config.base import Strict, probability
+from sim.config.loading import read_yaml_file
+from sim.config.paths import describe_errors, format_loc
+from sim.config.schema import check_name, safe_name
+
+
+def _ordered(size: int):
+    def check(values: list[float]) -> list[float]:
+        if len(values) != size:
+            what = "[low, high]" if size == 2 else "[low, point, high]"
+            raise ValueError(f"give {size} numbers, {what} (got {len(values)})")
+        if any(a > b for a, b in zip(values, values[1:])):
+            raise ValueError(f"the numbers must be in increasing order (got {values})")
+        return values
+    return check
+
+
+#: A published interval ``[low, high]``, and a point with its interval ``[low, point, high]``.
+Interval = Annotated[list[float], AfterValidator(_ordered(2))]
+Triple = Annotated[list[float], AfterValidator(_ordered(3))]
+
+
+class _Published(Strict):
+    """Published figures."""
+
+
+class BaselinesPublished(_Published):
+    """Study 3's published prevalences ([low, high])."""
+
+    loneliness_adults: Interval
+    loneliness_45: Interval
+    loneliness_60: Interval
+    isolation_65: Interval
+
+
+class BigJoyPublished(_Published):
+    """Study 2's published effect sizes."""
+
+    wellbeing_d_z: float
+    positive_emotion_d_z: float
+    controlled_delta: float
+    press_wellbeing: float
+    press_positive: float
+
+
+class ContagionPublished(_Published):
+    """Study 4's published ratios and durations ([low, high])."""
+
+    spread_ratio: Interval
+    duration_ratio: Interval
+    years_content: Interval
+    years_discontent: Interval
+
+
+class HazardPublished(_Published):
+    """Wang et al. 2023's hazard ratios as [low, point, high]."""
+
+    hr_isolation: Triple
+    hr_loneliness: Triple | None = None
+
+
+class _Experiment(Strict):
+    """Keys every experiment file may have."""
+
+    study: str
+    name: str | None = Field(None, description="Names the output files (default: the file's name).")
+    scenario: str | None = Field(None, description="Scenario file the study starts from, relative to the repository.")
+    set: dict[str, Any] = Field(default_factory=dict, description="Overrides of the scenario: {key.path: value}.")
+    replicates: int = Field(4, ge=1, le=1000, description="Replicates (runs) per design.")
+    quick: dict[str, Any] | None = Field(None, description="The reduced form (--quick): keys merged over these.")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str | None) -> str | None:
+        return None if value is None else check_name(value)
+
+
+class BaselinesExperiment(_Experiment):
+    """Study 3: prevalence by age group."""
+
+    study: Literal["baselines"]
+    published: BaselinesPublished
+
+
+class BigJoyExperiment(_Experiment):
+    """Study 2: the Big Joy week."""
+
+    study: Literal["big_joy"]
+    follow_days: int = Field(60, ge=0, le=36_500, description="Days the enrolled are followed after the week.")
+    published: BigJoyPublished
+
+
+class ContagionExperiment(_Experiment):
+    """Study 4: SISa contagion asymmetry."""
+
+    study: Literal["contagion"]
+    perturbed_days: int | None = Field(None, gt=0, le=36_500, description="Days of the perturbed-start design.")
+    kmax: int = Field(20, ge=1, le=1000, description="Most content/discontent neighbours binned.")
+    bootstraps: int = Field(200, ge=1, le=100_000, description="Parametric bootstrap draws.")
+    bootstrap_seed: int = Field(1, ge=0, le=2**63 - 1)
+    published: ContagionPublished
+
+
+class DoseResponseExperiment(_Experiment):
+    """Study 5: dose-response at the ends of the hazard-ratio intervals."""
+
+    study: Literal["dose_response"]
+    isolation_fractions: list[float] = Field(..., min_length=1, max_length=100)
+    reference_fraction: float | None = probability(None, "The isolation level compared with Levin's formula.")
+    hr_sets: list[list[float]] = Field(..., min_length=1, max_length=20)
+    hr_labels: list[str] = Field(default_factory=lambda: ["low", "central", "high"])
+    published: HazardPublished
+
+    @field_validator("isolation_fractions")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if any(not 0 <= f <= 1 for f in value):
+            raise ValueError("isolation fractions are shares of people, from 0 to 1")
+        return value
+
+    @field_validator("hr_sets")
+    @classmethod
+    def _pairs(cls, value: list[list[float]]) -> list[list[float]]:
+        if any(len(pair) != 2 or min(pair) <= 0 for pair in value):
+            raise ValueError("each item is a pair [hr_isolation, hr_loneliness] of positive hazard ratios")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DoseResponseExperiment:
+        if len(self.hr_labels) != len(self.hr_sets):
+            raise ValueError(f"hr_labels has {len(self.hr_labels)} labels for {len(self.hr_sets)} hr_sets")
+        if not {"low", "central", "high"} <= set(self.hr_labels):
+            raise ValueError("hr_labels must include 'low', 'central' and 'high'")
+        ref = self.reference_fraction if self.reference_fraction is not None else self.isolation_fractions[-1]
+        if ref not in self.isolation_fractions:
+            raise ValueError(f"reference_fraction {ref} is not one of isolation_fractions")
+        return self
+
+
+class Variant(Strict):
+    """One more design of the mortality study: overrides of the base scenario and its replicates."""
+
+    label: str = Field(..., min_length=1, max_length=200)
+    set: dict[str, Any] = Field(default_factory=dict)
+    replicates: int | None = Field(None, ge=1, le=1000)
+
+
+class MortalityExperiment(_Experiment):
+    """Study 1: Cox hazard ratios in simulated cohorts."""
+
+    study: Literal["mortality"]
+    landmark_days: int = Field(365, ge=0, le=36_500)
+    persistent_threshold: float = probability(0.9, "Share of follow-up isolated that counts as persistent.")
+    life_expectancy_age: float = Field(50, ge=0, le=110)
+    variants: list[Variant] = Field(default_factory=list, max_length=100)
+    published: HazardPublished
+
+    @model_validator(mode="after")
+    def _labels(self) -> MortalityExperiment:
+        labels = [v.label for v in self.variants]
+        if "default" in labels or len(set(labels)) != len(labels):
+            raise ValueError("variant labels must be unique and not 'default' (the base design's label)")
+        if self.published.hr_loneliness is None:
+            raise ValueError("published.hr_loneliness is required for the mortality study")
+        return self
+
+
+STUDY_MODELS: dict[str, type[_Experiment]] = {
+    "mortality": MortalityExperiment, "big_joy": BigJoyExperiment, "baselines": BaselinesExperiment,
+    "contagion": ContagionExperiment, "dose_response": DoseResponseExperiment,
+}
+
+
+def read_experiment(path: str | Path, quick: bool = False) -> tuple[dict[str, Any], LineMap]:
+    """Read and validate an experiment file; return the study's parameters (``quick`` merges its
+    ``quick:`` block) as a plain mapping of the keys the file gives, and the file's line map.
+
+    Both forms (with and without ``quick``) are validated, so a bad value fails whichever is run.
+    """
+    path = Path(path)
+    data, linemap = read_yaml_file(path, "experiment")
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: an experiment file is a YAML mapping of keys to values")
+    study = data.get("study")
+    if study not in STUDY_MODELS:
+        line = linemap.line_for(("study",))
+        raise ScenarioError(f"{path}:{line}: study: must be one of {', '.join(STUDY_MODELS)} (got {study!r})")
+    model = STUDY_MODELS[study]
+    _validate(model, data, str(path), linemap)
+    chosen = data
+    if data.get("quick") is not None:
+        if not isinstance(data["quick"], dict):
+            raise ScenarioError(f"{path}:{linemap.line_for(('quick',))}: quick: must be a mapping of keys to values")
+        bad = {"study", "quick"} & set(data["quick"])
+        if bad:
+            raise ScenarioError(f"{path}:{linemap.line_for(('quick', min(bad)))}: quick.{min(bad)}: "
+                                "cannot be changed by the quick form")
+        merged = _merge(data, data["quick"])
+        _validate(model, merged, str(path), linemap, prefix=("quick",), keys=set(data["quick"]))
+        if quick:
+            chosen = merged
+    exp = model.model_validate(chosen).model_dump(exclude_unset=True)
+    exp.setdefault("name", safe_name(path.stem, "experiment"))
+    return exp, linemap
+
+
+def _merge(data: dict[str, Any], quick: dict[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    for k, v in quick.items():
+        out[k] = {**(data.get("set") or {}), **v} if k == "set" and isinstance(v, dict) else v
+    return out
+
+
+def _validate(model: type[_Experiment], data: dict[str, Any], source: str, linemap: LineMap,
+              prefix: tuple = (), keys: set[str] | None = None) -> None:
+    """Validate ``data``; errors in keys the quick block gave are reported at the quick block's lines."""
+    try:
+        model.model_validate(data)
+    except ValidationError as err:
+        if not prefix:
+            raise ScenarioError(describe_errors(err, source, linemap, model)) from None
+        lines = []
+        for e in err.errors():
+            loc = tuple(e["loc"])
+            if loc and loc[0] in (keys or set()):
+                loc = prefix + loc
+            where = linemap.line_for(loc)
+            lines.append(f"{source}:{where}: {format_loc(loc) or '(top level)'}: {e['msg'].removeprefix('Value error, ')}")
+        raise ScenarioError("\n".join(lines)) from None
+
+
+def check_experiment(exp: dict[str, Any], path: str | Path, linemap: LineMap, repo: Path,
+                     overrides: dict[str, Any] | None = None, quick: bool = False) -> list[Scenario]:
+    """Build every scenario the study will run (its base scenario with ``set`` and ``overrides``, and
+    each mortality variant) and return them; a bad key or value raises :class:`ScenarioError` naming
+    the experiment file's line. Nothing is simulated."""
+    path = str(path)
+    block = ("quick",) if quick and "set" in (exp.get("quick") or {}) else ()
+    scen = exp.get("scenario")
+    if scen:
+        p = Path(scen) if Path(scen).is_absolute() else repo / scen
+        if not p.is_file():
+            raise ScenarioError(f"{path}:{linemap.line_for(('scenario',))}: scenario: file not found: {p}")
+        base = load_scenario(p)
+    else:
+        base = Scenario()
+    sets = dict(exp.get("set") or {})
+    for key, value in sets.items():  # one key at a time, so an error names its line
+        _override(base, {key: value}, f"{path}:{linemap.line_for(block + ('set', key))}", "set.")
+    base = _override(base, sets, f"{path}:{linemap.line_for(block + ('set',))}", "set.")
+    if overrides:
+        base = base.with_overrides(overrides, source="--set")
+    out = [base]
+    if exp["study"] == "big_joy" and not base.interventions:
+        raise ScenarioError(f"{path}:{linemap.line_for(('scenario',))}: scenario: the big_joy study needs a "
+                            "scenario with an intervention (the Big Joy week)")
+    for i, v in enumerate(exp.get("variants") or []):
+        for key, value in (v.get("set") or {}).items():
+            _override(base, {key: value}, f"{path}:{linemap.line_for(('variants', i, 'set', key))}", f"variants[{i}].set.")
+        out.append(_override(base, dict(v.get("set") or {}), f"{path}:{linemap.line_for(('variants', i))}",
+                             f"variants[{i}].set."))
+    return out
+
+
+def _override(base: Scenario, overrides: dict[str, Any], where: str, prefix: str) -> Scenario:
+    """``base.with_overrides(overrides)``; errors name ``where`` and the key under ``prefix`` (``set.days``)."""
+    try:
+        return base.with_overrides(overrides, source=where)
+    except ScenarioError as exc:
+        lines = [ln.replace(f"{where}: ", f"{where}: {prefix}", 1) for ln in str(exc).split("\n")]
+        raise ScenarioError("\n".join(lines)) from None
