@@ -158,17 +158,29 @@ def _yaml_for(path: tuple, value: str) -> tuple[str, int]:
     import yaml
 
     required = {"shocks": {"start_day": 1, "duration_days": 2}, "interventions": {"kind": "befriending"}}
+    defaults = Scenario().model_dump(mode="json")
     data: dict = {}
     node = data
+    default = defaults
     for i, part in enumerate(path[:-1]):
         if part == 0:
             continue
+        default = default.get(part) if isinstance(default, dict) else None
         if i + 1 < len(path) - 1 and path[i + 1] == 0:
             item = dict(required[part])
             node[part] = [item]
             node = item
+            default = None
+        elif i == len(path) - 2 and isinstance(default, dict) and {"ages"} <= set(default):
+            node = node.setdefault(part, dict(default))  # an age curve needs all its lists
         else:
             node = node.setdefault(part, {})
+    target = default.get(path[-1]) if isinstance(default, dict) else None
+    if isinstance(target, list):  # a list of numbers: the first one is the hostile value
+        node[path[-1]] = ["__VALUE__", *target[1:]]
+        text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None).replace("'__VALUE__'", value)
+        text = text.replace("__VALUE__", value)
+        return text, next(i for i, ln in enumerate(text.splitlines(), 1) if value in ln)
     node[path[-1]] = "__VALUE__"
     text = yaml.safe_dump(data, sort_keys=False).replace("__VALUE__", value)
     return text, next(i for i, ln in enumerate(text.splitlines(), 1) if value in ln)
@@ -187,7 +199,8 @@ def test_every_number_refuses_nan_infinity_and_booleans(tmp_path, value, message
     errors = validate_each(files)
     for f, path in files.items():
         shown = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if k else p) for k, p in enumerate(f))
-        assert f"error: {path}:{lines[f]}: {shown}: " in errors[f] and message in errors[f], (f, errors[f])
+        where = f"error: {path}:{lines[f]}: {shown}"
+        assert (where + ": " in errors[f] or where + "[0]: " in errors[f]) and message in errors[f], (f, errors[f])
 
 
 def test_booleans_and_nan_through_set_and_the_api(tmp_path):
@@ -257,15 +270,15 @@ def test_a_file_name_that_is_not_a_safe_name_is_made_safe(tmp_path):
 
 # --------------------------------------------------------------------------- experiment files
 def test_experiment_files_are_validated_like_scenarios(tmp_path):
-    good = (ROOT / "experiments" / "baselines.yaml").read_text()
+    good = (ROOT / "experiments" / "population.yaml").read_text()
     cases = {
         "unknown_key": (good + "replicats: 3\n", "replicats: unknown key 'replicats' (did you mean 'replicates'?)"),
         "bad_study": ("study: nope\n", ":1: study: must be one of"),
         "empty": ("# nothing\n", "the experiment file is empty"),
         "negative": (good.replace("replicates: 4", "replicates: -1"), "replicates: Input should be greater than"),
         "interval": (good.replace("[0.16, 0.24]", "[0.24, 0.16]"), "published.loneliness_adults: the numbers must be"),
-        "set_key": (good.replace("  days: 365", "  days: 365\n  smiles.propensty: 0.2"), "did you mean 'propensity'"),
-        "set_value": (good.replace("  days: 365", "  days: -4"), "days: Input should be greater than 0"),
+        "set_key": (good.replace("  days: 180", "  days: 180\n  smiles.propensty: 0.2"), "did you mean 'propensity'"),
+        "set_value": (good.replace("  days: 180", "  days: -4"), "days: Input should be greater than 0"),
         "quick": (good.replace("  replicates: 2", "  replicates: 0"), "quick.replicates: Input should be greater"),
         "dup": (good + "replicates: 9\n", "duplicate key 'replicates'"),
         "name": (good + "name: ../../x\n", "name: a name is used as a folder name"),
@@ -284,7 +297,7 @@ def test_experiment_files_are_validated_like_scenarios(tmp_path):
 
 def test_every_experiment_file_is_checked_before_any_study_runs(tmp_path):
     good = ROOT / "experiments" / "dose_response.yaml"
-    bad = write(tmp_path, "bad.yaml", good.read_text().replace("reference_fraction: 0.3\n", "reference_fraction: 0.25\n", 1))
+    bad = write(tmp_path, "bad.yaml", good.read_text().replace("reference_fraction: 0.0 ", "reference_fraction: 0.25 ", 1))
     res = lonesim_limited("experiment", good, bad, "--quick", "--out", tmp_path / "out", memory_mb=VALIDATE_MB * 3)
     assert_one_clear_error(res, f"{bad}:", "reference_fraction 0.25 is not one of isolation_fractions")
     assert "lonesim experiment:" not in res.stderr  # the good file did not start either

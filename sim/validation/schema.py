@@ -43,13 +43,25 @@ class _Published(Strict):
     """Published figures."""
 
 
-class BaselinesPublished(_Published):
-    """Study 3's published prevalences ([low, high])."""
+class PopulationPublished(_Published):
+    """Study 3's published bands ([low, high]): overlaps, prevalences, networks, contact, instruments, drift."""
 
-    loneliness_adults: Interval
-    loneliness_45: Interval
-    loneliness_60: Interval
+    isolated_not_lonely: Interval
+    lonely_not_isolated: Interval
+    phi: Interval
     isolation_65: Interval
+    severe_65: Interval
+    loneliness_adults: Interval
+    loneliness_65: Interval
+    lenient_60: Interval
+    u_young: Interval
+    u_old: Interval
+    ties_ratio: Interval
+    kin_rare: Interval
+    friends_rare: Interval
+    alpha: Interval
+    affect_icc: Interval
+    drift: Interval
 
 
 class BigJoyPublished(_Published):
@@ -94,11 +106,11 @@ class _Experiment(Strict):
         return None if value is None else check_name(value)
 
 
-class BaselinesExperiment(_Experiment):
-    """Study 3: prevalence by age group."""
+class PopulationExperiment(_Experiment):
+    """Study 3: the population as the cohort studies see it."""
 
-    study: Literal["baselines"]
-    published: BaselinesPublished
+    study: Literal["population"]
+    published: PopulationPublished
 
 
 class BigJoyExperiment(_Experiment):
@@ -185,7 +197,7 @@ class MortalityExperiment(_Experiment):
 
 
 STUDY_MODELS: dict[str, type[_Experiment]] = {
-    "mortality": MortalityExperiment, "big_joy": BigJoyExperiment, "baselines": BaselinesExperiment,
+    "mortality": MortalityExperiment, "big_joy": BigJoyExperiment, "population": PopulationExperiment,
     "contagion": ContagionExperiment, "dose_response": DoseResponseExperiment,
 }
 
