@@ -30,7 +30,7 @@ from sim.config.mechanisms import (
 from sim.config.network import NetworkConfig
 from sim.config.paths import describe_errors, set_path
 from sim.config.people import PopulationConfig
-from sim.config.programmes import InterventionConfig, ShockConfig
+from sim.config.programmes import ComparisonConfig, InterventionConfig, ShockConfig
 from sim.config.survey import SurveyConfig
 
 
@@ -89,6 +89,7 @@ class Scenario(Strict):
     interventions: list[InterventionConfig] = Field(default_factory=list)
     output: OutputConfig = Field(default_factory=OutputConfig)
     sweep: SweepConfig | None = Field(None, description="Optional sweep block (lonesim sweep).")
+    comparison: ComparisonConfig | None = Field(None, description="Optional programme comparison (lonesim compare).")
 
     # -- convenience -------------------------------------------------------------------------
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
