@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import typer
 
-from sim.cli import experiment, run, sweep, viz
+from sim.cli import compare, experiment, run, sweep, viz
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="lonesim: loneliness, social connection and health on a social network.")
 
 for command in (run.run, run.validate, run.schema, run.defaults, viz.viz, sweep.sweep, sweep.report,
-                experiment.experiment):
+                experiment.experiment, compare.compare):
     app.command()(command)
 
 
