@@ -31,12 +31,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.validation import baselines, big_joy, contagion, dose_response, mortality
+from sim.validation import baselines, big_joy, contagion, dose_response, mortality, programmes
 from sim.validation.common import REPO, STUDY_ORDER, VALIDATION_COLUMNS, StudyResult
 
 STUDIES: dict[str, Callable[..., StudyResult]] = {
     "mortality": mortality.study_mortality, "big_joy": big_joy.study_big_joy, "baselines": baselines.study_baselines,
     "contagion": contagion.study_contagion, "dose_response": dose_response.study_dose_response,
+    "programme_trial": programmes.study_programme_trial,  # one experiment per programme (issue 12)
 }
 
 
