@@ -275,3 +275,49 @@ def test_draws_interval_widens_with_replicate_noise():
     noisy = quiet + np.array([[-1.0], [1.0], [-1.0], [1.0]])
     _, lo2, hi2 = cs.draws_interval(noisy, 1)
     assert lo2 < lo and hi2 > hi
+
+
+# ---------------------------------------------------------------- the programme trials (sim/validation/programmes.py)
+def test_each_trial_grounded_programme_lowers_loneliness_in_its_simulated_trial():
+    """The three experiments' designs in a small town: each programme's trial finds less loneliness at the
+    end of the programme than usual life, and stronger programmes (bigger size parameter) find more."""
+    from pathlib import Path
+
+    from sim.validation import load_experiment
+    from sim.validation.programmes import run_trials
+
+    root = Path(__file__).resolve().parents[1] / "experiments"
+    for file, param, weak, strong in (("programme_phone_calls.yaml", "call_value", 1.0, 4.0),
+                                      ("programme_groups.yaml", "group_tie_closeness", 0.2, 0.6),
+                                      ("programme_cbt.yaml", "reappraisal", 0.15, 0.5)):
+        exp = load_experiment(root / file, quick=True)
+        exp["set"] = {**exp["set"], "population.size": 1500}
+        exp["replicates"] = 1
+        low, control = run_trials(exp, 1, {f"programme.{param}": weak}, until="end")
+        high, _ = run_trials(exp, 1, {f"programme.{param}": strong}, control=control, until="end")
+        assert high["end"]["smd"][0] < low["end"]["smd"][0] < 0, file
+        assert high["end"]["smd"][2] < 0 and high["end"]["difference"][0] < 0, file
+        assert abs(low["baseline"]["smd"][0]) < 0.25  # randomised: balanced before the programme
+
+
+def test_the_study_writes_rows_under_the_experiments_own_name(tmp_path):
+    from pathlib import Path
+
+    from sim.validation import load_experiment, update_validation_csv
+    from sim.validation.programmes import study_programme_trial
+
+    exp = load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "programme_groups.yaml", quick=True)
+    exp["set"] = {**exp["set"], "population.size": 1200}
+    exp["replicates"] = 1
+    result = study_programme_trial(exp, workers=1)
+    assert [r["study"] for r in result.rows] == ["programme_groups"] * 2
+    smd, persistence = result.rows
+    assert (smd["published_low"], smd["published_high"]) == (-0.48, -0.08)
+    assert persistence["published_low"] == 0.5 and "Lasgaard" in persistence["reference"]
+    assert list(result.table["time_point"]) == ["baseline", "end", "1m"]
+    csv = tmp_path / "validation.csv"
+    update_validation_csv(csv, [dict(smd, study="other")], "other")
+    table = update_validation_csv(csv, result.rows, result.study)
+    assert sorted(table["study"]) == ["other", "programme_groups", "programme_groups"]
+    result.figure(tmp_path / "groups.png")
+    assert (tmp_path / "groups.png").stat().st_size > 10_000

@@ -35,7 +35,7 @@ def _fmt(x: Any, digits: int = 2) -> str:
     if isinstance(x, (int, np.integer)):
         return f"{int(x):,}"
     if isinstance(x, (float, np.floating)):
-        if abs(x) >= 1000:
+        if abs(x) >= 1000 or (x == round(x) and abs(x) >= 10):
             return f"{x:,.0f}"
         return f"{x:.{digits}f}"
     return html.escape(str(x))
@@ -52,14 +52,16 @@ def _image(path: Path, alt: str) -> str:
     return f'<p><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></p>'
 
 
-def _table(df: pd.DataFrame, columns: list[tuple[str, str]]) -> str:
-    head = "".join(f'<th class="{"l" if i < 2 else ""}">{html.escape(t)}</th>' for i, (_, t) in enumerate(columns))
+def _table(df: pd.DataFrame, columns: list[tuple]) -> str:
+    """An HTML table of ``columns``: (column, title) or (column, title, digits) each."""
+    head = "".join(f'<th class="{"l" if i < 2 else ""}">{html.escape(c[1])}</th>' for i, c in enumerate(columns))
     body = []
     for _, r in df.iterrows():
         cells = []
-        for i, (c, _) in enumerate(columns):
+        for i, col in enumerate(columns):
+            c, digits = col[0], (col[2] if len(col) > 2 else 2)
             value = r[c] if c in r else None
-            text = value if isinstance(value, str) and value.startswith("<") else _fmt(value)
+            text = value if isinstance(value, str) and value.startswith("<") else _fmt(value, digits)
             cells.append(f'<td class="{"l" if i < 2 else ""}">{text}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
@@ -171,8 +173,9 @@ def report_html(folder: Path, manifest: dict[str, Any], table: pd.DataFrame, tri
                                 ("lfy", "loneliness-free years per 1,000 enrolled"),
                                 ("lon", "loneliness prevalence change at end (points)"),
                                 ("iso", "isolation prevalence change at end (points)"),
-                                ("spillover_first_degree", "spillover, 1 tie away (SD)"),
-                                ("spillover_second_degree", "2 ties away (SD)"),
+                                ("deaths_averted_among_enrolled_share", "share of deaths averted among the enrolled"),
+                                ("spillover_first_degree", "spillover, 1 tie away (SD)", 4),
+                                ("spillover_second_degree", "2 ties away (SD)", 4),
                                 ("probability_best_deaths_averted", "P(most deaths averted)")]))
         parts.append(f"<h2>Costs ({currency})</h2>")
         parts.append(_table(table, [("arm", "arm"), ("targeting", "targeting"), ("cost_per_enrolled", "per enrolled"),

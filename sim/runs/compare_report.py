@@ -153,7 +153,7 @@ def forest_figure(trial: pd.DataFrame, path: Path, published: dict[str, tuple[fl
 
     points = [p for p in trial["time_point"].drop_duplicates() if p != "baseline"]
     arms = list(trial["arm"].drop_duplicates())
-    fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.55 * len(arms) * max(1, len(points)) / 2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.22 * len(arms) * max(1, len(points))), layout="constrained")
     y = 0.0
     ticks, labels = [], []
     offsets = np.linspace(-0.3, 0.3, len(points)) if len(points) > 1 else np.zeros(1)
@@ -176,7 +176,7 @@ def forest_figure(trial: pd.DataFrame, path: Path, published: dict[str, tuple[fl
             ax.plot([est], [yy + 0.42], "|", color="k", ms=8)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_yticks(ticks, labels, fontsize=8)
-    ax.set_xlabel("standardised mean difference in UCLA-3 loneliness, programme − usual life (negative = less lonely)")
+    ax.set_xlabel("SMD of UCLA-3 loneliness, programme − usual life (negative = less lonely)")
     ax.set_title("The simulated trials: effect at the end of the programme and after it (95% intervals)", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=8, loc="best", title="time point", title_fontsize=8)
@@ -198,6 +198,7 @@ def cost_figure(table: pd.DataFrame, path: Path, currency: str) -> None:
                     xytext=(4, 4), textcoords="offset points")
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xlabel(f"cost per 1,000 enrolled ({currency})")
+    ax.xaxis.set_major_formatter(lambda x, _: f"{x:,.0f}")
     ax.set_ylabel("deaths averted per 1,000 enrolled over the horizon")
     ax.set_title("What each programme buys: deaths averted against cost (95% intervals)", fontsize=10)
     ax.grid(alpha=0.3)

@@ -153,8 +153,11 @@ def window_total(diff: np.ndarray, start: int, end_programme: int, horizon: int,
     a = diff[days - 2 * span:days - span].mean(axis=0)
     decaying = (np.sign(a) == np.sign(b)) & (np.abs(b) < np.abs(a)) & (b != 0)
     rate = np.where(decaying, np.log(np.abs(a) / np.where(decaying, np.abs(b), 1.0)) / span, 0.0)
-    level = b * np.exp(-rate * span / 2)  # b is the mean over the last span: its level at the last day
-    tail = np.where(rate > 0, level * (1 - np.exp(-rate * remaining)) / np.where(rate > 0, rate, 1.0), b * remaining)
+    safe = np.where(rate > 0, rate, 1.0)
+    # b is the mean of f(T) e^{λj}, j = 1..span: the level on day T (the first day not simulated) is
+    # f(T) = b span (e^λ - 1) / (e^λ (e^{λ span} - 1)); the tail is Σ_{k < remaining} f(T) e^{-λk}
+    level = b * span * np.expm1(safe) / (np.exp(safe) * np.expm1(safe * span))
+    tail = np.where(rate > 0, level * -np.expm1(-safe * remaining) / -np.expm1(-safe), b * remaining)
     return simulated, tail
 
 
