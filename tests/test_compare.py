@@ -59,6 +59,15 @@ def lonesim(*args, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run([*LONESIM, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
+def invoke(*args):
+    """The command line in this process (Typer's test runner): exit code and output."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
 def files_of(folder: Path) -> dict[str, bytes]:
     """Every file's bytes, without the ``git_commit`` line of manifests (others commit while tests run)."""
     out = {}
@@ -148,6 +157,55 @@ def test_same_files_with_one_worker_and_control_equals_a_plain_run(reference, ti
     assert files_of(plain) == files_of(reference / "runs" / "control-r000")  # file for file, byte for byte
 
 
+def test_dask_cluster_gives_the_same_files(reference, tiny_yaml, tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        out = tmp_path / "dask"
+        res = lonesim("compare", tiny_yaml, "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                      "--out", out, "--quiet")
+        assert res.returncode == 0, res.stderr
+    assert files_of(out) == files_of(reference)
+
+
+def _finished(out: Path) -> list[str]:
+    from sim.runs.layout import run_complete
+
+    runs = out / "runs"
+    if not runs.is_dir():
+        return []
+    return [p.name for p in sorted(runs.iterdir())
+            if not p.name.startswith(".") and run_complete(p) and track_complete(out / "tracks" / p.name)]
+
+
+def test_sigkill_then_resume_keeps_finished_runs_and_ends_as_if_never_interrupted(reference, tiny_yaml, tmp_path):
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([*LONESIM, "compare", str(tiny_yaml), "--workers", "2", "--out", str(out), "--quiet"],
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    try:
+        while len(_finished(out)) < 2:
+            assert proc.poll() is None, f"the comparison ended before it could be killed: {proc.stderr.read()!r}"
+            assert time.monotonic() < deadline, "no run finished within 120 s"
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, no clean-up
+        proc.wait()
+    finished = _finished(out)
+    assert 2 <= len(finished) < 6 and not (out / "comparison.csv").exists()
+    stamps = {n: (out / "runs" / n / "summary.json").stat().st_mtime_ns for n in finished}
+    res = lonesim("compare", tiny_yaml, "--workers", "2", "--out", out, "--resume")
+    assert res.returncode == 0, res.stderr
+    assert f"{len(finished)} already finished (kept)" in res.stderr
+    assert all((out / "runs" / n / "summary.json").stat().st_mtime_ns == stamps[n] for n in finished)
+    assert not [p for sub in ("runs", "tracks") for p in (out / sub).iterdir() if p.name.startswith(".")]
+    assert files_of(out) == files_of(reference)
+
+
 def test_resume_redoes_only_what_is_missing(reference, tiny_yaml, tmp_path):
     out = tmp_path / "resumed"
     shutil.copytree(reference, out)
@@ -169,11 +227,11 @@ def test_resume_redoes_only_what_is_missing(reference, tiny_yaml, tmp_path):
 
 
 def test_dry_run_lists_the_arms_and_runs(tiny_yaml, tmp_path):
-    res = lonesim("compare", tiny_yaml, "--dry-run", "--out", tmp_path / "dry")
-    assert res.returncode == 0, res.stderr
-    assert "control + 2 arms x 2 replicates = 6 runs" in res.stdout
-    assert "arm groups: group_activity, loneliest, coverage 0.3, days 10-39, £100 per enrolled" in res.stdout
-    assert len([ln for ln in res.stdout.splitlines() if ln.startswith("runs/")]) == 6
+    res = invoke("compare", tiny_yaml, "--dry-run", "--out", tmp_path / "dry")
+    assert res.exit_code == 0, res.output
+    assert "control + 2 arms x 2 replicates = 6 runs" in res.output
+    assert "arm groups: group_activity, loneliest, coverage 0.3, days 10-39, £100 per enrolled" in res.output
+    assert len([ln for ln in res.output.splitlines() if ln.startswith("runs/")]) == 6
     assert not (tmp_path / "dry").exists()
 
 
@@ -196,10 +254,11 @@ def test_bad_comparison_blocks_get_one_line_with_file_line_and_key(tmp_path, old
     assert text != TINY
     path = tmp_path / "bad.yaml"
     path.write_text(text)
-    res = lonesim("compare", path, "--out", tmp_path / "out")
-    assert res.returncode == 2, res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    res = invoke("compare", path, "--out", tmp_path / "out")  # in-process: the same command, no interpreter start-up
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.output, res.output
+    assert isinstance(res.exception, SystemExit), res.exception  # typer.Exit(2), not an error escaping
     assert re.search(rf"^error: {re.escape(str(path))}{pattern}", lines[0]), lines[0]
     # the line number is the line of the key in the file
     number = int(lines[0].split(":")[2])
@@ -211,10 +270,10 @@ def test_bad_comparison_blocks_get_one_line_with_file_line_and_key(tmp_path, old
 def test_no_comparison_block_and_bad_options(tmp_path):
     path = tmp_path / "plain.yaml"
     path.write_text("population:\n  size: 100\n")
-    res = lonesim("compare", path)
-    assert res.returncode == 2 and "no comparison block" in res.stderr and "Traceback" not in res.stderr
-    res = lonesim("compare", path, "--executor", "dask")
-    assert res.returncode == 2 and "--scheduler" in res.stderr
+    res = invoke("compare", path)
+    assert res.exit_code == 2 and "no comparison block" in res.output and "Traceback" not in res.output
+    res = invoke("compare", path, "--executor", "dask")
+    assert res.exit_code == 2 and "--scheduler" in res.output
 
 
 def test_manifest_records_the_plan_not_how_it_ran(reference):

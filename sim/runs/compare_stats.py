@@ -152,7 +152,8 @@ def window_total(diff: np.ndarray, start: int, end_programme: int, horizon: int,
     b = diff[days - span:days].mean(axis=0)
     a = diff[days - 2 * span:days - span].mean(axis=0)
     decaying = (np.sign(a) == np.sign(b)) & (np.abs(b) < np.abs(a)) & (b != 0)
-    rate = np.where(decaying, np.log(np.abs(a) / np.where(decaying, np.abs(b), 1.0)) / span, 0.0)
+    rate = np.zeros_like(b)
+    rate[decaying] = np.log(np.abs(a[decaying]) / np.abs(b[decaying])) / span
     safe = np.where(rate > 0, rate, 1.0)
     # b is the mean of f(T) e^{λj}, j = 1..span: the level on day T (the first day not simulated) is
     # f(T) = b span (e^λ - 1) / (e^λ (e^{λ span} - 1)); the tail is Σ_{k < remaining} f(T) e^{-λk}
