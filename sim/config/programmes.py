@@ -126,15 +126,17 @@ class ComparisonConfig(Strict):
 
     arms: list[ArmConfig] = Field(..., min_length=1, description="The programme arms (each compared with the control).")
     replicates: int = Field(4, gt=0, le=1000, description="Towns per arm; replicate r of every arm and of the control "
-                            "shares its town and random numbers (common random numbers).")
+                            "shares its town and random numbers (common random numbers). A design choice: more "
+                            "replicates, narrower intervals.")
     horizon_years: float = Field(
         5.0, gt=0, le=50, description="Years after each programme's start over which deaths averted, life-years and "
-        "loneliness-free years are counted; beyond the simulated days the daily difference is extrapolated "
-        "(docs/programmes.md).",
+        "loneliness-free years are counted (5: the horizon commissioners ask for, issue 12); beyond the simulated "
+        "days the daily difference is extrapolated (docs/programmes.md).",
     )
     follow_up_days: list[int] = Field(
         default_factory=lambda: [30, 91, 182],
-        description="Trial follow-ups, days after the programme's last day (1, 3 and 6 months).",
+        description="Trial follow-ups, days after the programme's last day (1, 3 and 6 months: the long-term window "
+        "of Lasgaard et al. 2022).",
     )
     hr_isolation_interval: tuple[float, float] = Field(
         (1.26, 1.39), description="95% interval of the isolation hazard ratio (Wang et al. 2023), drawn around "
@@ -144,8 +146,10 @@ class ComparisonConfig(Strict):
         (1.08, 1.20), description="95% interval of the loneliness hazard ratio (Wang et al. 2023), drawn around "
         "mortality.hr_loneliness.",
     )
-    hr_draws: int = Field(400, ge=1, le=100_000, description="Draws of the two hazard ratios for the intervals.")
-    currency: str = Field("£", max_length=8, description="Currency label of the costs.")
+    hr_draws: int = Field(400, ge=1, le=100_000, description="Draws of the two hazard ratios for the intervals (a "
+                          "design choice: 400 puts the 2.5 and 97.5 percentiles within a few % of their limits).")
+    currency: str = Field("£", max_length=8, description="Currency label of the costs (£: McDaid & Park 2021's cost per "
+                          "loneliness-free year, the report's yardstick, is in £).")
 
     @field_validator("follow_up_days")
     @classmethod
