@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 from scipy.optimize import brentq  # noqa: E402
 
 from sim.validation import load_experiment  # noqa: E402
-from sim.validation.programmes import run_trials  # noqa: E402
+from sim.validation.programmes import run_trials, trial_design  # noqa: E402
 
 #: programme kind -> (experiment file, parameter, bracket, measure, target)
 TARGETS = {
@@ -76,8 +76,9 @@ def calibrate(kind: str, workers: int = 2, replicates: int | None = None, size: 
         raise SystemExit(f"{kind}: the target {target} is outside what {param} in [{lo}, {hi}] gives "
                          f"({f_lo + target:+.3f} to {f_hi + target:+.3f}); widen the bracket")
     x = float(brentq(effect, lo, hi, xtol=xtol))
-    print(f"{kind}: {param} = {x:.3f} ({exp['replicates']} replicates of "
-          f"{exp.get('set', {}).get('population.size', 'the scenario')} people; {time.perf_counter() - t0:.0f}s)")
+    size = trial_design(exp)[0].population.size
+    print(f"{kind}: {param} = {x:.3f} ({exp['replicates']} replicates of {size:,} people; "
+          f"{time.perf_counter() - t0:.0f}s)")
     return x
 
 

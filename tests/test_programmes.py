@@ -291,7 +291,7 @@ def test_each_trial_grounded_programme_lowers_loneliness_in_its_simulated_trial(
                                       ("programme_groups.yaml", "group_tie_closeness", 0.2, 0.6),
                                       ("programme_cbt.yaml", "reappraisal", 0.15, 0.5)):
         exp = load_experiment(root / file, quick=True)
-        exp["set"] = {**exp["set"], "population.size": 1500}
+        exp["set"] = {**exp["set"], "population.size": 1200, "burn_in_days": 30}
         exp["replicates"] = 1
         low, control = run_trials(exp, 1, {f"programme.{param}": weak}, until="end")
         high, _ = run_trials(exp, 1, {f"programme.{param}": strong}, control=control, until="end")
@@ -307,8 +307,10 @@ def test_the_study_writes_rows_under_the_experiments_own_name(tmp_path):
     from sim.validation.programmes import study_programme_trial
 
     exp = load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "programme_groups.yaml", quick=True)
-    exp["set"] = {**exp["set"], "population.size": 1200}
+    exp["set"] = {**exp["set"], "population.size": 1000, "burn_in_days": 20}
     exp["replicates"] = 1
+    exp["programme"] = {**exp["programme"], "start_day": 5, "duration_days": 20}
+    exp["follow_up_days"] = [30]
     result = study_programme_trial(exp, workers=1)
     assert [r["study"] for r in result.rows] == ["programme_groups"] * 2
     smd, persistence = result.rows

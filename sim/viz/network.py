@@ -298,7 +298,7 @@ def _node_of(person: Any) -> Any:
     return cell.coordinate if cell is not None else getattr(person, "pos", None)
 
 
-def make_renderer(model, color_mode: str = "mood", width_in: float = 5.4, height_in: float = 3.3,
+def make_renderer(model, color_mode: str = "mood", width_in: float = 5.4, height_in: float = 2.9,
                   tie_mode: str = "plain") -> LonesimRenderer:
     """Build the renderer for ``model``: ties as lines, one marker per drawn person.
 
