@@ -267,6 +267,15 @@ def test_bad_comparison_blocks_get_one_line_with_file_line_and_key(tmp_path, old
     assert not (tmp_path / "out").exists()
 
 
+def test_a_bad_value_given_with_set_is_blamed_on_set(tiny_yaml, tmp_path):
+    res = invoke("compare", tiny_yaml, "--set", "comparison.arms.1.start_day=500", "--out", tmp_path / "o")
+    assert res.exit_code == 2
+    assert res.output.strip() == (f"error: {tiny_yaml} (--set): comparison.arms[1].start_day: day 500 is after the "
+                                  "last day (the scenario has 90 days: 0-89)")
+    res = invoke("compare", tiny_yaml, "--set", "comparison.arms.0.coverage=2", "--out", tmp_path / "o")
+    assert res.exit_code == 2 and res.output.startswith(f"error: {tiny_yaml} (--set): comparison.arms[0].coverage:")
+
+
 def test_no_comparison_block_and_bad_options(tmp_path):
     path = tmp_path / "plain.yaml"
     path.write_text("population:\n  size: 100\n")

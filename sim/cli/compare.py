@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from sim.cli.common import SET_HELP, fail, load_or_fail
-from sim.config import ScenarioError
+from sim.config import ScenarioError, parse_set_options
 
 
 def compare(
@@ -41,6 +41,7 @@ def compare(
     sc = load_or_fail(scenario, sets, seed)
     try:
         linemap = LineMap(scenario.read_text(encoding="utf-8"))
+        linemap.overridden = {tuple(k.split(".")) for k in parse_set_options(sets)}  # blamed on --set, not a line
         plan = plan_comparison(sc, source=str(scenario), linemap=linemap)
     except ScenarioError as exc:
         fail(str(exc))

@@ -50,6 +50,9 @@ def check_comparison(scenario: Scenario, source: str = "<scenario>", linemap: Li
     comp = scenario.comparison
 
     def where(*loc: Any) -> str:
+        text = tuple(str(p) for p in loc)
+        if linemap is not None and any(text[: len(k)] == k for k in linemap.overridden):
+            return f"{source} (--set)"
         line = linemap.line_for(loc) if linemap is not None else None
         return f"{source}:{line}" if line else source
 
