@@ -103,7 +103,8 @@ class ConnectionModel(mesa.Model):
 
     def __init__(self, scenario: str | Path | Scenario | None = None, seed: int | str | None = None,
                  intervention: str | None = None, agents: bool | None = None, layout: bool = False,
-                 overrides: dict[str, Any] | None = None, progress: bool = False, **keywords: Any) -> None:
+                 overrides: dict[str, Any] | None = None, targeting: str | None = None, progress: bool = False,
+                 **keywords: Any) -> None:
         base = scenario if isinstance(scenario, Scenario) else (load_scenario(scenario) if scenario else Scenario())
         changes: dict[str, Any] = dict(overrides or {})
         for key, value in keywords.items():
@@ -115,7 +116,7 @@ class ConnectionModel(mesa.Model):
             changes["seed"] = int(seed)  # SolaraViz text inputs arrive as strings
         self.config = base.with_overrides(changes) if changes else base
         if intervention not in (None, "none", ""):
-            self.config = self._with_intervention(self.config, intervention)
+            self.config = self._with_intervention(self.config, intervention, targeting)
         super().__init__(rng=self.config.seed)
 
         self.sim = Simulation(self.config, progress=progress)  # progress: a bar for the burn-in days
@@ -185,21 +186,36 @@ class ConnectionModel(mesa.Model):
         return self.config.to_yaml()
 
     @staticmethod
-    def _with_intervention(scenario: Scenario, kind: str) -> Scenario:
-        defaults = {
-            "smile_campaign": {"kind": "smile_campaign", "start_day": 0, "duration_days": scenario.days, "coverage": 0.5},
-            "big_joy": {"kind": "big_joy", "start_day": 0, "duration_days": 7, "coverage": 0.3},
-            "kindness_campaign": {"kind": "kindness_campaign", "start_day": 0, "duration_days": scenario.days,
-                                  "coverage": 0.3, "kind_acts_per_day": 0.3},
-            "befriending": {"kind": "befriending", "start_day": 0, "duration_days": scenario.days,
-                            "coverage": 0.1, "targeting": "loneliest"},
-        }
-        if kind not in defaults:
-            raise ValueError(f"unknown intervention {kind!r}; known: none, {', '.join(defaults)}")
+    def _with_intervention(scenario: Scenario, kind: str, targeting: str | None = None) -> Scenario:
+        """The scenario with programme ``kind`` added at its page defaults (``targeting`` replaces the default's)."""
+        if kind not in PROGRAMME_DEFAULTS:
+            raise ValueError(f"unknown intervention {kind!r}; known: none, {', '.join(PROGRAMME_DEFAULTS)}")
+        programme = dict(PROGRAMME_DEFAULTS[kind])
+        if programme["duration_days"] is None:
+            programme["duration_days"] = scenario.days
+        if targeting:
+            programme["targeting"] = targeting
         raw = scenario.model_dump(mode="json")
-        raw["interventions"] = list(raw.get("interventions") or []) + [defaults[kind]]
+        raw["interventions"] = list(raw.get("interventions") or []) + [programme]
         return Scenario.model_validate(raw)
 
+
+#: A programme switched on by the ``intervention`` keyword (the browser page's menu): starting on day 0, at
+#: these settings (None = the whole run); the other fields take the schema's defaults.
+PROGRAMME_DEFAULTS: dict[str, dict[str, Any]] = {
+    "smile_campaign": {"kind": "smile_campaign", "start_day": 0, "duration_days": None, "coverage": 0.5},
+    "big_joy": {"kind": "big_joy", "start_day": 0, "duration_days": 7, "coverage": 0.3},
+    "kindness_campaign": {"kind": "kindness_campaign", "start_day": 0, "duration_days": None, "coverage": 0.3,
+                          "kind_acts_per_day": 0.3},
+    "befriending": {"kind": "befriending", "start_day": 0, "duration_days": None, "coverage": 0.1,
+                    "targeting": "loneliest"},
+    "phone_calls": {"kind": "phone_calls", "start_day": 0, "duration_days": 28, "coverage": 0.1,
+                    "targeting": "loneliest"},
+    "group_activity": {"kind": "group_activity", "start_day": 0, "duration_days": 84, "coverage": 0.1,
+                       "targeting": "loneliest"},
+    "social_cognition": {"kind": "social_cognition", "start_day": 0, "duration_days": 56, "coverage": 0.1,
+                         "targeting": "loneliest"},
+}
 
 
 def seeded_layout(graph: nx.Graph, seed: int, max_iterations: int = 50) -> dict[int, tuple[float, float]]:

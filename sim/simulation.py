@@ -21,7 +21,8 @@ A ``Simulation`` holds no Mesa objects; :class:`sim.model.ConnectionModel` puts 
 outputs (time series, agents, edges, survey, summary) are built by :mod:`sim.readouts`.
 Randomness: one ``SeedSequence(seed, spawn_key=(replicate,))`` per run (identical to
 ``SeedSequence(seed).spawn(r + 1)[r]``), split into four: the network's generator, the population's,
-the dynamics' (tie changes, deaths, programmes, shocks: a numpy ``Generator``) and the root key of the
+the dynamics' (tie changes, deaths, shocks: a numpy ``Generator``; programmes draw from the
+counter-based ``PROGRAMMES`` stream) and the root key of the
 kernels' counter-based streams (:mod:`sim.streams`).
 """
 
@@ -166,7 +167,7 @@ class Simulation:
 
         # 0. calendar: shocks, programmes and retirement act only on recorded days.
         multiplier = apply_shocks(self.day, sc, p, ties, rng) if recording else 1.0
-        prog = self.programmes.effects(self.day, p, rng) if recording else None
+        prog = self.programmes.effects(self.day, p, ties, key(streams.PROGRAMMES)) if recording else None
         retired = retire(p, ties) if recording else 0
         # 1-2. contacts and smiles
         mt = meet(p, ties, sc, multiplier, key(streams.CONTACTS), key(streams.SMILES),

@@ -20,10 +20,21 @@ solara = pytest.importorskip("solara")
 import ipyvuetify as v  # noqa: E402
 import ipywidgets  # noqa: E402
 
+from sim._core import TIE_KINDS  # noqa: E402
 from sim.viz import SCENARIO_ENV, solara_command, viz_environment  # noqa: E402
 from sim.viz import app as viz_app  # noqa: E402
 from sim.viz.layout import force_layout  # noqa: E402
-from sim.viz.network import DEAD_COLOR, make_renderer, network_png, person_color, plan_drawing  # noqa: E402
+from sim.viz.network import (  # noqa: E402
+    AGE_COLORS,
+    DEAD_COLOR,
+    ENROLLED_EDGE,
+    TIE_KIND_COLORS,
+    age_group,
+    make_renderer,
+    network_png,
+    person_color,
+    plan_drawing,
+)
 from sim.viz.params import MAX_DRAWN_PEOPLE, NEIGHBOURHOOD_SIZE, model_params, values_from_scenario  # noqa: E402
 
 SMALL_YAML = textwrap.dedent(
@@ -155,17 +166,106 @@ def test_moving_a_slider_then_reset_rebuilds_the_model(small_file):
     rc.close()
 
 
+def toggle(box, first: str):
+    """The toggle-button group whose first button reads ``first``."""
+    found = [w for w in widgets(box) if isinstance(w, v.BtnToggle) and w.children and w.children[0].children == [first]]
+    assert len(found) == 1, f"expected one toggle starting with {first!r}, found {len(found)}"
+    return found[0]
+
+
 def test_colour_switch_recolours_the_network(small_file):
     box, rc = render_page()
     before = _network_image(box)
     assert before[:8] == b"\x89PNG\r\n\x1a\n" and len(before) > 5_000
-    toggle = find(box, v.BtnToggle)
-    assert [b.children for b in toggle.children] == [["mood"], ["loneliness"]]
-    toggle.v_model = 1  # what the browser does when the "loneliness" button is pressed
+    colours = toggle(box, "mood")
+    assert [b.children for b in colours.children] == [["mood"], ["loneliness"], ["age group"]]
+    colours.v_model = 1  # what the browser does when the "loneliness" button is pressed
     after = _network_image(box)
     assert after[:8] == b"\x89PNG\r\n\x1a\n" and after != before
     assert "yellow = not lonely → red = lonely · size = health · grey = died" in texts(box)
+    colours.v_model = 2  # age group: a legend of the five age groups
+    by_age = _network_image(box)
+    assert by_age != after
+    shown = texts(box)
+    assert "age:" in shown and all(name in shown for name in ("18–29", "30–44", "45–64", "65–74", "75+"))
     rc.close()
+
+
+def test_tie_switch_colours_ties_by_kind(small_file):
+    box, rc = render_page()
+    before = _network_image(box)
+    ties = toggle(box, "plain")
+    assert [b.children for b in ties.children] == [["plain"], ["by kind"]]
+    assert "ties:" not in texts(box)
+    ties.v_model = 1
+    after = _network_image(box)
+    assert after != before
+    shown = texts(box)
+    assert "ties:" in shown and all(k in shown for k in ("partner", "household", "family", "friend", "work", "acquaintance"))
+    ties.v_model = 0
+    assert _network_image(box) == before  # back to plain: the same picture
+    rc.close()
+
+
+def test_programme_menu_and_who_is_enrolled(tmp_path, monkeypatch):
+    path = tmp_path / "calls.yaml"
+    path.write_text("seed: 3\npopulation:\n  size: 200\ninterventions:\n  - kind: phone_calls\n"
+                    "    targeting: loneliest\n    coverage: 0.1\n    start_day: 1\n    duration_days: 28\n")
+    monkeypatch.setenv(SCENARIO_ENV, str(path))
+    box, rc = render_page()
+    menu = find(box, v.Select, label="Intervention")
+    assert menu.v_model == "phone_calls"
+    for kind in ("phone_calls", "group_activity", "social_cognition", "befriending", "smile_campaign"):
+        assert kind in menu.items
+    targeting = find(box, v.Select, label="Targeting")
+    assert targeting.items == ["programme default", "random", "loneliest", "most_isolated", "most_connected",
+                               "aged_65plus", "nominated_friends"]
+    assert "Programme: phone_calls (loneliest, 10%, days 1-28); nobody enrolled yet" in texts(box)
+    button(box, "Step").click()
+    wait_for_text(box, "Time: 1.0")
+    assert not any("enrolled:" in t for t in texts(box))  # the programme starts on day 1
+    button(box, "Step").click()
+    wait_for_text(box, "Programme: phone_calls (loneliest, 10%, days 1-28); enrolled: 20 people (ringed in black)")
+    assert "black ring = enrolled in the programme (20 people)" in texts(box)
+    rc.close()
+
+
+def test_enrolled_people_are_ringed_in_black():
+    model = viz_app.make_model(None, n_people=120, seed=4, intervention="social_cognition")
+    renderer = make_renderer(model)
+    network_png(renderer)
+    edges = [renderer.agent_portrayal(p).edgecolors for p in renderer.drawn_people()]
+    assert edges.count(ENROLLED_EDGE) == 0  # day 0 not yet simulated: nobody enrolled
+    model.step()
+    network_png(renderer)
+    enrolled = model.sim.programmes.enrolled_mask(0)
+    assert enrolled.sum() == 12  # 10% of 120, the page default coverage
+    edges = {p.index: renderer.agent_portrayal(p).edgecolors for p in renderer.drawn_people()}
+    assert {i for i, e in edges.items() if e == ENROLLED_EDGE} == set(np.flatnonzero(enrolled).tolist())
+
+
+def test_age_groups_and_tie_kind_colours():
+    ages = (18.0, 29.99, 30.0, 44.5, 45.0, 64.9, 65.0, 74.9, 75.0, 101.0)
+    assert [age_group(a) for a in ages] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert len(set(AGE_COLORS)) == 5 and len(set(TIE_KIND_COLORS.values())) == 6
+
+    class P:
+        alive, mood, loneliness, health, age = True, 0.0, 0.0, 1.0, 20.0
+
+    young, old = P(), P()
+    old.age = 80.0
+    assert person_color(young, "age group") == AGE_COLORS[0] != person_color(old, "age group") == AGE_COLORS[4]
+    model = viz_app.make_model(None, n_people=150, seed=6)
+    renderer = make_renderer(model, tie_mode="by kind")
+    network_png(renderer)
+    graph = renderer.space_drawer.graph
+    edges = list(graph.edges())
+    colours = renderer.tie_colors(edges)
+    kinds = {TIE_KINDS[k] for k in model.sim.ties.kind[model.sim.ties.active_ids()]}
+    assert {graph.edges[e]["kind"] for e in edges} == kinds and len(kinds) >= 4
+    assert all(c == TIE_KIND_COLORS[graph.edges[e]["kind"]] for c, e in zip(colours, edges))
+    renderer.tie_mode = "plain"
+    assert renderer.tie_colors(edges) == "#7a7a7a"
 
 
 def test_network_image_changes_with_a_step(small_file):
@@ -219,6 +319,15 @@ def test_intervention_switch(tmp_path):
     assert [i.kind for i in other.config.interventions] == ["befriending"]
     on = viz_app.make_model(str(plain), intervention="big_joy")
     assert [i.kind for i in on.config.interventions] == ["big_joy"]
+    # the targeting menu: a rule replaces the programme's own, "programme default" keeps it
+    friends = viz_app.make_model(str(plain), intervention="group_activity", targeting="nominated_friends")
+    assert [(i.kind, i.targeting, i.duration_days) for i in friends.config.interventions] == [
+        ("group_activity", "nominated_friends", 84)]
+    default = viz_app.make_model(str(plain), intervention="phone_calls", targeting="programme default")
+    assert [(i.kind, i.targeting) for i in default.config.interventions] == [("phone_calls", "loneliest")]
+    retargeted = viz_app.make_model(str(with_smiles), targeting="aged_65plus")  # the file's own campaign, retargeted
+    assert [(i.kind, i.start_day, i.coverage, i.targeting) for i in retargeted.config.interventions] == [
+        ("smile_campaign", 3, 0.2, "aged_65plus")]
 
 
 def test_colours_sizes_and_the_dead():

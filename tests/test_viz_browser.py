@@ -272,7 +272,26 @@ def test_page_offline_step_network_plots_slider_reset(server, browser):
             ink, _ = _ink(s.screenshot(s.plot(title)))
             assert ink > 0.01, f"plot {title!r} looks blank"
 
-        # -- colour switch -------------------------------------------------------------------
+        # -- colour switches: people by loneliness, by age group; ties by kind, with legends -----
+        before = s.pixels(s.NETWORK)
+        s.button("loneliness").click()
+        s.wait_redrawn(s.NETWORK, before)
+        before = s.pixels(s.NETWORK)
+        s.button("age group").click()
+        s.wait_redrawn(s.NETWORK, before)
+        legend = page.locator(".lonesim-legend").first
+        assert "18–29" in legend.inner_text() and "75+" in legend.inner_text()
+        before = s.pixels(s.NETWORK)
+        s.button("by kind").click()
+        s.wait_redrawn(s.NETWORK, before)
+        ties_legend = page.locator(".lonesim-legend", has_text="ties:").inner_text()
+        assert all(k in ties_legend for k in ("partner", "household", "family", "friend", "work", "acquaintance"))
+        ink, tie_colours = _ink(s.screenshot(s.network()))
+        assert ink > 0.05 and tie_colours > 20, f"network by age and tie kind looks blank ({ink:.3f}, {tie_colours})"
+        page.screenshot(path=str(ARTIFACTS / "viz-age-ties.png"))
+        before = s.pixels(s.NETWORK)
+        s.button("plain").click()
+        s.wait_redrawn(s.NETWORK, before)
         before = s.pixels(s.NETWORK)
         s.button("loneliness").click()
         s.wait_redrawn(s.NETWORK, before)
@@ -320,6 +339,45 @@ def test_page_offline_step_network_plots_slider_reset(server, browser):
     except Exception:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "viz-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
+def test_programme_menu_enrols_and_rings_the_enrolled(server, browser):
+    """The intervention and targeting menus: phone calls to nominated friends in a town of 50, who is enrolled."""
+    s = PageSession(browser, server)
+    page = s.page
+    try:
+        assert page.get_by_text("Programme: none").count() == 1
+        population = page.locator(".v-input").filter(has=page.locator("label", has_text=re.compile(r"^Population$")))
+        thumb = population.get_by_role("slider")
+        thumb.focus()
+        page.keyboard.press("Home")
+        for label, choice in (("Intervention", "phone_calls"), ("Targeting", "nominated_friends")):
+            menu = page.locator(".v-select").filter(has=page.locator("label", has_text=re.compile(rf"^{label}$")))
+            menu.locator(".v-select__slot").click()
+            options = page.locator(".menuable__content__active .v-list-item")
+            options.first.wait_for()
+            if label == "Intervention":
+                shown = options.all_inner_texts()
+                for kind in ("phone_calls", "group_activity", "social_cognition", "befriending"):
+                    assert kind in shown, shown
+            options.filter(has_text=re.compile(rf"^{choice}$")).click()
+            page.wait_for_function("() => !document.querySelector('.menuable__content__active')")
+        before = s.pixels(s.NETWORK)
+        s.button("Reset").click()
+        page.get_by_text(re.compile(r"^Population: 50 people")).wait_for(timeout=60_000)
+        page.get_by_text(re.compile(r"^Programme: phone_calls \(nominated_friends, 10%")).wait_for()
+        s.wait_redrawn(s.NETWORK, before)
+        s.step()
+        page.get_by_text(re.compile(r"enrolled: 5 people \(ringed in black\)$")).wait_for()
+        assert page.get_by_text("black ring = enrolled in the programme (5 people)").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "viz-programme.png"))
+        assert not s.failed, "\n".join(s.failed)
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "viz-programme-failure.png"), full_page=True)
         raise
     finally:
         page.close()

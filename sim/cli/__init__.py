@@ -15,7 +15,7 @@ import sys
 
 import typer
 
-from sim.cli import experiment, run, sensitivity, sweep, viz
+from sim.cli import compare, experiment, run, sensitivity, sweep, viz
 from sim.cli.common import catch_termination, echo_lines, interrupted_by, interrupted_status
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -26,7 +26,7 @@ _UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "Usage
 _ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 for command in (run.run, run.validate, run.schema, run.defaults, viz.viz, sweep.sweep, sweep.report,
-                experiment.experiment, sensitivity.sensitivity):
+                experiment.experiment, sensitivity.sensitivity, compare.compare):
     app.command()(command)
 
 def main(argv: list[str] | None = None, prog_name: str = "lonesim") -> None:  # pragma: no cover - console entry point

@@ -1,12 +1,29 @@
-"""Schema sections for what happens to the town from outside: isolation ``shocks:`` and ``interventions:``."""
+"""Schema sections for what happens to the town from outside: isolation ``shocks:``, ``interventions:``
+(programmes) and the ``comparison:`` block of ``lonesim compare`` (programme arms against a control town).
+
+Programme sizes marked *calibrated* are set by ``experiments/calibrate_programmes.py`` so that the
+simulated trial of each programme finds the published effect (docs/programmes.md).
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sim.config.base import Strict, probability, rate
+
+#: Programme kinds (sim/interventions.py; docs/programmes.md).
+PROGRAMME_KINDS = ("smile_campaign", "big_joy", "befriending", "kindness_campaign", "phone_calls", "group_activity",
+                   "social_cognition")
+#: Who a programme enrols (sim/targeting.py). ``most_central`` is the old name of ``most_connected``.
+TARGETING_RULES = ("random", "loneliest", "most_isolated", "most_connected", "aged_65plus", "nominated_friends",
+                   "most_central")
+
+ProgrammeKind = Literal["smile_campaign", "big_joy", "befriending", "kindness_campaign", "phone_calls", "group_activity",
+                        "social_cognition"]
+Targeting = Literal["random", "loneliest", "most_isolated", "most_connected", "aged_65plus", "nominated_friends",
+                    "most_central"]
 
 
 class ShockConfig(Strict):
@@ -19,15 +36,19 @@ class ShockConfig(Strict):
 
 
 class InterventionConfig(Strict):
-    """A programme acting on enrolled people for a period (sim/interventions.py)."""
+    """A programme acting on enrolled people for a period (sim/interventions.py, docs/programmes.md)."""
 
-    kind: Literal["smile_campaign", "big_joy", "befriending", "kindness_campaign"] = Field(
-        ..., description="Programme type (docs/model.md: interventions)."
-    )
-    start_day: int = Field(0, ge=0, description="First day, 0-based.")
+    kind: ProgrammeKind = Field(..., description="Programme type (docs/programmes.md).")
+    start_day: int = Field(0, ge=0, description="First day, 0-based; people are enrolled on this day.")
     duration_days: int = Field(7, gt=0, description="Length in days.")
     coverage: float = probability(0.1, "Share of living people enrolled at start_day.")
-    targeting: Literal["random", "loneliest", "most_central"] = Field("random", description="Who is enrolled.")
+    targeting: Targeting = Field(
+        "random",
+        description="Who is enrolled: random; loneliest by a screening UCLA-3 survey (with its measurement error, as "
+        "services screen); most_isolated by a screening isolation-index survey; most_connected (most ties; "
+        "most_central is the old name); aged_65plus (at random among people 65 and over); nominated_friends (a "
+        "random person's random contact: Kim et al. 2015).",
+    )
     smile_odds_multiplier: float = rate(2.0, "smile_campaign: odds multiplier on smiling for the enrolled.")
     kind_acts_per_day: float = rate(
         1.0, "big_joy / kindness_campaign: extra kind acts per enrolled person per day (Big Joy: daily micro-acts)."
@@ -41,4 +62,105 @@ class InterventionConfig(Strict):
     visit_closeness: float = Field(
         0.5, ge=0, le=1, description="befriending: closeness (0–1) of a volunteer contact, for close connection. Assumption."
     )
+    # -- phone_calls: telephone befriending / empathy calls (Kahlon et al. 2021)
+    daily_call_days: int = Field(
+        5, ge=0, description="phone_calls: days of daily calls at the start (Kahlon et al. 2021: daily for the first 5 days)."
+    )
+    calls_per_week: float = rate(
+        2.0, "phone_calls: calls per week after the daily days (Kahlon et al. 2021: at least 2 a week, for 4 weeks)."
+    )
+    call_value: float = rate(
+        2.71,
+        "phone_calls: connection one empathy-focused call gives, in contact-equivalents of received connection "
+        "(all of it close: closeness 1), counted as that many contacts. Calibrated (experiments/calibrate_programmes.py) "
+        "so the simulated trial finds Kahlon et al. 2021's UCLA-3 difference (-1.1 points at 4 weeks).",
+    )
+    # -- group_activity: group-based programmes (Shekelle et al. 2024)
+    group_size: int = Field(
+        8, ge=2, description="group_activity: people per group (group-based loneliness programmes typically meet in "
+        "groups of 6-12). Assumption.",
+    )
+    group_tie_closeness: float = Field(
+        0.367, gt=0, le=1,
+        description="group_activity: closeness (0–1) of the acquaintance ties members form with each other in their "
+        "group. Calibrated (experiments/calibrate_programmes.py) so the simulated trial finds Shekelle et al. "
+        "2024's SMD (-0.27).",
+    )
+    ties_kept_share: float = probability(
+        0.5, "group_activity: share of the ties made in a group that outlast the programme (the rest end on its last "
+        "day). Assumption."
+    )
+    # -- social_cognition: CBT-type programmes that address maladaptive social cognition (Masi et al. 2011)
+    reappraisal: float = probability(
+        0.347,
+        "social_cognition: share by which the programme lowers, by its last day (linearly over it), both the "
+        "enrolled's social-threat vigilance (the weight of negative mood in loneliness) and the connection they "
+        "need to feel connected (desired connection: the same contact reads as more, once social information is "
+        "no longer read as rejection). Calibrated (experiments/calibrate_programmes.py) so the simulated trial "
+        "finds Hickin et al. 2021's g (0.43).",
+    )
+    relapse_half_life_days: float = Field(
+        730.0, gt=0,
+        description="social_cognition: half-life, days, of the change returning to the old values after "
+        "the programme (skills fade slowly; Lasgaard et al. 2022: effects at 1-6 months comparable). Assumption.",
+    )
 
+
+class ArmConfig(InterventionConfig):
+    """One arm of a comparison: a programme (any ``interventions:`` item's fields) with a name and a cost."""
+
+    name: str = Field(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$",
+                      description="Arm name (letters, digits, _ and -): names its run folders and table rows.")
+    cost_per_enrolled: float | None = Field(
+        None, ge=0, description="Cost of the programme per enrolled person (currency of comparison.currency); "
+        "optional. Enables cost per life-year and per loneliness-free year."
+    )
+
+    def programme(self) -> InterventionConfig:
+        """The arm's programme as an ``interventions:`` item."""
+        return InterventionConfig.model_validate(self.model_dump(exclude={"name", "cost_per_enrolled"}))
+
+
+class ComparisonConfig(Strict):
+    """``lonesim compare``: programme arms, each against a control town without it (docs/programmes.md)."""
+
+    arms: list[ArmConfig] = Field(..., min_length=1, description="The programme arms (each compared with the control).")
+    replicates: int = Field(4, gt=0, le=1000, description="Towns per arm; replicate r of every arm and of the control "
+                            "shares its town and random numbers (common random numbers). A design choice: more "
+                            "replicates, narrower intervals.")
+    horizon_years: float = Field(
+        5.0, gt=0, le=50, description="Years after each programme's start over which deaths averted, life-years and "
+        "loneliness-free years are counted (5: the horizon commissioners ask for, issue 12); beyond the simulated "
+        "days the daily difference is extrapolated (docs/programmes.md).",
+    )
+    follow_up_days: list[int] = Field(
+        default_factory=lambda: [30, 91, 182],
+        description="Trial follow-ups, days after the programme's last day (1, 3 and 6 months: the long-term window "
+        "of Lasgaard et al. 2022).",
+    )
+    hr_isolation_interval: tuple[float, float] = Field(
+        (1.26, 1.39), description="95% interval of the isolation hazard ratio (Wang et al. 2023), drawn around "
+        "mortality.hr_isolation for the deaths-averted interval.",
+    )
+    hr_loneliness_interval: tuple[float, float] = Field(
+        (1.08, 1.20), description="95% interval of the loneliness hazard ratio (Wang et al. 2023), drawn around "
+        "mortality.hr_loneliness.",
+    )
+    hr_draws: int = Field(400, ge=1, le=100_000, description="Draws of the two hazard ratios for the intervals (a "
+                          "design choice: 400 puts the 2.5 and 97.5 percentiles within a few % of their limits).")
+    currency: str = Field("£", max_length=8, description="Currency label of the costs (£: McDaid & Park 2021's cost per "
+                          "loneliness-free year, the report's yardstick, is in £).")
+
+    @field_validator("follow_up_days")
+    @classmethod
+    def _positive_sorted(cls, v: list[int]) -> list[int]:
+        if any(d <= 0 for d in v):
+            raise ValueError("follow-up days must be positive")
+        return sorted(set(v))
+
+    @field_validator("hr_isolation_interval", "hr_loneliness_interval")
+    @classmethod
+    def _interval(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < v[0] <= v[1]:
+            raise ValueError("an interval (low, high) with 0 < low <= high")
+        return v

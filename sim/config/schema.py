@@ -31,7 +31,7 @@ from sim.config.mechanisms import (
 from sim.config.network import NetworkConfig
 from sim.config.paths import describe_errors, set_path
 from sim.config.people import PopulationConfig
-from sim.config.programmes import InterventionConfig, ShockConfig
+from sim.config.programmes import ComparisonConfig, InterventionConfig, ShockConfig
 from sim.config.sensitivity import SensitivityConfig
 from sim.config.survey import SurveyConfig
 
@@ -125,6 +125,7 @@ class Scenario(Strict):
     output: OutputConfig = Field(default_factory=OutputConfig)
     sweep: SweepConfig | None = Field(None, description="Optional sweep block (lonesim sweep).")
     sensitivity: SensitivityConfig | None = Field(None, description="Optional sensitivity block (lonesim sensitivity).")
+    comparison: ComparisonConfig | None = Field(None, description="Optional programme comparison (lonesim compare).")
 
     @field_validator("name")
     @classmethod

@@ -31,13 +31,14 @@ from typing import Any
 
 import pandas as pd
 
-from sim.validation import big_joy, contagion, dose_response, mortality, population
+from sim.validation import big_joy, contagion, dose_response, mortality, population, programmes
 from sim.validation.common import REPO, STUDY_ORDER, VALIDATION_COLUMNS, StudyResult
 from sim.validation.schema import check_experiment, read_experiment
 
 STUDIES: dict[str, Callable[..., StudyResult]] = {
     "mortality": mortality.study_mortality, "big_joy": big_joy.study_big_joy, "population": population.study_population,
     "contagion": contagion.study_contagion, "dose_response": dose_response.study_dose_response,
+    "programme_trial": programmes.study_programme_trial,  # one experiment per programme (issue 12)
 }
 
 

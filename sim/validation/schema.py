@@ -168,6 +168,47 @@ class DoseResponseExperiment(_Experiment):
         return self
 
 
+class ProgrammePublished(_Published):
+    """A programme trial's published effect: a standardised mean difference or a difference in UCLA-3
+    points, each with its interval ([low, high])."""
+
+    reference: str = Field(..., min_length=1, max_length=500)
+    smd: float | None = None
+    smd_interval: Interval | None = None
+    difference: float | None = None
+    difference_interval: Interval | None = None
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> ProgrammePublished:
+        pairs = [("smd", self.smd, self.smd_interval), ("difference", self.difference, self.difference_interval)]
+        given = [name for name, point, band in pairs if point is not None]
+        if not given:
+            raise ValueError("give the published effect: smd with smd_interval, or difference with difference_interval")
+        for name, point, band in pairs:
+            if (point is None) != (band is None):
+                raise ValueError(f"{name} and {name}_interval go together")
+            if band is not None and not band[0] <= point <= band[1]:
+                raise ValueError(f"{name} {point} lies outside {name}_interval {band}")
+        return self
+
+
+class ProgrammeTrialExperiment(_Experiment):
+    """Study 6: one programme's simulated randomised trial (``programme``: an ``interventions`` item)."""
+
+    study: Literal["programme_trial"]
+    programme: dict[str, Any] = Field(..., description="The programme, as one item of a scenario's interventions.")
+    follow_up_days: list[int] = Field(default_factory=lambda: [30, 91, 182], max_length=20,
+                                      description="Days after the programme's last day when the trial is read again.")
+    published: ProgrammePublished
+
+    @field_validator("follow_up_days")
+    @classmethod
+    def _follow(cls, value: list[int]) -> list[int]:
+        if any(d <= 0 or d > 36_500 for d in value) or len(set(value)) != len(value):
+            raise ValueError("follow-up days are distinct whole days after the programme, 1 to 36500")
+        return value
+
+
 class Variant(Strict):
     """One more design of the mortality study: overrides of the base scenario and its replicates."""
 
@@ -199,6 +240,7 @@ class MortalityExperiment(_Experiment):
 STUDY_MODELS: dict[str, type[_Experiment]] = {
     "mortality": MortalityExperiment, "big_joy": BigJoyExperiment, "population": PopulationExperiment,
     "contagion": ContagionExperiment, "dose_response": DoseResponseExperiment,
+    "programme_trial": ProgrammeTrialExperiment,
 }
 
 
@@ -285,6 +327,12 @@ def check_experiment(exp: dict[str, Any], path: str | Path, linemap: LineMap, re
     if exp["study"] == "big_joy" and not base.interventions:
         raise ScenarioError(f"{path}:{linemap.line_for(('scenario',))}: scenario: the big_joy study needs a "
                             "scenario with an intervention (the Big Joy week)")
+    if exp["study"] == "programme_trial":
+        where = f"{path}:{linemap.line_for(('programme',))}"
+        try:
+            out.append(base.with_overrides({"interventions": [exp["programme"]]}, source=where))
+        except ScenarioError as exc:
+            raise ScenarioError(str(exc).replace(f"{where}: interventions[0]", f"{where}: programme")) from None
     for i, v in enumerate(exp.get("variants") or []):
         for key, value in (v.get("set") or {}).items():
             _override(base, {key: value}, f"{path}:{linemap.line_for(('variants', i, 'set', key))}", f"variants[{i}].set.")

@@ -31,13 +31,25 @@ from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from sim.viz import SCENARIO_ENV
-from sim.viz.network import COLOR_MODES, make_renderer, network_png
-from sim.viz.params import MAX_PAGE_PEOPLE, model_params, values_from_scenario
+from sim.viz.network import (
+    AGE_COLORS,
+    AGE_GROUPS,
+    COLOR_MODES,
+    ENROLLED_EDGE,
+    TIE_KIND_COLORS,
+    TIE_MODES,
+    enrolled_mask,
+    make_renderer,
+    network_png,
+)
+from sim.viz.params import DEFAULT_TARGETING, MAX_PAGE_PEOPLE, model_params, values_from_scenario
 
 TITLE = "lonesim: loneliness, connection and health"
 
-#: Colour the network by mood or by loneliness (one value per browser session).
+#: Colour people by mood, loneliness or age group, and ties plain or by kind (one value per browser session).
 color_mode = solara.reactive("mood")
+tie_mode = solara.reactive("plain")
+NOTE_STYLE = {"font-size": "12px", "color": "#555"}
 
 
 # =========================================================================== the model
@@ -83,6 +95,7 @@ def viz_model_class() -> type:
             smile_propensity: float | None = None,
             kind_rate: float | None = None,
             intervention: str = "none",
+            targeting: str = DEFAULT_TARGETING,
             seed: int | str | None = None,
             progress: bool = False,
         ):
@@ -102,7 +115,7 @@ def viz_model_class() -> type:
                 "layout": False,
                 "progress": progress,
             }
-            kwargs.update(_intervention_arguments(scenario_file, intervention))
+            kwargs.update(_intervention_arguments(scenario_file, intervention, targeting))
             super().__init__(**{k: v for k, v in kwargs.items() if takes_any or k in params})
             if isinstance(getattr(self, "datacollector", None), DataCollector):
                 self.datacollector.__class__ = ConsistentDataCollector
@@ -130,19 +143,32 @@ class ConsistentDataCollector(DataCollector):
         return pd.DataFrame({k: list(v[:n]) for k, v in columns.items()})
 
 
-def _intervention_arguments(scenario_file: str | None, intervention: str | None) -> dict[str, Any]:
-    """The intervention switch: "none" = no intervention at all; the file's own kind = the file's
-    intervention(s) unchanged; another kind = that programme with its defaults instead of the file's.
-    """
+def _intervention_arguments(scenario_file: str | None, intervention: str | None,
+                            targeting: str | None = None) -> dict[str, Any]:
+    """The intervention and targeting menus: "none" = no intervention at all; the file's own kind = the file's
+    intervention(s) unchanged; another kind = that programme at its page defaults instead of the file's. A
+    targeting rule other than "programme default" replaces the chosen programme's rule."""
     kind = intervention or "none"
+    rule = None if targeting in (None, "", DEFAULT_TARGETING) else targeting
     in_file = file_interventions(scenario_file)
     if kind == "none":
         return {"intervention": None, "overrides": {"interventions": []}} if in_file else {"intervention": None}
     if kind in in_file:
-        return {"intervention": None}
+        if rule is None:
+            return {"intervention": None}
+        programmes = [dict(p, targeting=rule) if p["kind"] == kind else p for p in _file_programmes(scenario_file)]
+        return {"intervention": None, "overrides": {"interventions": programmes}}
+    extra = {"targeting": rule} if rule else {}
     if in_file:
-        return {"intervention": kind, "overrides": {"interventions": []}}
-    return {"intervention": kind}
+        return {"intervention": kind, "overrides": {"interventions": []}, **extra}
+    return {"intervention": kind, **extra}
+
+
+def _file_programmes(scenario_file: str | None) -> list[dict[str, Any]]:
+    """The file's interventions as plain dicts."""
+    from sim.config import load_scenario
+
+    return [p.model_dump(mode="json") for p in load_scenario(scenario_file).interventions] if scenario_file else []
 
 
 @functools.lru_cache(maxsize=16)
@@ -165,27 +191,55 @@ def make_model(scenario_file: str | None = None, **overrides: Any):
 # =========================================================================== components
 @solara.component
 def NetworkView(model):
-    """The network, with the colour switch and, for big populations, what part of it is drawn."""
-    mode = color_mode.value
-    renderer = solara.use_memo(lambda: make_renderer(model, color_mode=mode), dependencies=[id(model)])
+    """The network, with the colour switches, their legends and, for big populations, what part of it is drawn."""
+    mode, ties = color_mode.value, tie_mode.value
+    renderer = solara.use_memo(lambda: make_renderer(model, color_mode=mode, tie_mode=ties), dependencies=[id(model)])
     renderer.color_mode = mode
+    renderer.tie_mode = ties
     with solara.Column(gap="4px", style={"padding": "4px 8px"}):
-        with solara.Row(gap="12px", style={"align-items": "center"}):
+        with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Text("Colour by", style={"font-weight": "500"})
-            solara.ToggleButtonsSingle(value=color_mode, values=list(COLOR_MODES))
-        if mode == "loneliness":
-            legend = "yellow = not lonely → red = lonely"
-        else:
-            legend = "red = low mood → blue = high mood"
-        solara.Text(f"{legend} · size = health · grey = died", style={"font-size": "12px", "color": "#555"})
+            solara.ToggleButtonsSingle(value=color_mode, values=list(COLOR_MODES), dense=True)
+        with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Text("Ties", style={"font-weight": "500"})
+            solara.ToggleButtonsSingle(value=tie_mode, values=list(TIE_MODES), dense=True)
+        Legend(mode, ties, model)
         if renderer.plan.note:
             solara.Info(renderer.plan.note, dense=True)
-        NetworkChart(model, renderer, mode)
+        NetworkChart(model, renderer, (mode, ties))
+
+
+def _swatches(items: list[tuple[str, str]], label: str):
+    """A legend line: a label, then a coloured dot and a name per item (plain HTML: no Markdown, no CDN)."""
+    spans = [solara.v.Html(tag="span", children=[label], style_="font-weight: 500; margin-right: 6px;")]
+    for name, color in items:
+        spans.append(solara.v.Html(tag="span", children=["●"], style_=f"color: {color}; font-size: 15px;"))
+        spans.append(solara.v.Html(tag="span", children=[name], style_="margin: 0 10px 0 2px;"))
+    return solara.v.Html(tag="div", children=spans, class_="lonesim-legend", style_="font-size: 12px; color: #555;")
+
+
+@solara.component
+def Legend(mode: str, ties: str, model):
+    """What the colours mean: people (mood, loneliness or age group), ties (by kind), and who is enrolled."""
+    update_counter.get()
+    if mode == "loneliness":
+        solara.Text("yellow = not lonely → red = lonely · size = health · grey = died", style=NOTE_STYLE)
+    elif mode == "age group":
+        _swatches([(name, c) for (_, _, name), c in zip(AGE_GROUPS, AGE_COLORS)], "age:")
+    else:
+        solara.Text("red = low mood → blue = high mood · size = health · grey = died", style=NOTE_STYLE)
+    if ties == "by kind":
+        _swatches(list(TIE_KIND_COLORS.items()), "ties:")
+    mask = enrolled_mask(model)
+    if mask is not None:
+        solara.Text(f"black ring = enrolled in the programme ({int(mask.sum()):,} people)",
+                    style={"font-size": "12px", "color": ENROLLED_EDGE})
 
 
 @solara.component
 def NetworkChart(model, renderer, mode):
-    """The network picture: Mesa's SpaceRenderer (matplotlib backend) drawn to PNG once per step."""
+    """The network picture: Mesa's SpaceRenderer (matplotlib backend) drawn to PNG once per step (and when the
+    colour switches, ``mode``, change)."""
     counter = update_counter.get()
     png = solara.use_memo(lambda: network_png(renderer), dependencies=[counter, mode, id(model)])
     solara.Image(png, width="100%", classes=["lonesim-network"])
@@ -238,6 +292,7 @@ def SettingsPanel(model):
             f"day {model.steps}",
             style={"font-weight": "500"},
         )
+        solara.Text(programme_line(model), style={"font-size": "13px"})
         with solara.Row(gap="8px"):
             solara.Button(
                 "Hide YAML" if show_yaml else "Show YAML of these settings",
@@ -260,6 +315,20 @@ def SettingsPanel(model):
                 class_="lonesim-yaml",
                 style_="font-size: 12px; max-height: 300px; overflow: auto; background: #f6f6f6; padding: 6px;",
             )
+
+
+def programme_line(model) -> str:
+    """What programmes are on and how many people they enrolled (the page's programme line)."""
+    config = getattr(model, "config", None)
+    programmes = list(getattr(config, "interventions", []) or [])
+    if not programmes:
+        return "Programme: none"
+    mask = enrolled_mask(model)
+    names = ", ".join(f"{p.kind} ({p.targeting}, {p.coverage:.0%}, days {p.start_day}-{p.start_day + p.duration_days - 1})"
+                      for p in programmes)
+    if mask is None:
+        return f"Programme: {names}; nobody enrolled yet"
+    return f"Programme: {names}; enrolled: {int(mask.sum()):,} people (ringed in black)"
 
 
 def _scenario_yaml(model) -> str:

@@ -32,11 +32,23 @@ from mesa.visualization import SpaceRenderer
 from mesa.visualization.components import AgentPortrayalStyle
 from mesa.visualization.space_drawers import NetworkSpaceDrawer
 
+from sim._core import TIE_KINDS
+from sim.readouts import AGE_BANDS
 from sim.viz.layout import force_layout
 from sim.viz.params import MAX_DRAWN_PEOPLE, NEIGHBOURHOOD_SIZE
 
 DEAD_COLOR = "#b0b0b0"
-COLOR_MODES = ("mood", "loneliness")
+COLOR_MODES = ("mood", "loneliness", "age group")
+#: How ties are drawn: all grey, or coloured by kind (partner, household, family, friend, work, acquaintance).
+TIE_MODES = ("plain", "by kind")
+TIE_COLOR = "#7a7a7a"
+#: One colour per tie kind, in sim._core.TIE_KINDS order (matplotlib's tab10: distinct for colour-blind readers).
+TIE_KIND_COLORS = dict(zip(TIE_KINDS, ("#d62728", "#ff7f0e", "#9467bd", "#2ca02c", "#1f77b4", "#8c8c8c")))
+#: Age groups of the "age group" colouring (years; the summary's bands, sim.readouts.AGE_BANDS) and their colours.
+AGE_GROUPS = tuple((lo, hi, f"{lo}–{hi - 1}" if hi < 200 else f"{lo}+") for lo, hi in AGE_BANDS)
+AGE_COLORS = tuple(to_hex(c) for c in colormaps["viridis"](np.linspace(0.0, 0.92, len(AGE_GROUPS))))
+#: Outline of people enrolled in a programme (everyone else has a thin white edge).
+ENROLLED_EDGE = "#000000"
 
 # 64-step colour tables, so a portrayal is a table look-up rather than a colormap call per person.
 _MOOD_TABLE = [to_hex(c) for c in colormaps["RdYlBu"](np.linspace(0.0, 1.0, 64))]  # red = low mood
@@ -50,13 +62,34 @@ def _table(table: list[str], x: float) -> str:
     return table[i]
 
 
+def age_group(age: float) -> int:
+    """Index of the age group (AGE_GROUPS) of an age in years (the youngest group below its start).
+
+    >>> [age_group(a) for a in (18, 29.9, 30, 64, 65, 80)]
+    [0, 0, 1, 2, 3, 4]
+    """
+    for k, (_, hi, _) in enumerate(AGE_GROUPS):
+        if age < hi:
+            return k
+    return len(AGE_GROUPS) - 1
+
+
 def person_color(person: Any, mode: str) -> str:
-    """CSS colour of one person: mood (-1..1, red to blue) or loneliness (0..1, yellow to red)."""
+    """CSS colour of one person: mood (-1..1, red to blue), loneliness (0..1, yellow to red) or age group."""
     if not getattr(person, "alive", True):
         return DEAD_COLOR
     if mode == "loneliness":
         return _table(_LONELY_TABLE, float(getattr(person, "loneliness", 0.0)))
+    if mode == "age group":
+        return AGE_COLORS[age_group(float(getattr(person, "age", 40.0)))]
     return _table(_MOOD_TABLE, (float(getattr(person, "mood", 0.0)) + 1.0) / 2.0)
+
+
+def enrolled_mask(model: Any) -> np.ndarray | None:
+    """Who any of the model's programmes has enrolled (living or not), or None before any start day."""
+    programmes = getattr(getattr(model, "sim", None), "programmes", None)
+    masks = [m for m in getattr(programmes, "enrolled", []) if m is not None]
+    return np.logical_or.reduce(masks) if masks else None
 
 
 def person_size(person: Any, scale: float) -> float:
@@ -141,10 +174,13 @@ class LonesimRenderer(SpaceRenderer):
     """A SpaceRenderer that uses a precomputed layout, follows the model's ties, and may draw only
     some of the people."""
 
-    def __init__(self, model, backend: str = "matplotlib", plan: DrawPlan | None = None, color_mode: str = "mood"):
+    def __init__(self, model, backend: str = "matplotlib", plan: DrawPlan | None = None, color_mode: str = "mood",
+                 tie_mode: str = "plain"):
         self.model = model
         self.plan = plan if plan is not None else plan_drawing(model)
         self.color_mode = color_mode
+        self.tie_mode = tie_mode
+        self.enrolled: np.ndarray | None = None  # who is enrolled, as of the last drawing
         self._structure = None
         self._tie_key: Any = None
         self._drawn_mask: np.ndarray | None = None
@@ -170,31 +206,32 @@ class LonesimRenderer(SpaceRenderer):
         return drawer
 
     # -- the ties drawn: the model's active ties now (they change: kind acts, shocks, deaths) ----
-    def _drawn_ties(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Active ties between drawn people as (u, v) arrays, or None without the array engine."""
+    def _drawn_ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Active ties between drawn people as (u, v, kind) arrays, or None without the array engine."""
         ties = getattr(getattr(self.model, "sim", None), "ties", None)
         if ties is None or not hasattr(ties, "active_ids"):
             return None
         ids = ties.active_ids()
         u = np.asarray(ties.u)[ids]
         v = np.asarray(ties.v)[ids]
+        kind = np.asarray(ties.kind)[ids]
         if self.plan.nodes is not None and len(u):
             if self._drawn_mask is None or len(self._drawn_mask) <= max(int(u.max()), int(v.max())):
                 mask = np.zeros(max(self.plan.total, int(u.max()) + 1, int(v.max()) + 1), dtype=bool)
                 mask[np.asarray(self.plan.nodes, dtype=np.int64)] = True
                 self._drawn_mask = mask
             keep = self._drawn_mask[u] & self._drawn_mask[v]
-            u, v = u[keep], v[keep]
-        return u, v
+            u, v, kind = u[keep], v[keep], kind[keep]
+        return u, v, kind
 
     def _tie_graph(self, nodes) -> nx.Graph:
         graph = nx.Graph()
         graph.add_nodes_from(nodes)
         ties = self._drawn_ties()
         if ties is not None:
-            u, v = ties
-            graph.add_edges_from(zip(u.tolist(), v.tolist()))
-            self._tie_key = _key(u, v)
+            u, v, kind = ties
+            graph.add_edges_from((a, b, {"kind": TIE_KINDS[k]}) for a, b, k in zip(u.tolist(), v.tolist(), kind.tolist()))
+            self._tie_key = _key(u, v, kind)
         else:
             graph.add_edges_from(self.space.G.subgraph(nodes).edges())
             self._tie_key = self.space.G.number_of_edges()
@@ -205,6 +242,13 @@ class LonesimRenderer(SpaceRenderer):
         if ties is None:
             return self._tie_key != self.space.G.number_of_edges()
         return self._tie_key != _key(*ties)
+
+    def tie_colors(self, edges: list) -> list[str] | str:
+        """Colours of ``edges`` of the drawn graph: by kind, or one grey."""
+        if self.tie_mode != "by kind":
+            return TIE_COLOR
+        data = self.space_drawer.graph.edges
+        return [TIE_KIND_COLORS.get(data[e].get("kind"), TIE_COLOR) for e in edges]
 
     # -- the people drawn -----------------------------------------------------------------------
     def drawn_people(self) -> list:
@@ -223,6 +267,12 @@ class LonesimRenderer(SpaceRenderer):
         if self._structure is None or self._ties_changed():
             self.space_drawer.graph = self._tie_graph(list(self.space_drawer.pos))
             self._structure = True
+        edges = list(self.space_drawer.graph.edges())
+        edge_kwargs = self.draw_space_kwargs.setdefault("edge_kwargs", {})
+        edge_kwargs["edgelist"] = edges
+        edge_kwargs["edge_color"] = self.tie_colors(edges)
+        edge_kwargs["width"] = 0.9 if self.tie_mode == "by kind" else 0.5
+        self.drawn_tie_mode = self.tie_mode
         self.space_mesh = super().draw_structure(**kwargs)
         return self.space_mesh
 
@@ -230,6 +280,7 @@ class LonesimRenderer(SpaceRenderer):
         """Draw the drawn people, coloured by the current colour mode and sized by health."""
         if agent_portrayal is not None or kwargs:
             return super().draw_agents(agent_portrayal, **kwargs)
+        self.enrolled = enrolled_mask(self.model)
         arguments = self.backend_renderer.collect_agent_data(
             _AgentsView(self.drawn_people()), self.agent_portrayal, default_size=self.space_drawer.s_default
         )
@@ -238,8 +289,8 @@ class LonesimRenderer(SpaceRenderer):
         return self.agent_mesh
 
 
-def _key(u: np.ndarray, v: np.ndarray) -> int:
-    return hash((np.ascontiguousarray(u).tobytes(), np.ascontiguousarray(v).tobytes()))
+def _key(*arrays: np.ndarray) -> int:
+    return hash(tuple(np.ascontiguousarray(a).tobytes() for a in arrays))
 
 
 def _node_of(person: Any) -> Any:
@@ -247,14 +298,15 @@ def _node_of(person: Any) -> Any:
     return cell.coordinate if cell is not None else getattr(person, "pos", None)
 
 
-def make_renderer(model, color_mode: str = "mood", width_in: float = 5.4, height_in: float = 3.3) -> LonesimRenderer:
+def make_renderer(model, color_mode: str = "mood", width_in: float = 5.4, height_in: float = 2.9,
+                  tie_mode: str = "plain") -> LonesimRenderer:
     """Build the renderer for ``model``: ties as lines, one marker per drawn person.
 
     Matplotlib backend: a step redraws in about 0.1 s and the browser swaps one PNG (~100 KB); the
     Altair backend sends the whole network as Vega-Lite data on each step (~600 KB for 600 people
     and their ties), which took the browser well over a second to show.
     """
-    renderer = LonesimRenderer(model, backend="matplotlib", color_mode=color_mode)
+    renderer = LonesimRenderer(model, backend="matplotlib", color_mode=color_mode, tie_mode=tie_mode)
     drawn = renderer.plan.drawn
     if renderer.plan.nodes is not None:
         height_in -= 0.55  # room for the note saying what is drawn
@@ -265,6 +317,7 @@ def make_renderer(model, color_mode: str = "mood", width_in: float = 5.4, height
     def portrayal(person):
         node = _node_of(person)
         alive = getattr(person, "alive", True)
+        enrolled = renderer.enrolled is not None and bool(renderer.enrolled[getattr(person, "index", node)])
         return AgentPortrayalStyle(
             x=node,
             y=node,
@@ -273,13 +326,13 @@ def make_renderer(model, color_mode: str = "mood", width_in: float = 5.4, height
             alpha=1.0 if alive else 0.7,
             marker="o",
             zorder=2,
-            edgecolors="#ffffff",
-            linewidths=0.3,
+            edgecolors=ENROLLED_EDGE if enrolled else "#ffffff",
+            linewidths=1.4 if enrolled else 0.3,
         )
 
     renderer.setup_structure(
         node_kwargs={"alpha": 0.0, "node_size": 0},
-        edge_kwargs={"alpha": edge_alpha, "style": "solid", "edge_color": "#7a7a7a", "width": 0.5},
+        edge_kwargs={"alpha": edge_alpha, "style": "solid", "edge_color": TIE_COLOR, "width": 0.5},
     )
     renderer.setup_agents(portrayal)
     fig = renderer.canvas.get_figure()
@@ -298,7 +351,7 @@ def network_png(renderer: LonesimRenderer, dpi: int = 100) -> bytes:
 def _draw_png(renderer: LonesimRenderer, dpi: int) -> bytes:
     ax = renderer.canvas
     structure = getattr(renderer, "_structure_artists", None)
-    if structure is None or renderer._ties_changed():
+    if structure is None or renderer._ties_changed() or getattr(renderer, "drawn_tie_mode", None) != renderer.tie_mode:
         for artist in [*ax.collections, *ax.lines, *ax.patches]:
             artist.remove()
         renderer.draw_structure()

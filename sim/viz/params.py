@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import Scenario, get_path, load_scenario
+from sim.config.programmes import PROGRAMME_KINDS, TARGETING_RULES
 from sim.model import AGENT_THRESHOLD, KEYWORD_PATHS
 
 #: Above this many people the page draws a neighbourhood instead of the whole network ...
@@ -22,8 +23,13 @@ NEIGHBOURHOOD_SIZE = 600
 #: The page runs at most as many people as the model builds Mesa agents for (beyond that use ``lonesim run``).
 MAX_PAGE_PEOPLE = AGENT_THRESHOLD
 
-#: Interventions the page can switch on ("none" = off).
-INTERVENTIONS = ["none", "smile_campaign", "big_joy", "befriending", "kindness_campaign"]
+#: Interventions the page can switch on ("none" = off): every programme kind (sim.model.PROGRAMME_DEFAULTS).
+INTERVENTIONS = ["none", *PROGRAMME_KINDS]
+
+#: Targeting rules of the page's menu; "programme default" keeps the programme's own (the file's, or the
+#: page default's). ``most_central`` is left out: it is the old name of ``most_connected``.
+DEFAULT_TARGETING = "programme default"
+TARGETINGS = [DEFAULT_TARGETING, *(t for t in TARGETING_RULES if t != "most_central")]
 
 #: The model keywords the page shows as sliders and inputs (their schema paths: ``sim.model.KEYWORD_PATHS``).
 SLIDER_KEYWORDS = ("n_people", "isolation_fraction", "contact_multiplier", "smile_propensity", "kind_rate")
@@ -42,6 +48,7 @@ def values_from_scenario(scenario_file: str | Path | None) -> dict[str, Any]:
     if not scenario_file:
         values["n_people"] = DEFAULT_PAGE_POPULATION
     values["intervention"] = scenario.interventions[0].kind if scenario.interventions else "none"
+    values["targeting"] = DEFAULT_TARGETING
     return values
 
 
@@ -95,6 +102,12 @@ def model_params(values: dict[str, Any], scenario_file: str | None) -> dict[str,
             "label": "Intervention",
             "value": values["intervention"] if values["intervention"] in INTERVENTIONS else "none",
             "values": INTERVENTIONS,
+        },
+        "targeting": {
+            "type": "Select",
+            "label": "Targeting",
+            "value": values.get("targeting", DEFAULT_TARGETING),
+            "values": TARGETINGS,
         },
         "seed": {
             "type": "InputText",
