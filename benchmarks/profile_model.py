@@ -30,11 +30,12 @@ if str(ROOT) not in sys.path:
 # (module attribute in sim.simulation, label) - the kernels the day calls, in day order
 PHASES = [
     ("apply_shocks", "0 shocks"),
-    ("draw_contacts", "1 contacts"),
-    ("exchange_smiles", "2 smiles"),
+    ("retire", "0 retirement"),
+    ("meet", "1-2 meetings (contacts + smiles)"),
     ("do_kind_acts", "3 kind acts"),
     ("resting_mood", "4 resting mood"),
     ("sisa_step", "4 contagion (SISa)"),
+    ("_day_totals", "4 day totals"),
     ("update_mood", "4 mood"),
     ("update_loneliness", "5 loneliness"),
     ("update_habit", "5 habits"),

@@ -2,7 +2,7 @@
 
     .venv/bin/python experiments/calibrate.py                 # every step, in order
     .venv/bin/python experiments/calibrate.py population      # one step: contacts | habits | instruments |
-                                                              #   population | closure | big_joy
+                                                              #   population | population_refine | closure | big_joy
 Needs Optuna (``pip install -e '.[calibrate]'``). Every step prints the values it chose; the schema's
 defaults and the docs quote that output. Each step uses the defaults of the steps before it, so after
 changing a default run the later steps again.
@@ -30,7 +30,8 @@ validated):
    not lonely, 62% of the lonely not isolated, phi 0.15) and the U-shape (18–29 and 75+ each ~6 points
    above 45–64), with 15% and 11% less-than-monthly contact with family and friends. Each trial: two
    replicates of 20,000 people, settled, then 30 burn-in and 30 recorded days. The search starts from the
-   previous best point (``WARM_START``).
+   previous best point (``WARM_START``). ``population_refine`` (4b) repeats the search in a box of +-15%
+   around that point.
 5. ``closure`` — ``ties.triadic_closure_per_year``: friend ties formed balance those dissolved (mean degree
    stationary over a year). Bisection on one-year runs.
 6. ``big_joy`` — ``interventions[].self_act_mood_gain`` of the Big Joy week: the enrolled's pre→post d_z of
@@ -158,10 +159,16 @@ TARGETS = {  # measure: (target, tolerance)
 }
 
 #: The best point of the last full search, tried first (the search is seeded; its result is printed).
-WARM_START = {"desired": 1.655, "d18": 1.085, "d30": 1.447, "d65": 1.025, "d80": 0.555, "rho": 0.059,
-              "vigilance_sigma": 0.929, "mood_bias": 0.718, "kappa": 0.795, "omega": 0.212, "groups65": 0.866,
-              "selection": 0.661, "item_sd": 0.317, "t1": 0.521, "t_gap": 0.513, "family_rate": 0.096,
-              "friend_rate": 0.187}
+WARM_START = {"desired": 1.668, "d18": 0.990, "d30": 1.495, "d65": 1.016, "d80": 0.633, "rho": 0.047,
+              "vigilance_sigma": 0.912, "mood_bias": 0.684, "kappa": 0.742, "omega": 0.211, "groups65": 0.884,
+              "selection": 0.670, "item_sd": 0.319, "t1": 0.507, "t_gap": 0.501, "family_rate": 0.113,
+              "friend_rate": 0.212}
+#: The full search's box; ``population_refine`` searches +-15% around ``WARM_START`` inside it.
+SPACE = {"desired": (1.5, 5.0), "d18": (0.9, 2.0), "d30": (0.9, 1.6), "d65": (0.5, 1.1), "d80": (0.5, 1.3),
+         "rho": (0.0, 0.95), "vigilance_sigma": (0.1, 1.5), "mood_bias": (0.05, 0.8), "kappa": (0.2, 0.8),
+         "omega": (0.2, 0.9), "groups65": (0.4, 0.9), "selection": (0.0, 0.9), "item_sd": (0.1, 0.5),
+         "t1": (0.2, 0.6), "t_gap": (0.1, 0.9),  # high threshold = t1 + t_gap x (1 - t1)
+         "family_rate": (0.05, 0.5), "friend_rate": (0.05, 0.6)}
 
 
 def population_overrides(p: dict) -> dict:
@@ -190,16 +197,12 @@ def loss(m: dict) -> float:
     return float(sum(((m[k] - t) / tol) ** 2 for k, (t, tol) in TARGETS.items()))
 
 
-def calibrate_population(trials: int = 200, size: int = 20_000) -> dict:
+def calibrate_population(trials: int = 200, size: int = 20_000, space: dict | None = None) -> dict:
     """The joint Optuna search (see the module docstring); prints the best point and its measures."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    space = {"desired": (1.5, 5.0), "d18": (0.9, 2.0), "d30": (0.9, 1.6), "d65": (0.5, 1.1), "d80": (0.5, 1.3),
-             "rho": (0.0, 0.95), "vigilance_sigma": (0.1, 1.5), "mood_bias": (0.05, 0.8), "kappa": (0.2, 0.8),
-             "omega": (0.2, 0.9), "groups65": (0.4, 0.9), "selection": (0.0, 0.9), "item_sd": (0.1, 0.5),
-             "t1": (0.2, 0.6), "t_gap": (0.1, 0.9),  # high threshold = t1 + t_gap x (1 - t1)
-             "family_rate": (0.05, 0.5), "friend_rate": (0.05, 0.6)}
+    space = space or SPACE
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=SEED, multivariate=True))
     study.enqueue_trial(WARM_START)
     t0 = time.perf_counter()
@@ -218,6 +221,12 @@ def calibrate_population(trials: int = 200, size: int = 20_000) -> dict:
     print("population: chosen " + ", ".join(f"{k} = {v:.3f}" for k, v in best.items()))
     print("population: measures " + ", ".join(f"{k} {m[k]:.3f} (target {t})" for k, (t, _) in TARGETS.items()))
     return best
+
+
+def calibrate_population_refine(trials: int = 80) -> dict:
+    """Step 4b: the joint search again in a box of +-15% around ``WARM_START`` (inside the full box)."""
+    box = {k: (max(lo, 0.85 * WARM_START[k]), min(hi, 1.15 * WARM_START[k])) for k, (lo, hi) in SPACE.items()}
+    return calibrate_population(trials, space=box)
 
 
 # ---------------------------------------------------------------- 5-6: dynamics
@@ -261,7 +270,8 @@ def calibrate_big_joy(replicates: int = 2, size: int = 10_000, target: float = 0
 
 
 STEPS = {"contacts": calibrate_contacts, "habits": calibrate_habits, "instruments": calibrate_instruments,
-         "population": calibrate_population, "closure": calibrate_closure, "big_joy": calibrate_big_joy}
+         "population": calibrate_population,
+         "population_refine": calibrate_population_refine, "closure": calibrate_closure, "big_joy": calibrate_big_joy}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(STEPS):

@@ -94,6 +94,20 @@ def test_friend_and_personal_networks_shrink_with_age_family_does_not(town):
     assert fo < 0.8 * fy and abs(ko - ky) < 0.15 * ky and to < 0.85 * ty
 
 
+def test_the_region_size_does_not_change_whom_people_know(town):
+    """Regions (network.contexts.region_size) only keep contexts local: one town-wide region of 60,000
+    gives the same ties per person of every kind, and the same age gaps, as three regions of 20,000."""
+    sc, demo, edges = town
+    whole = population_network(demo, sc.with_overrides({"network.contexts.region_size": 60_000}),
+                               np.random.default_rng(6))
+    for kind in (PARTNER, HOUSEHOLD, FAMILY, FRIEND, WORK, ACQUAINTANCE):
+        a, b = (e.kind == kind for e in (edges, whole))
+        assert a.sum() == pytest.approx(b.sum(), rel=0.03), kind
+        gap_a = np.abs(demo.age[edges.u[a]] - demo.age[edges.v[a]]).mean()
+        gap_b = np.abs(demo.age[whole.u[b]] - demo.age[whole.v[b]]).mean()
+        assert gap_a == pytest.approx(gap_b, rel=0.05, abs=0.3), kind
+
+
 def test_a_kin_group_shares_one_closeness_and_merging_keeps_the_closer_kind():
     edges = merge_ties(4, np.array([0, 1, 0]), np.array([1, 0, 2]), np.array([FRIEND, PARTNER, WORK], np.int8),
                        np.array([0.1, 0.9, 0.3], np.float32))

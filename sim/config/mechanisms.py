@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from sim.config.base import Strict, probability, rate
+from sim.config.base import Strict, assumption, probability, rate
 
 
 # --------------------------------------------------------------------------- daily mechanisms
@@ -16,26 +16,26 @@ class ContactsConfig(Strict):
     frequency_multiplier: float = rate(
         1.0, "Isolation level (b): multiplies every tie's contact rate. 1 = baseline, 0.5 = half as often."
     )
-    withdrawal_per_loneliness: float = probability(
-        0.5,
-        "Fractional drop in a person's contact rate at loneliness 1 (withdrawal loop, Hawkley & Cacioppo "
+    withdrawal_per_loneliness: float = assumption(
+        0.5, "Fractional drop in a person's contact rate at loneliness 1 (withdrawal loop, Hawkley & Cacioppo "
         "2010; assumption for the size).",
+        low=0.25, high=0.75, ge=0, le=1,
     )
-    health_weight: float = probability(
-        0.5,
-        "Fractional drop in a person's contact rate at health 0 (linear in 1 - health): functional limitation "
+    health_weight: float = assumption(
+        0.5, "Fractional drop in a person's contact rate at health 0 (linear in 1 - health): functional limitation "
         "lowers social contact (Pavela 2015: OR 0.93-0.97 per added ADL/IADL limitation) [C, direction]; "
         "assumption for the size.",
+        low=0.25, high=0.75, ge=0, le=1,
     )
 
 
 class SmilesConfig(Strict):
     """Step 2, smiles: frequent, small, returned more than half the time, lift giver and receiver."""
 
-    propensity: float = probability(
-        0.5,
-        "Probability per contact that an average person (mood 0, habit 0.3, loneliness 0) smiles at the "
+    propensity: float = assumption(
+        0.5, "Probability per contact that an average person (mood 0, habit 0.3, loneliness 0) smiles at the "
         "other. Assumption; a smile is frequent and small (docs/science.md §3).",
+        low=0.3, high=0.7, ge=0, le=1,
     )
     mood_weight: float = Field(1.5, description="Log-odds of smiling per unit mood (mood in [-1, 1]).")
     habit_weight: float = Field(1.5, description="Log-odds of smiling per unit habit strength above 0.3.")
@@ -47,20 +47,26 @@ class SmilesConfig(Strict):
         "Probability a smile is returned by a receiver with mood 0: 'more than half' (Hinsz & Tomhave 1991).",
     )
     return_mood_weight: float = Field(1.0, description="Log-odds of returning a smile per unit receiver mood.")
-    giver_mood_gain: float = rate(
-        0.004, "Mood gain per smile given, before diminishing returns (Coles et al. 2022: small). Assumption."
+    giver_mood_gain: float = assumption(
+        0.004, "Mood gain per smile given, before diminishing returns (Coles et al. 2022: small). Assumption.",
+        low=0.002, high=0.008, log=True, ge=0,
     )
-    receiver_mood_gain: float = rate(0.006, "Mood gain per smile received, before diminishing returns. Assumption.")
-    connection_value: float = rate(
-        0.25, "Contact-equivalents of connection per smile received (feeds loneliness). Assumption."
+    receiver_mood_gain: float = assumption(
+        0.006, "Mood gain per smile received, before diminishing returns. Assumption.",
+        low=0.003, high=0.012, log=True, ge=0,
+    )
+    connection_value: float = assumption(
+        0.25, "Contact-equivalents of connection per smile received (feeds loneliness). Assumption.",
+        low=0.1, high=0.5, ge=0,
     )
 
 
 class KindnessConfig(Strict):
     """Step 3, kind acts: rarer and larger than smiles, paid forward, build ties."""
 
-    rate_per_day: float = rate(
-        0.1, "Baseline kind acts per person per day (rarer than smiles). Assumption."
+    rate_per_day: float = assumption(
+        0.1, "Baseline kind acts per person per day (rarer than smiles). Assumption.",
+        low=0.05, high=0.2, log=True, ge=0,
     )
     mood_weight: float = Field(1.0, description="Log-rate change of kind acts per unit mood.")
     habit_weight: float = Field(1.5, description="Log-rate change per unit habit strength above 0.3.")
@@ -68,14 +74,29 @@ class KindnessConfig(Strict):
     giver_mood_gain: float = rate(
         0.02, "Giver's mood gain per kind act before diminishing returns (Curry et al. 2018 δ=0.28). Calibrated."
     )
-    receiver_mood_gain: float = rate(0.03, "Receiver's mood gain per kind act received. Assumption (Pressman 2015).")
+    receiver_mood_gain: float = assumption(
+        0.03, "Receiver's mood gain per kind act received. Assumption (Pressman 2015).",
+        low=0.015, high=0.06, log=True, ge=0,
+    )
     pay_forward_probability: float = probability(
         0.4, "Probability a receiver does a kind act of their own the next day (Pressman et al. 2015: ~40%)."
     )
-    closeness_gain: float = rate(0.02, "Gain in a tie's closeness (0–1) per kind act along it. Assumption.")
-    stranger_fraction: float = probability(0.1, "Share of kind acts aimed at a stranger rather than a tie. Assumption.")
-    new_tie_probability: float = probability(0.01, "Probability a kind act to a stranger starts a new tie. Assumption.")
-    connection_value: float = rate(1.0, "Contact-equivalents of connection per kind act received. Assumption.")
+    closeness_gain: float = assumption(
+        0.02, "Gain in a tie's closeness (0–1) per kind act along it. Assumption.",
+        low=0.01, high=0.04, ge=0,
+    )
+    stranger_fraction: float = assumption(
+        0.1, "Share of kind acts aimed at a stranger rather than a tie. Assumption.",
+        low=0.05, high=0.2, ge=0, le=1,
+    )
+    new_tie_probability: float = assumption(
+        0.01, "Probability a kind act to a stranger starts a new tie. Assumption.",
+        low=0.005, high=0.02, ge=0, le=1,
+    )
+    connection_value: float = assumption(
+        1.0, "Contact-equivalents of connection per kind act received. Assumption.",
+        low=0.5, high=2.0, log=True, ge=0,
+    )
 
 
 class ContagionConfig(Strict):
@@ -95,12 +116,11 @@ class ContagionConfig(Strict):
     discontent_to_neutral_per_year: float = rate(0.13, "D→N rate, per year (Hill 2010, [S]).")
     content_to_discontent_per_contact_year: float = rate(0.009, "C→D per discontent tie, per year ([S]).")
     discontent_to_content_per_contact_year: float = rate(0.07, "D→C per content tie, per year ([S]).")
-    mood_coupling: float = Field(
-        1.0,
-        ge=0,
-        description="Log-rate multiplier on uplifting transitions per unit of mood above the state's "
+    mood_coupling: float = assumption(
+        1.0, "Log-rate multiplier on uplifting transitions per unit of mood above the state's "
         "resting level (and its inverse on downward ones): how smiles and kind acts feed the contagion "
         "layer. Assumption.",
+        low=0.5, high=2.0, log=True, ge=0,
     )
 
 
@@ -110,10 +130,14 @@ class MoodConfig(Strict):
     content_level: float = Field(0.5, ge=-1, le=1, description="Resting mood of a content person (scale -1..1).")
     neutral_level: float = Field(0.0, ge=-1, le=1, description="Resting mood of a neutral person.")
     discontent_level: float = Field(-0.5, ge=-1, le=1, description="Resting mood of a discontent person.")
-    relaxation_days: float = Field(
-        7.0, gt=0, description="e-folding time, days, of mood back to its resting level (hedonic adaptation). Assumption."
+    relaxation_days: float = assumption(
+        7.0, "e-folding time, days, of mood back to its resting level (hedonic adaptation). Assumption.",
+        low=3.5, high=14.0, log=True, gt=0,
     )
-    loneliness_drag: float = rate(0.3, "Lowering of resting mood at loneliness 1. Assumption.")
+    loneliness_drag: float = assumption(
+        0.3, "Lowering of resting mood at loneliness 1. Assumption.",
+        low=0.15, high=0.6, ge=0,
+    )
 
 
 class LonelinessConfig(Strict):
@@ -122,8 +146,9 @@ class LonelinessConfig(Strict):
     perception_days: float = Field(
         30.0, gt=0, description="e-folding time, days, of perceived connection (a moving average of received connection)."
     )
-    adjustment_days: float = Field(
-        30.0, gt=0, description="e-folding time, days, of loneliness toward its target (chronic, slow). Assumption."
+    adjustment_days: float = assumption(
+        30.0, "e-folding time, days, of loneliness toward its target (chronic, slow). Assumption.",
+        low=15.0, high=60.0, log=True, gt=0,
     )
     mood_bias: float = rate(
         0.3,
@@ -143,11 +168,11 @@ class LonelinessConfig(Strict):
         "contact-equivalents per day). Calibrated with population.desired_contacts_median "
         "(experiments/calibrate.py).",
     )
-    bereavement_shock: float = probability(
-        0.3,
-        "Jump toward 1 in loneliness when a tie dies, per unit of the tie's closeness (fraction of the "
+    bereavement_shock: float = assumption(
+        0.3, "Jump toward 1 in loneliness when a tie dies, per unit of the tie's closeness (fraction of the "
         "remaining gap): losing a partner hurts most (Freak-Poli et al. 2022; Niino et al. 2024: loneliness "
         "peaks right after spousal death). Assumption for the size.",
+        low=0.15, high=0.6, ge=0, le=1,
     )
 
 
@@ -159,7 +184,10 @@ class HabitsConfig(Strict):
         0.00356,
         "Habit gain per smile or kind act given, times (1 - habit). Calibrated so the default town's mean "
         "habit at its steady state is the reference 0.3 (experiments/calibrate.py habits).")
-    kind_act_weight: float = rate(3.0, "A kind act counts as this many smiles for habit growth. Assumption.")
+    kind_act_weight: float = assumption(
+        3.0, "A kind act counts as this many smiles for habit growth. Assumption.",
+        low=1.5, high=6.0, ge=0,
+    )
     fade_days: float = Field(
         66.0,
         gt=0,
@@ -223,8 +251,9 @@ class TiesConfig(Strict):
         description="Neighbours, fellow group members and people met by chance: a few times a month; stable over "
         "the run's horizon (no dissolution). Assumption.",
     )
-    loneliness_weight: float = rate(
-        1.0, "Dissolution multiplier per unit loneliness of each end (withdrawal, Cacioppo et al. 2009). Assumption."
+    loneliness_weight: float = assumption(
+        1.0, "Dissolution multiplier per unit loneliness of each end (withdrawal, Cacioppo et al. 2009). Assumption.",
+        low=0.5, high=2.0, log=True, ge=0,
     )
     triadic_closure_per_year: float = rate(
         0.4,
@@ -232,11 +261,14 @@ class TiesConfig(Strict):
         "friend ties formed balance those dissolved: the baseline mean degree is stationary "
         "(tests/test_behaviour.py).",
     )
-    new_tie_closeness: float = Field(0.3, gt=0, lt=1, description="Closeness (0–1) of a tie formed during the run. Assumption.")
-    closeness_days: float = Field(
-        180.0, gt=0,
-        description="e-folding time, days, of a tie's closeness back to its base when no kind acts keep it up "
+    new_tie_closeness: float = assumption(
+        0.3, "Closeness (0–1) of a tie formed during the run. Assumption.",
+        low=0.15, high=0.5, gt=0, lt=1,
+    )
+    closeness_days: float = assumption(
+        180.0, "e-folding time, days, of a tie's closeness back to its base when no kind acts keep it up "
         "(relationships fade without investment; kind acts lift closeness by kindness.closeness_gain). Assumption.",
+        low=90.0, high=360.0, log=True, gt=0,
     )
 
     def kinds(self) -> list[TieKindConfig]:
@@ -247,12 +279,25 @@ class TiesConfig(Strict):
 class HealthConfig(Strict):
     """Step 7, health: a 0..1 physiological reserve worn by loneliness and isolation."""
 
-    wear_per_year_lonely: float = rate(0.05, "Health lost per year at loneliness 1 (reserve units 0–1). Assumption.")
-    wear_per_year_isolated: float = rate(0.05, "Health lost per year while isolated. Assumption.")
-    recovery_per_year: float = rate(0.5, "Rate, per year, of recovery toward the age-expected reserve. Assumption.")
-    mood_buffer: float = probability(0.5, "Share of wear removed at mood +1 (positive affect buffers stress). Assumption.")
-    smile_buffer: float = probability(
-        0.3, "Share of wear removed by a day rich in smiles (Kraft & Pressman 2012: faster recovery). Assumption."
+    wear_per_year_lonely: float = assumption(
+        0.05, "Health lost per year at loneliness 1 (reserve units 0–1). Assumption.",
+        low=0.025, high=0.1, log=True, ge=0,
+    )
+    wear_per_year_isolated: float = assumption(
+        0.05, "Health lost per year while isolated. Assumption.",
+        low=0.025, high=0.1, log=True, ge=0,
+    )
+    recovery_per_year: float = assumption(
+        0.5, "Rate, per year, of recovery toward the age-expected reserve. Assumption.",
+        low=0.25, high=1.0, log=True, ge=0,
+    )
+    mood_buffer: float = assumption(
+        0.5, "Share of wear removed at mood +1 (positive affect buffers stress). Assumption.",
+        low=0.25, high=0.75, ge=0, le=1,
+    )
+    smile_buffer: float = assumption(
+        0.3, "Share of wear removed by a day rich in smiles (Kraft & Pressman 2012: faster recovery). Assumption.",
+        low=0.15, high=0.6, ge=0, le=1,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from sim.config.base import Strict, probability
+from sim.config.base import Strict, assumption, probability
 from sim.config.curves import AgeCurve
 
 
@@ -34,14 +34,15 @@ class ContextsConfig(Strict):
     region_size: int = Field(
         20_000, ge=2, le=10_000_000,
         description="People per region of the map: kin groups, work teams, friend circles and groups form among "
-        "people of the same region (contexts are local). Also keeps the daily kernels' memory access local. "
-        "Assumption.",
+        "people of the same region (contexts are local), which keeps the daily kernels' memory access local. "
+        "A technical setting, not part of the behaviour: a region of 20,000 is a town, far larger than "
+        "anyone's contexts, so the measures do not depend on it (tests/test_population.py).",
     )
-    family_size_mean: float = Field(
-        2.8, ge=1, le=30,
-        description="Mean size of a kin group (people tied to each other as family): ~2.4 family ties each "
+    family_size_mean: float = assumption(
+        2.8, "Mean size of a kin group (people tied to each other as family): ~2.4 family ties each "
         "(groups are 1 + Poisson(size - 1), so a person's group is larger than the mean group); "
         "the family network is stable with age (Wrzus et al. 2013). Assumption for the size.",
+        low=2.0, high=4.0, ge=1, le=30,
     )
     friend_circles: AgeCurve = Field(
         default_factory=lambda: AgeCurve(ages=[18, 30, 50, 70, 90], values=[2.0, 1.8, 1.5, 1.25, 1.0]),
@@ -56,19 +57,30 @@ class ContextsConfig(Strict):
         "people who want little contact). Pew Research 2023: 8% of US adults have no close friends [S]; "
         "Survey Center on American Life 2021: 12% [S].",
     )
-    circle_size: float = Field(3.0, ge=2, le=30, description="Mean size of a friend circle (people). Assumption.")
-    age_mixing_sd: float = Field(
-        6.0, ge=0, le=50,
-        description="Spread, years, of the age noise when friend circles are formed: friends are mostly of "
+    circle_size: float = assumption(
+        3.0, "Mean size of a friend circle (people). Assumption.",
+        low=2.5, high=5.0, ge=2, le=30,
+    )
+    age_mixing_sd: float = assumption(
+        6.0, "Spread, years, of the age noise when friend circles are formed: friends are mostly of "
         "similar age (age homophily; Mossong et al. 2008: contacts highly assortative with age). Assumption.",
+        low=3.0, high=12.0, ge=0, le=50,
     )
-    work_team_size: float = Field(3.5, ge=2, le=50, description="Mean size of a work team (colleagues all tied). Assumption.")
-    neighbours: int = Field(
-        2, ge=0, le=20, description="Acquaintance ties per person to neighbours (a ring in random order). Assumption."
+    work_team_size: float = assumption(
+        3.5, "Mean size of a work team (colleagues all tied). Assumption.",
+        low=2.5, high=6.0, ge=2, le=50,
     )
-    group_size: float = Field(12.0, ge=2, le=200, description="Mean size of a group (club, congregation, ...). Assumption.")
-    group_ties: int = Field(
-        2, ge=0, le=20, description="Acquaintance ties a group member has within the group (a ring). Assumption."
+    neighbours: int = assumption(
+        2, "Acquaintance ties per person to neighbours (a ring in random order). Assumption.",
+        low=0, high=4, ge=0, le=20,
+    )
+    group_size: float = assumption(
+        12.0, "Mean size of a group (club, congregation, ...). Assumption.",
+        low=6.0, high=24.0, log=True, ge=2, le=200,
+    )
+    group_ties: int = assumption(
+        2, "Acquaintance ties a group member has within the group (a ring). Assumption.",
+        low=1, high=4, ge=0, le=20,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from sim.config.base import Strict, probability
+from sim.config.base import Strict, assumption, probability
 from sim.config.curves import AgeCurve, SexAgeCurve, probability_values
 
 
@@ -29,12 +29,15 @@ class PartnersConfig(Strict):
         "(CPS 2022): at 25-34 women 43% / men 34% with a spouse plus ~17% with a partner, at 75+ men 67% / "
         "women 35% with a spouse [C]; Older Americans 2016: married at 85+ women 17%, men ~60% [S].",
     )
-    age_gap_mean: float = Field(
-        2.0, ge=-20, le=20,
-        description="Offset, years, of men's ages against women's when partners are paired by rank of age (men "
+    age_gap_mean: float = assumption(
+        2.0, "Offset, years, of men's ages against women's when partners are paired by rank of age (men "
         "older). The realised mean gap also follows from who is partnered at each age (shares above). Assumption.",
+        low=0.0, high=4.0, ge=-20, le=20,
     )
-    age_gap_sd: float = Field(3.0, ge=0, le=20, description="Noise (SD, years) on the ages partners are paired by. Assumption.")
+    age_gap_sd: float = assumption(
+        3.0, "Noise (SD, years) on the ages partners are paired by. Assumption.",
+        low=1.0, high=6.0, ge=0, le=20,
+    )
     widowed_share: SexAgeCurve = Field(
         default_factory=lambda: SexAgeCurve(
             ages=[40, 50, 60, 70, 80, 90],
@@ -88,7 +91,10 @@ class WorkConfig(Strict):
         64.7, ge=40, le=90,
         description="Mean retirement age of men, years. Center for Retirement Research 2022 (2021: 64.7) [S]."
     )
-    retirement_age_sd: float = Field(4.0, ge=0, le=20, description="Spread (SD) of retirement ages, years. Assumption.")
+    retirement_age_sd: float = assumption(
+        4.0, "Spread (SD) of retirement ages, years. Assumption.",
+        low=2.0, high=6.0, ge=0, le=20,
+    )
 
     @model_validator(mode="after")
     def _probabilities(self) -> WorkConfig:
@@ -132,8 +138,9 @@ class PopulationConfig(Strict):
         "a bundle of smiles/kind acts worth one). Calibrated (experiments/calibrate.py) so the default "
         "town's loneliness prevalence lies in the published 16–24% band (docs/science.md §4).",
     )
-    desired_contacts_sigma: float = Field(
-        0.6, ge=0, description="Log-normal spread (sigma of log) of desired connection across people. Assumption."
+    desired_contacts_sigma: float = assumption(
+        0.6, "Log-normal spread (sigma of log) of desired connection across people. Assumption.",
+        low=0.3, high=0.9, ge=0,
     )
     desire_by_age: AgeCurve = Field(
         default_factory=lambda: AgeCurve(ages=[18, 30, 45, 60, 75, 90], values=[1.3, 1.1, 1.0, 0.85, 0.75, 0.75]),
@@ -141,9 +148,10 @@ class PopulationConfig(Strict):
         "have (Luhmann & Hawkley 2016: loneliness elevated in young adulthood). Calibrated "
         "(experiments/calibrate.py) to the left arm of the age U-shape.",
     )
-    sociability_sigma: float = Field(
-        0.5, ge=0, le=3, description="Log-normal spread (sigma of log) of sociability, which scales how many friend "
-        "circles a person joins. Assumption."
+    sociability_sigma: float = assumption(
+        0.5, "Log-normal spread (sigma of log) of sociability, which scales how many friend "
+        "circles a person joins. Assumption.",
+        low=0.25, high=0.75, ge=0, le=3,
     )
     desire_sociability_correlation: float = Field(
         0.7, ge=-1, le=1,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from sim.config.base import Strict, probability
+from sim.config.base import Strict, assumption
 
 
 class Ucla3Config(Strict):
@@ -51,7 +51,10 @@ class IsolationIndexConfig(Strict):
         90.0, gt=0,
         description="e-folding time, days, of the recent contact a respondent reports (how often they 'usually' meet).",
     )
-    misreport_probability: float = probability(0.05, "Probability that a survey answer to one item is the wrong one. Assumption.")
+    misreport_probability: float = assumption(
+        0.05, "Probability that a survey answer to one item is the wrong one. Assumption.",
+        low=0.0, high=0.1, ge=0, le=1,
+    )
 
     @model_validator(mode="after")
     def _cutoffs_ordered(self) -> IsolationIndexConfig:
