@@ -18,7 +18,9 @@ otherwise; sweeps give each worker process cores / workers threads.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import typing
 
 import numba
 import numpy as np
@@ -53,6 +55,27 @@ def set_threads(count: int | None) -> int:
     count = numba.config.NUMBA_NUM_THREADS if count is None else max(1, min(int(count), numba.config.NUMBA_NUM_THREADS))
     numba.set_num_threads(count)
     return count
+
+
+#: Below this many people a day's kernels run on one thread: each parallel loop costs a thread hand-off
+#: that small towns cannot repay, and on a busy machine a parallel loop waits for a descheduled thread
+#: (benchmarks/README.md, "Threads for small towns": 5,000 people, 1 vs 2 threads).
+SERIAL_BELOW = 20_000
+
+
+@contextlib.contextmanager
+def kernel_threads(people: int) -> typing.Iterator[None]:
+    """Run the enclosed kernels on one thread when the town has fewer than :data:`SERIAL_BELOW` people,
+    then restore the calling thread's setting. Results do not depend on it (the streams are counter-based)."""
+    if people >= SERIAL_BELOW or numba.get_num_threads() == 1:
+        yield
+        return
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 if os.environ.get("LONESIM_THREADS"):

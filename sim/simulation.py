@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sim import mortality, readouts, streams
-from sim._core import BLOCK, CONTENT, DAYS_PER_YEAR, DISCONTENT, PARTNER, pjit
+from sim._core import BLOCK, CONTENT, DAYS_PER_YEAR, DISCONTENT, PARTNER, kernel_threads, pjit
 from sim.config import Scenario
 from sim.contexts import town_network
 from sim.demography import draw_demography
@@ -124,8 +124,9 @@ class Simulation:
         self._survey_days = set(scenario.output.survey_days)
         settle(self.people, self.ties, scenario)
         if burn_in:
-            for _ in _progress(range(scenario.burn_in_days), progress, f"{scenario.name} (burn-in)"):
-                self._advance(recording=False)
+            with kernel_threads(self.n):
+                for _ in _progress(range(scenario.burn_in_days), progress, f"{scenario.name} (burn-in)"):
+                    self._advance(recording=False)
         self._start_cohort()
         self.timings["setup_s"] = time.perf_counter() - t0
         self.timings["step_s"] = 0.0
@@ -147,7 +148,8 @@ class Simulation:
         if self.day >= self.scenario.days:
             raise RuntimeError(f"the scenario has {self.scenario.days} days; all are simulated")
         t0 = time.perf_counter()
-        self._advance(recording=True)
+        with kernel_threads(self.n):
+            self._advance(recording=True)
         self.timings["step_s"] += time.perf_counter() - t0
 
     def run(self, days: int | None = None, progress: bool = False) -> Simulation:

@@ -151,22 +151,24 @@ class LonelinessConfig(Strict):
         low=15.0, high=60.0, log=True, gt=0,
     )
     mood_bias: float = rate(
-        0.3,
+        0.726,
         "Median over people of social-threat vigilance: added to the loneliness target per unit of negative "
         "mood (Hawkley & Cacioppo 2010); it varies across people (population.vigilance_sigma) and "
-        "social-cognition programmes lower it (Masi et al. 2011). Assumption.",
+        "social-cognition programmes lower it (Masi et al. 2011). Calibrated jointly (experiments/calibrate.py, "
+        "step population) with the loneliness of the well connected (62% of the lonely at 65+ are not isolated).",
     )
     emotional_weight: float = probability(
-        0.6,
+        0.206,
         "Weight of the emotional gap (too little close connection: a partner, confidants) against the social "
         "gap (too little contact) in the loneliness target (Weiss 1973; de Jong Gierveld's emotional and "
-        "social loneliness). Assumption, swept in docs/sensitivity.md.",
+        "social loneliness). Calibrated jointly (experiments/calibrate.py, step population) with the overlap and "
+        "the loneliness of the partnered and unpartnered.",
     )
     intimacy_share: float = Field(
-        0.45, gt=0, le=1,
+        0.744, gt=0, le=1,
         description="Close connection a person wants, as a share of their desired connection (closeness-weighted "
-        "contact-equivalents per day). Calibrated with population.desired_contacts_median "
-        "(experiments/calibrate.py).",
+        "contact-equivalents per day). Calibrated jointly with population.desired_contacts_median "
+        "(experiments/calibrate.py, step population).",
     )
     bereavement_shock: float = assumption(
         0.3, "Jump toward 1 in loneliness when a tie dies, per unit of the tie's closeness (fraction of the "
@@ -233,14 +235,16 @@ class TiesConfig(Strict):
         description="Family living together (an adult child with a parent, siblings): meets most days. Assumption.",
     )
     family: TieKindConfig = Field(
-        default_factory=lambda: _kind(0.096, 0.5, 1.2, 0.0),
+        default_factory=lambda: _kind(0.114, 0.5, 1.2, 0.0),
         description="Kin living apart. A kin group shares one closeness (close-knit or distant families). Pew "
-        "2006: 73% talk to a family member they do not live with on an average day [C]. Rate calibrated.",
+        "2006: 73% talk to a family member they do not live with on an average day [C]. Rate calibrated (experiments/"
+        "calibrate.py, step population) to 15% meeting relatives less than monthly (Eurostat EU-SILC 2015).",
     )
     friend: TieKindConfig = Field(
-        default_factory=lambda: _kind(0.187, 0.5, 4.0, 0.1),
+        default_factory=lambda: _kind(0.200, 0.5, 4.0, 0.1),
         description="Friends. Dissolution 0.1 per year: about half of personal ties are replaced in 7 years "
-        "(Mollenhorst, Volker & Flap 2014; ln 2 / 7). Rate calibrated.",
+        "(Mollenhorst, Volker & Flap 2014; ln 2 / 7). Rate calibrated (experiments/calibrate.py, step "
+        "population) to 11% meeting friends less than monthly (Eurostat EU-SILC 2015).",
     )
     work: TieKindConfig = Field(
         default_factory=lambda: _kind(0.6, 0.4, 6.0, 0.0),

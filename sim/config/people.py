@@ -106,7 +106,7 @@ class GroupsConfig(Strict):
     """Participation in groups: clubs, religious services, volunteering, civic organisations."""
 
     membership: AgeCurve = Field(
-        default_factory=lambda: AgeCurve(ages=[18, 45, 65, 90], values=[0.5, 0.5, 0.6, 0.6]),
+        default_factory=lambda: AgeCurve(ages=[18, 45, 65, 90], values=[0.5, 0.5, 0.878, 0.878]),
         description="Share taking part in a group (clubs, religious services, volunteering, organisations) at least "
         "monthly, by age. ELSA wave 5 (52+): 'almost half were detached from civic participation and leisure "
         "activities' (Jivraj, Nazroo & Barnes 2012) [C]; the 65+ level calibrated (experiments/calibrate.py) to "
@@ -132,21 +132,25 @@ class PopulationConfig(Strict):
     )
     female_fraction: float = probability(0.51, "Share of women (US Census 2020, [S]).")
     desired_contacts_median: float = Field(
-        2.38,
+        1.699,
         gt=0,
         description="Median desired connection per day, in contact-equivalents per day (a contact, or "
-        "a bundle of smiles/kind acts worth one). Calibrated (experiments/calibrate.py) so the default "
-        "town's loneliness prevalence lies in the published 16–24% band (docs/science.md §4).",
+        "a bundle of smiles/kind acts worth one), at age 45. Calibrated jointly (experiments/calibrate.py, "
+        "step population) with the other population parameters to adult "
+        "loneliness 20% (16–24%: WHO 2025, Harvard MCC 2024), 19% at 65+ "
+        "(Barnes 2021, Kotwal 2021) and the isolation-loneliness overlap (docs/validation.md).",
     )
     desired_contacts_sigma: float = assumption(
         0.6, "Log-normal spread (sigma of log) of desired connection across people. Assumption.",
         low=0.3, high=0.9, ge=0,
     )
     desire_by_age: AgeCurve = Field(
-        default_factory=lambda: AgeCurve(ages=[18, 30, 45, 60, 75, 90], values=[1.3, 1.1, 1.0, 0.85, 0.75, 0.75]),
-        description="Multiplier on desired connection by age: young adults expect more connection than they "
-        "have (Luhmann & Hawkley 2016: loneliness elevated in young adulthood). Calibrated "
-        "(experiments/calibrate.py) to the left arm of the age U-shape.",
+        default_factory=lambda: AgeCurve(ages=[18, 30, 45, 65, 80, 90],
+                                         values=[1.022, 1.517, 1.0, 1.016, 0.562, 0.562]),
+        description="Multiplier on desired connection by age (1 at 45; 80 and over share one value): young adults "
+        "expect more connection than they have (Luhmann & Hawkley 2016: loneliness elevated in young adulthood), "
+        "and the oldest lose ties they once had. Calibrated jointly (experiments/calibrate.py, step population) "
+        "to the age U-shape (18-29 and 75+ above 45-64) and the prevalences by age.",
     )
     sociability_sigma: float = assumption(
         0.5, "Log-normal spread (sigma of log) of sociability, which scales how many friend "
@@ -154,22 +158,23 @@ class PopulationConfig(Strict):
         low=0.25, high=0.75, ge=0, le=3,
     )
     desire_sociability_correlation: float = Field(
-        0.7, ge=-1, le=1,
+        0.051, ge=-1, le=1,
         description="Correlation of the log of desired connection with the log of sociability: people partly build "
         "the networks they want, so a small network often goes with a small desire (Mund et al. 2020: "
         "loneliness is trait-like; Hughes et al. 2004: isolation and loneliness correlate only modestly). "
-        "Calibrated (experiments/calibrate.py) to the isolation-loneliness overlap of Barnes et al. 2021 and "
-        "Kotwal et al. 2021.",
+        "Calibrated jointly (experiments/calibrate.py, step population) to the isolation-loneliness overlap of "
+        "Barnes et al. 2021 and Kotwal et al. 2021: near 0, so the size of a network says little about desire.",
     )
     selection_correlation: float = Field(
-        0.3, ge=0, lt=1,
+        0.579, ge=0, lt=1,
         description="Correlation of the latent propensity to live with a partner and to join a group with the "
         "log of desired connection (a Gaussian copula: the shares by age stay as configured). Calibrated "
-        "(experiments/calibrate.py) with the isolation-loneliness overlap.",
+        "jointly (experiments/calibrate.py, step population) with the isolation-loneliness overlap.",
     )
     vigilance_sigma: float = Field(
-        0.5, ge=0, le=3, description="Log-normal spread (sigma of log) across people of social-threat vigilance, the "
-        "weight of negative mood in loneliness (median: loneliness.mood_bias). Calibrated with the overlap."
+        0.908, ge=0, le=3, description="Log-normal spread (sigma of log) across people of social-threat vigilance, the "
+        "weight of negative mood in loneliness (median: loneliness.mood_bias). Calibrated jointly "
+        "(experiments/calibrate.py, step population) with the overlap."
     )
     partners: PartnersConfig = Field(default_factory=PartnersConfig)
     households: HouseholdsConfig = Field(default_factory=HouseholdsConfig)
