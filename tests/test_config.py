@@ -63,6 +63,20 @@ def test_set_overrides_and_their_errors(tmp_path):
         parse_set_options(["smiles.propensity"])
 
 
+def test_a_section_given_in_part_keeps_the_rest_of_its_defaults(tmp_path):
+    """ties.family's defaults are not TieKindConfig's: giving one of its keys (in the file, with --set, in a
+    sweep) must not reset the others to the class's defaults. Age curves are the exception: written whole."""
+    default = Scenario().ties
+    p = write(tmp_path, "ties:\n  family:\n    rate_per_day: 0.3\n")
+    for sc in (load_scenario(p), load_scenario(write(tmp_path, "name: s\n"), {"ties.family.rate_per_day": 0.3}),
+               Scenario().with_overrides({"ties.family.rate_per_day": 0.3})):
+        assert sc.ties.family.rate_per_day == 0.3
+        assert sc.ties.family.closeness_concentration == default.family.closeness_concentration != 4.0
+        assert sc.ties.friend == default.friend and sc.ties.friend.dissolution_per_year == 0.1
+    with pytest.raises(ScenarioError, match="population.desire_by_age.ages: Field required"):
+        load_scenario(p, {"population.desire_by_age.values": [1.0, 1.0]})
+
+
 def test_sweep_grid_times_zip(tmp_path):
     p = write(tmp_path, """
 sweep:

@@ -157,9 +157,17 @@ def _yaml_for(path: tuple, value: str) -> tuple[str, int]:
     keys); returns the text and the line of the value."""
     import yaml
 
-    required = {"shocks": {"start_day": 1, "duration_days": 2}, "interventions": {"kind": "befriending"}}
+    required = {"shocks": {"start_day": 1, "duration_days": 2}, "interventions": {"kind": "befriending"},
+                "arms": {"name": "a", "kind": "befriending"}}
     defaults = Scenario().model_dump(mode="json")
     data: dict = {}
+    if path[0] == "comparison":  # an optional block: its required arms, and its defaults to write lists from
+        from sim.config.programmes import ComparisonConfig
+
+        arm = {"name": "a", "kind": "befriending"}
+        defaults["comparison"] = ComparisonConfig(arms=[arm]).model_dump(mode="json")
+        if path[1] != "arms":
+            data["comparison"] = {"arms": [arm]}
     node = data
     default = defaults
     for i, part in enumerate(path[:-1]):

@@ -11,13 +11,14 @@ what ``sensitivity: {parameters: assumptions}`` analyses (docs/sensitivity.md).
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 import typing
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -49,6 +50,24 @@ class Strict(BaseModel):
     ``false`` where a number is expected (pydantic would read them as 1 and 0)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+    #: A section a scenario must write whole (an age curve): its default is not merged with what is given.
+    written_whole: typing.ClassVar[bool] = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _partial_sections_keep_their_defaults(cls, data: Any) -> Any:
+        """A section given in part keeps the defaults of the keys it does not give.
+
+        Some sections' defaults are not their class's defaults (``ties.family`` is a ``TieKindConfig``
+        with its own closeness spread and rate); without this, ``ties: {family: {rate_per_day: 0.2}}``
+        (or ``--set ties.family.rate_per_day=0.2``) would silently reset the other keys of the section
+        to the class's defaults."""
+        if not isinstance(data, dict):
+            return data
+        for name, defaults in _factory_defaults(cls).items():
+            if isinstance(data.get(name), dict):
+                data = {**data, name: _deep_merge(defaults, data[name])}
+        return data
 
     @field_validator("*", mode="before")
     @classmethod
@@ -56,6 +75,31 @@ class Strict(BaseModel):
         if _has_bool(value) and info.field_name and _numeric(cls.model_fields[info.field_name].annotation):
             raise PydanticCustomError("bool_not_number", "Input should be a number, not true or false")
         return value
+
+
+@functools.cache
+def _factory_defaults(cls: type[BaseModel]) -> dict[str, dict]:
+    """{field: the keys of its default section that differ from the section class's own defaults}, for
+    the fields of ``cls`` that hold a section built by a default factory (age curves excluded)."""
+    out: dict[str, dict] = {}
+    for name, field in cls.model_fields.items():
+        section = field.annotation
+        if field.default_factory is None or not (isinstance(section, type) and issubclass(section, Strict)):
+            continue
+        if section.written_whole:
+            continue
+        differs = field.default_factory().model_dump(mode="json", exclude_defaults=True)
+        if differs:
+            out[name] = differs
+    return out
+
+
+def _deep_merge(base: dict, given: dict) -> dict:
+    """``given`` over ``base``, section by section (``given`` wins; lists and values are replaced whole)."""
+    out = dict(base)
+    for key, value in given.items():
+        out[key] = _deep_merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return out
 
 
 def probability(default: float, desc: str) -> Any:

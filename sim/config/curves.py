@@ -16,6 +16,8 @@ from sim.config.base import Strict
 class AgeCurve(Strict):
     """A value by age (years): linear between the knots, constant beyond the first and last."""
 
+    written_whole = True
+
     ages: list[float] = Field(..., min_length=1, description="Ages of the knots, years, increasing.")
     values: list[float] = Field(..., min_length=1, description="Value at each knot (same length as ages).")
 
@@ -34,6 +36,8 @@ class AgeCurve(Strict):
 
 class SexAgeCurve(Strict):
     """A value by age (years) and sex: two curves on the same knots."""
+
+    written_whole = True
 
     ages: list[float] = Field(..., min_length=1, description="Ages of the knots, years, increasing.")
     female: list[float] = Field(..., min_length=1, description="Value for women at each knot.")
