@@ -183,7 +183,7 @@ class HabitsConfig(Strict):
 
     initial_mean: float = probability(0.3, "Mean smile/kindness habit strength at day 0 (0–1).")
     gain_per_act: float = rate(
-        0.00323,
+        0.00315,
         "Habit gain per smile or kind act given, times (1 - habit). Calibrated so the default town's mean "
         "habit at its steady state is the reference 0.3 (experiments/calibrate.py habits).")
     kind_act_weight: float = assumption(
@@ -260,7 +260,7 @@ class TiesConfig(Strict):
         low=0.5, high=2.0, log=True, ge=0,
     )
     triadic_closure_per_year: float = rate(
-        0.249,
+        0.272,
         "Attempts per person per year to befriend a friend's friend (a new friend tie). Calibrated so that "
         "friend ties formed balance those dissolved: the baseline mean degree is stationary "
         "(tests/test_behaviour.py).",

@@ -54,7 +54,7 @@ class InterventionConfig(Strict):
         1.0, "big_joy / kindness_campaign: extra kind acts per enrolled person per day (Big Joy: daily micro-acts)."
     )
     self_act_mood_gain: float = rate(
-        0.071,
+        0.069,
         "big_joy: daily mood gain from self-directed micro-acts (gratitude, awe, reframing), before "
         "diminishing returns. Calibrated (experiments/calibrate.py big_joy) to the enrolled's d_z of daily "
         "positive affect 0.365, between Curry et al. 2018 and Guevarra et al. 2025 (experiments/big_joy.yaml).",

@@ -71,7 +71,7 @@ class AffectConfig(Strict):
     """Positive affect as a diary measures it: today's mood plus day-to-day noise, on a 1–5 scale."""
 
     day_noise_sd: float = Field(
-        0.237, ge=0, le=2,
+        0.238, ge=0, le=2,
         description="SD of the day-to-day noise added to mood (−1..1 scale). Calibrated so about half the variance of "
         "daily positive affect is within persons (ICC ≈ 0.5, Merz & Roesch 2011) [C].",
     )
