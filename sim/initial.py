@@ -90,7 +90,6 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
     relax = decay_factor(sc.ties.closeness_days)
     along_ties = 1.0 - sc.kindness.stranger_fraction
     alive = p.alive
-    ids = ties.active_ids()
     received_acts = np.zeros(p.n, np.float32)
     for _ in range(SETTLE_ITERATIONS):
         f = contact_factors(p, sc)
@@ -101,9 +100,8 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
         acts = expected_acts(p, sc.kindness) + sc.kindness.pay_forward_probability * -np.expm1(-received_acts)
         received_acts = _expected_acts_received(ties.indptr, ties.nbr, ties.status, ties.eid, acts, p.degree, along_ties)
         # closeness held up by the kind acts along each tie: c* = base + gain x acts per day / relax (at most 1)
-        deg = np.maximum(p.degree, 1)
-        along = along_ties * (acts[ties.u[ids]] / deg[ties.u[ids]] + acts[ties.v[ids]] / deg[ties.v[ids]])
-        ties.closeness[ids] = np.minimum(ties.base[ids] + sc.kindness.closeness_gain * along / relax, 1.0)
+        _held_closeness(ties.u, ties.v, ties.status, ties.base, ties.closeness, acts, p.degree,
+                        np.float32(along_ties * sc.kindness.closeness_gain / relax))
         gain = (sc.smiles.giver_mood_gain * smiles_out + sc.smiles.receiver_mood_gain * smiles_in
                 + sc.kindness.giver_mood_gain * acts + sc.kindness.receiver_mood_gain * received_acts)
         rest = levels[p.emotion] - sc.mood.loneliness_drag * p.loneliness
@@ -149,6 +147,18 @@ def _expected_contacts(indptr, nbr, eid, kind, closeness, status, rates, f, prob
             gv += pm * (prob[i, 0] + prob[j, 0] * prob[i, 1])
         meetings[i], close[i], kin[i], friends[i], smiles[i], given[i] = mt, cl, kn, fr, sm, gv
     return meetings, close, kin, friends, smiles, given
+
+
+@pjit
+def _held_closeness(u, v, status, base, closeness, acts, degree, scale):
+    """Each active tie's closeness where kind acts along it balance its relaxation to ``base``:
+    base + scale x (acts of each end per day / that end's ties), at most 1 (in place)."""
+    for e in numba.prange(u.size):
+        if status[e] != TIE_ACTIVE:
+            continue
+        a, b = u[e], v[e]
+        along = acts[a] / max(degree[a], 1) + acts[b] / max(degree[b], 1)
+        closeness[e] = min(base[e] + scale * along, np.float32(1.0))
 
 
 @pjit

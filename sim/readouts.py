@@ -42,10 +42,11 @@ def ties_by_kind(sim) -> np.ndarray:
     """Per person and kind (n x 6, int32): active ties of each kind (sim._core.TIE_KINDS order)."""
     t = sim.ties
     ids = t.active_ids()
-    out = np.zeros((sim.n, len(TIE_KINDS)), np.int32)
-    for end in (t.u[ids], t.v[ids]):
-        np.add.at(out, (end, t.kind[ids]), 1)
-    return out
+    k = len(TIE_KINDS)
+    kind = t.kind[ids].astype(np.int64)
+    counts = (np.bincount(t.u[ids].astype(np.int64) * k + kind, minlength=sim.n * k)
+              + np.bincount(t.v[ids].astype(np.int64) * k + kind, minlength=sim.n * k))
+    return counts.reshape(sim.n, k).astype(np.int32)
 
 
 def final_survey(sim):

@@ -256,8 +256,14 @@ class Simulation:
         return readouts.timeseries(self, TIMESERIES_COLUMNS)
 
     def agents_frame(self) -> pd.DataFrame:
-        """One row per person with the final state and the last day's survey (what agents.parquet holds)."""
-        return readouts.agents_frame(self)
+        """One row per person with the final state and the last day's survey (what agents.parquet holds).
+
+        Built once per simulated day (the run folder's parquet file and its figure share it): treat it as
+        read-only."""
+        cached = getattr(self, "_agents_cache", None)
+        if cached is None or cached[0] != self.tick:
+            self._agents_cache = (self.tick, readouts.agents_frame(self))
+        return self._agents_cache[1]
 
     def edges_frame(self) -> pd.DataFrame:
         """The active ties at the end, sorted by (source, target), with kind and closeness (edges.parquet)."""

@@ -133,7 +133,8 @@ def test_ucla3_true_score_runs_from_3_to_9_and_the_cutoff_sits_between_the_thres
 
 def test_survey_scores_exactly_without_measurement_error():
     sc, people, ties = tiny_world([(0, 1)], 4, **{"survey.ucla3.item_sd": 1e-6, "survey.affect.day_noise_sd": 0.0,
-                                                  "survey.isolation_index.misreport_probability": 0.0})
+                                                  "survey.isolation_index.misreport_probability": 0.0,
+                                                  "survey.ucla3.low_threshold": 0.3, "survey.ucla3.high_threshold": 0.6})
     people.loneliness[:] = [0.0, 0.45, 0.7, 0.2]
     people.mood[:] = [0.5, -1.0, 0.0, 1.0]
     people.partner[:] = [1, 0, -1, -1]
