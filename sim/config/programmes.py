@@ -71,7 +71,7 @@ class InterventionConfig(Strict):
         2.0, "phone_calls: calls per week after the daily days (Kahlon et al. 2021: at least 2 a week, for 4 weeks)."
     )
     call_value: float = rate(
-        5.62,
+        5.49,
         "phone_calls: connection one empathy-focused call gives, in contact-equivalents of received connection "
         "(all of it close: closeness 1), counted as that many contacts. Calibrated (experiments/calibrate_programmes.py) "
         "so the simulated trial finds Kahlon et al. 2021's UCLA-3 difference (-1.1 points at 4 weeks).",
@@ -82,7 +82,7 @@ class InterventionConfig(Strict):
         "groups of 6-12). Assumption.",
     )
     group_tie_closeness: float = Field(
-        0.406, gt=0, le=1,
+        0.4, gt=0, le=1,
         description="group_activity: closeness (0–1) of the acquaintance ties members form with each other in their "
         "group. Calibrated (experiments/calibrate_programmes.py) so the simulated trial finds Shekelle et al. "
         "2024's SMD (-0.27).",
@@ -93,7 +93,7 @@ class InterventionConfig(Strict):
     )
     # -- social_cognition: CBT-type programmes that address maladaptive social cognition (Masi et al. 2011)
     reappraisal: float = probability(
-        0.492,
+        0.47,
         "social_cognition: share by which the programme lowers, by its last day (linearly over it), both the "
         "enrolled's social-threat vigilance (the weight of negative mood in loneliness) and the connection they "
         "need to feel connected (desired connection: the same contact reads as more, once social information is "
