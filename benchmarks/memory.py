@@ -29,8 +29,9 @@ ROOT = HERE.parent
 MB = 1024 * 1024
 
 
-def measure(sets: dict[str, object], figures: bool = True) -> tuple[int, int]:
-    """``(peak RSS, peak address space)`` in bytes of ``lonesim run scenarios/baseline.yaml --set ...``."""
+def measure(sets: dict[str, object], figures: bool = True) -> tuple[int, int, int]:
+    """``(peak RSS, peak address space, ties)`` of ``lonesim run scenarios/baseline.yaml --set ...``: bytes,
+    bytes, and the ties the run ended with (rows of its edges.parquet)."""
     with tempfile.TemporaryDirectory() as tmp:
         args = [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "baseline.yaml"), "--out",
                 str(Path(tmp) / "run"), "-q"] + [x for k, v in sets.items() for x in ("--set", f"{k}={v}")]
@@ -56,7 +57,10 @@ def measure(sets: dict[str, object], figures: bool = True) -> tuple[int, int]:
         thread.join()
         if proc.returncode != 0:
             raise SystemExit(f"case {sets} failed: {proc.stderr.read().decode()[-2000:]}")
-        return usage.ru_maxrss * 1024, vm_peak[0]
+        import pyarrow.parquet as pq
+
+        ties = pq.ParquetFile(Path(tmp) / "run" / "edges.parquet").metadata.num_rows
+        return usage.ru_maxrss * 1024, vm_peak[0], ties
 
 
 def fit(rows: list[tuple[float, ...]], peaks: list[float]) -> np.ndarray:
@@ -116,31 +120,35 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="Multiply the population sizes (e.g. 0.5 for a quick look).")
     args = ap.parse_args()
     from sim.config import Scenario
-    from sim.memory import COSTS, MARGIN, estimate_bytes
+    from sim.memory import COSTS, MARGIN, POPULATION_TIES_PER_PERSON, estimate_bytes
 
     def people(n: float) -> int:
         return int(n * args.scale)
 
     base = {"days": 5, "burn_in_days": 2}
-    arrays = [(100_000, 4), (100_000, 20), (400_000, 4), (400_000, 20), (1_000_000, 10)]
-    cases = [("arrays", {**base, "population.size": people(n), "network.mean_degree": k, "network.generator": "arrays"})
-             for n, k in arrays]
+    # the default population network (its tie count follows from the tie rates), then an array family
+    # whose mean degree varies the ties independently of the people
+    cases = [("population", {**base, "population.size": people(n)}) for n in (100_000, 400_000, 1_000_000)]
+    arrays = [(100_000, 4), (100_000, 20), (400_000, 4), (400_000, 20)]
+    cases += [("arrays", {**base, "population.size": people(n), "network.mean_degree": k, "network.generator": "arrays",
+                          "network.kind": "watts_strogatz"}) for n, k in arrays]
     cases += [("networkx", {**base, "population.size": people(n), "network.mean_degree": k, "network.generator": "networkx",
                             "network.kind": "communities"}) for n, k in ((20_000, 20), (60_000, 20))]
     small = {**base, "population.size": 1000, "network.mean_degree": 10}
-    rss0, vm0 = measure(small)
+    rss0, vm0, _ = measure(small)
     print(f"process (1,000 people): peak RSS {rss0 / MB:.0f} MB, peak address space {vm0 / MB:.0f} MB", flush=True)
     results = []
     for label, sets in cases:
-        rss, vm = measure(sets)
+        rss, vm, ties = measure(sets)
         sc = Scenario().with_overrides(sets)
         n = sc.population.size
-        ties = n * min(sc.network.mean_degree, n - 1) / 2
         results.append((label, n, ties, rss, vm, estimate_bytes(sc)))
         print(f"{label:9s} {n:>9,} people {ties:>11,.0f} ties: peak RSS {rss / MB:7.0f} MB, address space "
               f"{vm / MB:7.0f} MB; estimate {results[-1][5].total / MB:7.0f} MB", flush=True)
-    arr = [(1.0, n, t) for lab, n, t, *_ in results if lab == "arrays"]
-    process, per_person, per_tie = fit(arr, [r for lab, _, _, r, *_ in results if lab == "arrays"])
+    arr = [(1.0, n, t) for lab, n, t, *_ in results if lab != "networkx"]
+    process, per_person, per_tie = fit(arr, [r for lab, _, _, r, *_ in results if lab != "networkx"])
+    pop = [(n, t) for lab, n, t, *_ in results if lab == "population"]
+    ties_per_person = sum(t for _, t in pop) / sum(n for n, _ in pop)
     nx_person, nx_tie, nx_lines = networkx_costs()
     with tempfile.TemporaryDirectory() as tmp:
         per_line, el_line = edgelist_cost(Path(tmp))
@@ -149,7 +157,7 @@ def main() -> None:
               "networkx_per_tie": nx_tie, "edgelist_per_line": per_line, "address_space_reserve": vm_reserve}
     lines = ["# Memory of a run: measured peaks and the fitted costs", "",
              "`python benchmarks/memory.py`. End to end: `lonesim run scenarios/baseline.yaml` (5 days, 2 burn-in "
-             "days, figures on) in a fresh process; peak RSS from `wait4`, peak address space sampled from "
+             "days, figures on) in a fresh process; ties counted from its edges.parquet; peak RSS from `wait4`, peak address space sampled from "
              f"`/proc/<pid>/status`. The estimate is sim/memory.py's (costs in COSTS, times MARGIN = {MARGIN}).", "",
              "| generator | people | ties | peak RSS, MB | peak address space, MB | estimate, MB | estimate / peak |",
              "|---|---|---|---|---|---|---|",
@@ -160,6 +168,8 @@ def main() -> None:
               "| family | people | ties | peak, MB |", "|---|---|---|---|", *nx_lines, el_line, "",
               "| cost | fitted | in sim/memory.py (COSTS) |", "|---|---|---|"]
     lines += [f"| {k} | {v:,.0f} | {COSTS.get(k, float('nan')):,.0f} |" for k, v in fitted.items()]
+    lines += [f"| population ties per person | {ties_per_person:.2f} | {POPULATION_TIES_PER_PERSON} "
+              "(POPULATION_TIES_PER_PERSON) |"]
     lines += [f"| per_day | (not fitted: 20 float64 a day and their output copies) | {COSTS['per_day']:,.0f} |"]
     text = "\n".join(lines) + "\n"
     (HERE / "results").mkdir(exist_ok=True)

@@ -32,9 +32,9 @@ COSTS: dict[str, float] = {
     # a `lonesim run` process with its libraries loaded (Python, numpy, numba, pandas, pyarrow, matplotlib)
     "process": 400e6,
     # per person: the state arrays, the day's temporaries, the agents table and its parquet file
-    "per_person": 200.0,
+    "per_person": 450.0,
     # per tie: the tie table (25% spare slots), CSR and key indexes, the generator's temporaries, edges.parquet
-    "per_tie": 80.0,
+    "per_tie": 60.0,
     # extra per person and per tie when NetworkX builds the graph (network.generator, 'auto' up to 50,000 people)
     "networkx_per_person": 850.0,
     "networkx_per_tie": 280.0,
@@ -45,8 +45,12 @@ COSTS: dict[str, float] = {
     "edgelist_per_line": 100.0,
     # address space a run reserves beyond what it touches (thread stacks, numba, allocator arenas): what
     # counts against `ulimit -v`, not against free memory
-    "address_space_reserve": 1800e6,
+    "address_space_reserve": 1900e6,
 }
+#: Ties per person the population network (``network.kind: population``, the default) builds with the
+#: default tie rates (partner, family, friends, work, acquaintances; sim/population/); measured by
+#: benchmarks/memory.py (5.76 million ties for a million people).
+POPULATION_TIES_PER_PERSON = 5.8
 #: The estimate is the sum of the costs times this (the fit's largest under-estimate, with room).
 MARGIN = 1.15
 GB = 1e9
@@ -113,11 +117,15 @@ def estimate_bytes(scenario: Scenario) -> Estimate:
         parts["edge list"] = lines * COSTS["edgelist_per_line"]
     else:
         people = scenario.population.size
-        ties = people * min(net.mean_degree, max(people - 1, 0)) / 2
+        if net.kind == "population":
+            ties = people * POPULATION_TIES_PER_PERSON
+        else:
+            ties = people * min(net.mean_degree, max(people - 1, 0)) / 2
     parts["people"] = people * COSTS["per_person"]
     parts["ties"] = ties * COSTS["per_tie"]
     array_families = ("watts_strogatz", "erdos_renyi", "holme_kim")
-    uses_networkx = net.kind != "edgelist" and not (
+    # the population network is built by sim/population/ with arrays, whatever network.generator says
+    uses_networkx = net.kind not in ("edgelist", "population") and not (
         net.kind in array_families and people >= 3
         and (net.generator == "arrays" or (net.generator == "auto" and people > ARRAY_GENERATOR_THRESHOLD)))
     if uses_networkx:
