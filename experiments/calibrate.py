@@ -2,7 +2,8 @@
 
     .venv/bin/python experiments/calibrate.py                 # every step, in order
     .venv/bin/python experiments/calibrate.py population      # one step: contacts | habits | instruments |
-                                                              #   population | population_refine | closure | big_joy
+                                                              #   population | population_refine | closure | big_joy |
+                                                              #   hazard_ratios
 Needs Optuna (``pip install -e '.[calibrate]'``). Every step prints the values it chose; the schema's
 defaults and the docs quote that output. Each step uses the defaults of the steps before it, so after
 changing a default run the later steps again.
@@ -39,6 +40,11 @@ validated):
    daily positive affect = 0.365, the middle of the band between the controlled kindness effect (Curry et
    al. 2018, δ 0.28) and the uncontrolled Big Joy effect (Guevarra et al. 2025, d_z 0.45). Bisection with
    common random numbers on experiments/big_joy.yaml.
+7. ``hazard_ratios`` — ``mortality.hr_isolation`` and ``hr_loneliness``, the hazard ratios of the *current*
+   (true) state: the values for which the mortality study's cohort analysis (exposure surveyed once at
+   baseline, as in the cohorts Wang et al. 2023 pooled) finds the published 1.32 and 1.14. Exposure measured
+   once dilutes a ratio (people move in and out of isolation; the survey misclassifies some), so the
+   current-state ratios are larger than the published ones. Solved jointly on one simulated cohort.
 """
 
 from __future__ import annotations
@@ -270,9 +276,41 @@ def calibrate_big_joy(replicates: int = 2, size: int = 10_000, target: float = 0
     return round(gain, 3)
 
 
+def calibrate_hazard_ratios(replicates: int = 4) -> tuple[float, float]:
+    """mortality.hr_isolation and hr_loneliness (the hazard ratios of the current, true state) such that the
+    mortality study's cohort analysis — exposure surveyed once at baseline, with the instruments' errors —
+    finds Wang et al. 2023's 1.32 and 1.14. The marginal ratio a baseline-exposure analysis finds is
+    predicted from the time each person spends in each state (``mortality.predicted_marginal_hr``; within
+    1% of the Cox estimates, docs/validation.md); with deaths off that time does not depend on the ratios,
+    so one cohort is simulated and the two equations are solved jointly (scipy's fsolve)."""
+    from scipy.optimize import fsolve
+
+    from sim import validation as V
+    from sim.validation import common, mortality
+
+    exp = V.load_experiment(REPO / "experiments" / "mortality.yaml")
+    target = (exp["published"]["hr_isolation"][1], exp["published"]["hr_loneliness"][1])
+    sc = common.base_scenario(exp, {"mortality.simulate_deaths": False})
+    t0 = time.perf_counter()
+    df = mortality.cohort_frame(sc, replicates, WORKERS)
+
+    def gap(x):
+        a, b = np.exp(x)
+        pi, pl = mortality.predicted_marginal_hr(df, a, b, sc.mortality.combination)
+        return [math.log(pi) - math.log(target[0]), math.log(pl) - math.log(target[1])]
+
+    a, b = np.exp(fsolve(gap, np.log(target)))
+    pi, pl = mortality.predicted_marginal_hr(df, a, b, sc.mortality.combination)
+    print(f"hazard_ratios: hr_isolation = {a:.3f}, hr_loneliness = {b:.3f} -> marginal {pi:.3f} / {pl:.3f} "
+          f"(target {target[0]} / {target[1]}; {replicates} x {sc.population.size:,} people, "
+          f"{sc.days} days, {time.perf_counter() - t0:.0f}s)")
+    return round(float(a), 3), round(float(b), 3)
+
+
 STEPS = {"contacts": calibrate_contacts, "habits": calibrate_habits, "instruments": calibrate_instruments,
          "population": calibrate_population,
-         "population_refine": calibrate_population_refine, "closure": calibrate_closure, "big_joy": calibrate_big_joy}
+         "population_refine": calibrate_population_refine, "closure": calibrate_closure, "big_joy": calibrate_big_joy,
+         "hazard_ratios": calibrate_hazard_ratios}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(STEPS):

@@ -58,9 +58,10 @@ def timeseries_figure(ts, title: str, path: Path) -> None:
 
 def distributions_figure(agents, title: str, path: Path) -> None:
     """Histograms of mood, loneliness, health and degree among the living at the end of a run, to ``path``."""
-    alive = agents[agents["alive"]]
+    cols = ["mood", "loneliness", "health", "degree"]
+    alive = agents.loc[agents["alive"].to_numpy(), cols]  # only the plotted columns: a city has a million rows
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), layout="constrained")
-    for ax, col, rng in zip(axes, ["mood", "loneliness", "health", "degree"], [(-1, 1), (0, 1), (0, 1), None]):
+    for ax, col, rng in zip(axes, cols, [(-1, 1), (0, 1), (0, 1), None]):
         ax.hist(alive[col], bins=40, range=rng, color="C0")
         ax.set_title(col)
     axes[1].axvline(0.5, color="C3", lw=1, ls="--")

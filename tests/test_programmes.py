@@ -252,9 +252,11 @@ def test_window_total_sums_the_simulated_days_and_extrapolates_decay_or_holds():
 def test_hazard_ratio_draws_follow_the_published_intervals():
     sc = small(**{"comparison": {"arms": [{"name": "a", "kind": "befriending"}]}})
     rr = cs.hr_draws(sc, 4000)
-    assert rr.shape == (4000, 4) and rr[0] == pytest.approx([1.0, 1.32, 1.14, 1.32 * 1.14])
-    iso = np.percentile(rr[1:, 1], [2.5, 97.5])
-    lon = np.percentile(rr[1:, 2], [2.5, 97.5])
+    a, b = sc.mortality.hr_isolation, sc.mortality.hr_loneliness
+    assert rr.shape == (4000, 4) and rr[0] == pytest.approx([1.0, a, b, a * b])
+    # the draws spread around the scenario's ratios as Wang et al.'s intervals spread around 1.32 and 1.14
+    iso = np.percentile(rr[1:, 1], [2.5, 97.5]) / a * 1.32
+    lon = np.percentile(rr[1:, 2], [2.5, 97.5]) / b * 1.14
     assert iso == pytest.approx([1.26, 1.39], abs=0.01) and lon == pytest.approx([1.08, 1.20], abs=0.01)
 
 

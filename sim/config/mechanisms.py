@@ -316,16 +316,23 @@ class MortalityConfig(Strict):
     gompertz_a_per_year: float = Field(9.11e-5, gt=0, description="Gompertz A, per year (sex-averaged fit 40–85).")
     gompertz_b_per_year: float = Field(0.0792, gt=0, description="Gompertz β, per year of age (doubling ≈ 8.75 y).")
     hr_isolation: float = Field(
-        1.32, gt=0, description="Hazard ratio, isolated vs not (Wang et al. 2023: 1.32, 95% CI 1.26–1.39)."
+        1.456, gt=0, description="Hazard ratio of being isolated now (true isolation index >= 2) vs not. Calibrated "
+        "(experiments/calibrate.py hazard_ratios) so that a cohort analysis like those Wang et al. 2023 pooled "
+        "(exposure surveyed once at baseline, Cox adjusted for age and sex: experiments/mortality.yaml) finds their "
+        "1.32 (95% CI 1.26–1.39): a ratio measured once is diluted, as people move in and out of isolation and "
+        "the survey misclassifies some. Set 1.32 to use the published marginal ratio as it is."
     )
     hr_loneliness: float = Field(
-        1.14, gt=0, description="Hazard ratio, lonely vs not (Wang et al. 2023: 1.14, 95% CI 1.08–1.20)."
+        1.129, gt=0, description="Hazard ratio of being lonely now (true UCLA-3 score >= 6) vs not. Calibrated with "
+        "hr_isolation so the same cohort analysis finds Wang et al. 2023's 1.14 (95% CI 1.08–1.20); below 1.14 "
+        "because the lonely are more often isolated too (which a marginal ratio absorbs), more than dilution "
+        "lowers it."
     )
     combination: Literal["multiplicative", "max", "additive"] = Field(
         "multiplicative",
         description="How the two ratios combine for someone both isolated and lonely: multiplicative "
-        "(independent effects: 1.32 x 1.14 = 1.50), max (one shared pathway: 1.32), additive (excess risks "
-        "add: 1 + 0.32 + 0.14 = 1.46). The published HRs are marginal; see docs/model.md.",
+        "(independent effects: a x b), max (one shared pathway: the larger), additive (excess risks "
+        "add: 1 + (a - 1) + (b - 1)). The published HRs are marginal; see docs/model.md.",
     )
     simulate_deaths: bool = Field(False, description="Draw deaths (closed cohort). Off: hazards are reported only.")
 

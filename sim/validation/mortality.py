@@ -209,7 +209,7 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
         *life_expectancy_rows(le_age, hp, pub["hr_isolation"], beta),
     ]
     for _, r in table.iloc[1:].iterrows():
-        if r["variant"].startswith(("calibrated", "default town")) or r["combination"] != "multiplicative" and \
+        if r["variant"].startswith(("calibrated", "default town", "published")) or r["combination"] != "multiplicative" and \
                 (r["hr_isolation_set"], r["hr_loneliness_set"]) == (d["hr_isolation_set"], d["hr_loneliness_set"]):
             rows.append(row("mortality", f"HR isolated vs not, {r['variant']}", pub["hr_isolation"][0],
                             pub["hr_isolation"][2], r["hr_isolated"], r["hr_isolated_low"], r["hr_isolated_high"], ref))
