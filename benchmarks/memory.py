@@ -157,7 +157,8 @@ def main() -> None:
               "networkx_per_tie": nx_tie, "edgelist_per_line": per_line, "address_space_reserve": vm_reserve}
     lines = ["# Memory of a run: measured peaks and the fitted costs", "",
              "`python benchmarks/memory.py`. End to end: `lonesim run scenarios/baseline.yaml` (5 days, 2 burn-in "
-             "days, figures on) in a fresh process; ties counted from its edges.parquet; peak RSS from `wait4`, peak address space sampled from "
+             "days, figures on) in a fresh process; ties counted from its edges.parquet; peak RSS from `wait4`, "
+             "peak address space sampled from "
              f"`/proc/<pid>/status`. The estimate is sim/memory.py's (costs in COSTS, times MARGIN = {MARGIN}).", "",
              "| generator | people | ties | peak RSS, MB | peak address space, MB | estimate, MB | estimate / peak |",
              "|---|---|---|---|---|---|---|",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim import validation as V
 from sim.validation import big_joy, common, contagion, dose_response, mortality, population
@@ -188,3 +189,21 @@ def test_mortality_study_end_to_end_quick():
     d = res.table.iloc[0]
     assert d["deaths"] > 100 and 0.05 < d["isolated_at_start"] < 0.6
     assert d["frac_isolated_if_isolated0"] > 3 * d["frac_isolated_if_not"]
+
+
+def test_paf_of_one_exposure_is_levins_formula_on_the_hazard_weighted_prevalence():
+    """With loneliness carrying no risk, the ledger's PAF of isolation is exactly Levin's p(HR-1)/(1+p(HR-1))
+    when p is the share of baseline deaths among the isolated (not the share of people): the dose-response
+    study's comparison rests on this."""
+    from sim.config import Scenario
+    from sim.mortality import RiskLedger, proxies
+
+    ledger = RiskLedger()
+    # neither, isolated only, lonely only, both: baseline deaths (hazard-years) and person-days
+    ledger.hazard_years[:] = [10.0, 1.0, 3.0, 2.0]
+    ledger.person_days[:] = [500.0, 400.0, 50.0, 50.0]   # the isolated are many but die little (young)
+    cfg = Scenario().mortality.model_copy(update={"hr_isolation": 1.4, "hr_loneliness": 1.0})
+    p_w = (1.0 + 2.0) / 16.0
+    assert proxies(ledger, cfg)["paf_isolation"] == pytest.approx(p_w * 0.4 / (1 + p_w * 0.4), rel=1e-12)
+    p_people = 450 / 1000
+    assert proxies(ledger, cfg)["paf_isolation"] < p_people * 0.4 / (1 + p_people * 0.4)
