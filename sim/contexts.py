@@ -4,7 +4,8 @@ Ties form where people meet (Feld 1981, the focused organisation of social ties)
 builds each context and ties its members, straight into arrays (O(people + ties), no NetworkX):
 
 * **partners** — people drawn as partnered (sim.demography) are paired by rank of age, men a little
-  older on average (``population.partners.age_gap_mean``/``_sd``); one PARTNER tie each;
+  older on average (the gap follows from the partnered shares by age and sex; ``population.partners.age_gap_sd``
+  adds noise); one PARTNER tie each;
 * **kin groups** — everyone belongs to one kin group (mean size ``network.contexts.family_size_mean``);
   members are all tied as FAMILY, with one closeness per group (close-knit or distant families);
   the family network does not shrink with age (Wrzus et al. 2013);
@@ -118,7 +119,8 @@ def regional_order(ids: np.ndarray, region_size: int, key: np.ndarray) -> np.nda
 
 def pair_partners(demo: Demography, cfg: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(woman, man) pairs among those drawn as partnered, within each region, paired by rank of age with an
-    age gap of N(age_gap_mean, age_gap_sd) years (men older). Where one sex outnumbers the other in a
+    noise of age_gap_sd years on the ages compared (a constant offset between the sexes would not change a
+    rank pairing, so the mean gap is what the partnered shares by age and sex imply). Where one sex outnumbers the other in a
     region, a random subset of the larger group stays without a partner."""
     p = cfg.population.partners
     region = max(cfg.network.contexts.region_size, 1)
@@ -126,8 +128,8 @@ def pair_partners(demo: Demography, cfg: Scenario, rng: np.random.Generator) -> 
     women = want[demo.sex[want] != MALE]
     men = want[demo.sex[want] == MALE]
     noise = p.age_gap_sd / np.sqrt(2.0)
-    key_w = demo.age[women] + 0.5 * p.age_gap_mean + noise * rng.standard_normal(women.size)
-    key_m = demo.age[men] - 0.5 * p.age_gap_mean + noise * rng.standard_normal(men.size)
+    key_w = demo.age[women] + noise * rng.standard_normal(women.size)
+    key_m = demo.age[men] + noise * rng.standard_normal(men.size)
     women, men = regional_order(women, region, key_w), regional_order(men, region, key_m)
     # per region: keep a random k = min(#women, #men) of each sex, in age order, and pair them by rank
     reg_w, reg_m = women // region, men // region

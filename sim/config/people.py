@@ -29,13 +29,10 @@ class PartnersConfig(Strict):
         "(CPS 2022): at 25-34 women 43% / men 34% with a spouse plus ~17% with a partner, at 75+ men 67% / "
         "women 35% with a spouse [C]; Older Americans 2016: married at 85+ women 17%, men ~60% [S].",
     )
-    age_gap_mean: float = assumption(
-        2.0, "Offset, years, of men's ages against women's when partners are paired by rank of age (men "
-        "older). The realised mean gap also follows from who is partnered at each age (shares above). Assumption.",
-        low=0.0, high=4.0, ge=-20, le=20,
-    )
     age_gap_sd: float = assumption(
-        3.0, "Noise (SD, years) on the ages partners are paired by. Assumption.",
+        3.0, "Noise (SD, years) on the ages partners are paired by (rank of age within each sex and region). "
+        "The mean age gap is not a parameter: it follows from who is partnered at each age and sex (the shares "
+        "above; men partner later and are widowed less). Assumption.",
         low=1.0, high=6.0, ge=0, le=20,
     )
     widowed_share: SexAgeCurve = Field(
