@@ -131,6 +131,8 @@ def pair_partners(demo: Demography, cfg: Scenario, rng: np.random.Generator) -> 
     key_w = demo.age[women] + noise * rng.standard_normal(women.size)
     key_m = demo.age[men] + noise * rng.standard_normal(men.size)
     women, men = regional_order(women, region, key_w), regional_order(men, region, key_m)
+    if women.size == 0 or men.size == 0:  # nobody to pair (a tiny town, or one sex only)
+        return women[:0], men[:0]
     # per region: keep a random k = min(#women, #men) of each sex, in age order, and pair them by rank
     reg_w, reg_m = women // region, men // region
     n_reg = int(max(reg_w.max(initial=-1), reg_m.max(initial=-1))) + 1

@@ -207,3 +207,13 @@ def test_deaths_widow_people_during_a_run():
     p = sim.people
     new = p.widowed & ~widowed0 & p.alive
     assert (~p.alive).sum() > 10 and new.sum() > 0 and (p.partner[new] == -1).all()
+
+
+def test_towns_of_one_two_and_three_people_run():
+    """Tiny towns (nobody to pair, one sex only, a lone person) build and run: a regression test for a
+    crash when no one of one sex wanted a partner."""
+    for n in (1, 2, 3):
+        for seed in range(4):
+            sim = Simulation(Scenario().with_overrides({"population.size": n, "days": 2, "seed": seed}))
+            sim.run()
+            assert sim.people.alive.size == n and sim.day == 2

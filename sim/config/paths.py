@@ -176,10 +176,10 @@ def shown(text: Any, limit: int = 80) -> str:
 
 
 def _key_text(part: Any) -> str:
-    """A key as shown in a message: as written when it is a plain word, else quoted (no newlines,
+    """A key as shown in a message: as written when it is a plain word or a dotted path, else quoted (no newlines,
     no terminal escapes can reach the one-line message)."""
     text = str(part)
-    if text and text.isprintable() and len(text) <= 80 and not any(c in text for c in " .[]:'\""):
+    if text and text.isprintable() and len(text) <= 80 and not any(c in text for c in " []:'\""):
         return text
     return printable(text)
 
