@@ -231,7 +231,7 @@ def _ink(png: bytes) -> tuple[float, int]:
     from PIL import Image
 
     img = Image.open(io.BytesIO(png)).convert("RGB")
-    px = list(img.getdata())
+    px = list(img.get_flattened_data() if hasattr(img, "get_flattened_data") else img.getdata())
     inked = sum(1 for r, g, b in px if min(r, g, b) < 235)
     return inked / len(px), len(set(px))
 
