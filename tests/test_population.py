@@ -217,3 +217,17 @@ def test_towns_of_one_two_and_three_people_run():
             sim = Simulation(Scenario().with_overrides({"population.size": n, "days": 2, "seed": seed}))
             sim.run()
             assert sim.people.alive.size == n and sim.day == 2
+
+
+def test_the_retirement_check_finds_exactly_the_employed_past_their_age_in_order():
+    """The daily check runs in parallel over blocks of 4,096 people; it must return what a plain scan
+    returns, in the same order, at block edges too."""
+    from sim.dynamics.life_events import _due_to_retire
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 4095, 4096, 4097, 3 * 4096 + 5, 50_000):
+        employed, alive = rng.random(n) < 0.6, rng.random(n) < 0.97
+        age = rng.uniform(18, 90, n).astype(np.float32)
+        retirement_age = rng.normal(64, 4, n).astype(np.float32)
+        expected = np.flatnonzero(employed & alive & (age >= retirement_age))
+        assert np.array_equal(_due_to_retire(employed, alive, age, retirement_age), expected), n
