@@ -72,7 +72,9 @@ class KindnessConfig(Strict):
     habit_weight: float = Field(1.5, description="Log-rate change per unit habit strength above 0.3.")
     loneliness_weight: float = Field(1.0, ge=0, description="Log-rate drop per unit loneliness (withdrawal).")
     giver_mood_gain: float = rate(
-        0.02, "Giver's mood gain per kind act before diminishing returns (Curry et al. 2018 δ=0.28). Calibrated."
+        0.02, "Giver's mood gain per kind act before diminishing returns. Set by hand in v0.1 toward the "
+        "controlled kindness effect (Curry et al. 2018, δ = 0.28); not tuned by a script (the Big Joy effect is "
+        "tuned through self_act_mood_gain instead)."
     )
     receiver_mood_gain: float = assumption(
         0.03, "Receiver's mood gain per kind act received. Assumption (Pressman 2015).",
@@ -220,8 +222,9 @@ class TiesConfig(Strict):
     A tie of kind k and closeness c meets on a day with probability 1 - exp(-rate_k x c x ...)
     (step 1). Meeting here means any contact: in person, by phone or message. Rates are chosen so a
     person has ~2.5 contacts a day (Mossong et al. 2008 recorded 13.4 contacts a day in person,
-    most of them brief; the model counts contacts with ties only) and calibrated against the share
-    with less-than-monthly contact with friends (11%) and relatives (15%) (Eurostat EU-SILC 2015) [C].
+    most of them brief; the model counts contacts with ties only); the family and friend rates are
+    calibrated (experiments/calibrate.py) to the shares with less-than-monthly contact with relatives
+    (15%) and friends (11%) (Eurostat EU-SILC 2015) [C].
     """
 
     dynamic: bool = Field(True, description="Whether ties dissolve and form during the run.")

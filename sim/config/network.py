@@ -47,9 +47,9 @@ class ContextsConfig(Strict):
     friend_circles: AgeCurve = Field(
         default_factory=lambda: AgeCurve(ages=[18, 30, 50, 70, 90], values=[2.0, 1.8, 1.5, 1.25, 1.0]),
         description="Mean number of friend circles of a person of typical sociability who has friends, by age: "
-        "friendship networks shrink through adulthood (Wrzus et al. 2013) [C, direction]; levels calibrated "
-        "(experiments/calibrate.py) so the mean degree is ~10 (Framingham: 10.4 ties per person, Fowler & "
-        "Christakis 2008).",
+        "friendship networks shrink through adulthood (Wrzus et al. 2013) [C, direction]; levels set by hand "
+        "(not by experiments/calibrate.py) so the mean degree is near Framingham's 10.4 ties per person "
+        "(Fowler & Christakis 2008): 11.5 in the default town.",
     )
     friendless_share: float = probability(
         0.09,
