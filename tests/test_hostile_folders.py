@@ -282,6 +282,16 @@ def test_kill_9_while_writing_is_cleaned_up_by_the_next_run(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["run"]
 
 
+def _cmdline(proc) -> list[str]:
+    """A child's command line, or nothing if it has just exited (a zombie between exit and reaping)."""
+    import psutil
+
+    try:
+        return proc.cmdline()
+    except (psutil.ZombieProcess, psutil.NoSuchProcess, psutil.AccessDenied):
+        return ["resource_tracker"]  # not a worker: leave it out
+
+
 def test_workers_stop_when_the_sweep_process_is_killed(tmp_path):
     """kill -9 of the sweep's process alone: its workers must not go on running queued runs."""
     import psutil
@@ -296,7 +306,7 @@ def test_workers_stop_when_the_sweep_process_is_killed(tmp_path):
     while len(workers) < 2:
         assert parent.poll() is None and time.monotonic() < deadline, "the sweep never started its workers"
         kids = psutil.Process(parent.pid).children(recursive=True)
-        workers = [p for p in kids if "resource_tracker" not in " ".join(p.cmdline())]
+        workers = [p for p in kids if "resource_tracker" not in " ".join(_cmdline(p))]
         time.sleep(0.05)
     time.sleep(1.0)  # the workers are running their first runs
     parent.send_signal(signal.SIGKILL)

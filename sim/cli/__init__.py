@@ -11,6 +11,7 @@ error ...`` line with status 1 (``LONESIM_DEBUG=1`` shows the traceback). Comman
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import typer
@@ -63,4 +64,16 @@ def main(argv: list[str] | None = None, prog_name: str = "lonesim") -> None:  # 
         echo_lines("error: ", f"internal error: {type(exc).__name__}: {first} (this is a bug in lonesim; "
                    "run again with LONESIM_DEBUG=1 for the traceback and report it)")
         code = 1
-    sys.exit(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if code in _INTERRUPTED_CODES:
+        # Everything the command owns is already unwound (temporary folders removed, workers terminated,
+        # finished runs in place). Leave without the interpreter's exit hooks: concurrent.futures joins its
+        # pool's threads there, and after its workers were terminated that join can wait forever.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+#: Exit statuses of an interruption: 128 + SIGINT (Ctrl-C), SIGTERM or SIGHUP.
+_INTERRUPTED_CODES = {128 + int(signal.SIGINT), 128 + int(signal.SIGTERM), 128 + int(signal.SIGHUP)}
