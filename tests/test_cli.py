@@ -149,3 +149,19 @@ def test_console_script_and_module_agree():
     exe = shutil.which("lonesim") or str(Path(__import__("sys").executable).parent / "lonesim")
     res = subprocess.run([exe, "--help"], capture_output=True, text=True)
     assert res.returncode == 0 and "run" in res.stdout and "validate" in res.stdout
+
+
+def test_an_error_caused_by_ctrl_c_counts_as_the_interruption():
+    """A Ctrl-C that lands inside a compiled call surfaces as SystemError caused by KeyboardInterrupt:
+    the commands must treat it as the interruption (one line, exit 130), not as an internal error."""
+    from sim.cli.common import is_interrupt
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as inner:
+            raise SystemError("CPUDispatcher(...) returned a result with an exception set") from inner
+    except SystemError as exc:
+        assert is_interrupt(exc)
+    assert is_interrupt(KeyboardInterrupt())
+    assert not is_interrupt(SystemError("something else")) and not is_interrupt(ValueError("x"))

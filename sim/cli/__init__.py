@@ -13,11 +13,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+import time
 
 import typer
 
 from sim.cli import compare, experiment, run, sensitivity, sweep, viz
-from sim.cli.common import catch_termination, echo_lines, interrupted_by, interrupted_status
+from sim.cli.common import catch_termination, echo_lines, interrupted_by, interrupted_status, is_interrupt
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="lonesim: loneliness, social connection and health on a social network.")
@@ -58,21 +60,33 @@ def main(argv: list[str] | None = None, prog_name: str = "lonesim") -> None:  # 
                    "population.size smaller)", err=True)
         code = 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line instead of a traceback
-        if os.environ.get("LONESIM_DEBUG"):
-            raise
-        first = (str(exc).strip().splitlines() or [""])[0][:300]
-        echo_lines("error: ", f"internal error: {type(exc).__name__}: {first} (this is a bug in lonesim; "
-                   "run again with LONESIM_DEBUG=1 for the traceback and report it)")
-        code = 1
+        if is_interrupt(exc):  # a Ctrl-C that landed inside a compiled call (see is_interrupt)
+            typer.echo(f"interrupted{interrupted_by()}", err=True)
+            code = interrupted_status()
+        else:
+            if os.environ.get("LONESIM_DEBUG"):
+                raise
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            echo_lines("error: ", f"internal error: {type(exc).__name__}: {first} (this is a bug in lonesim; "
+                       "run again with LONESIM_DEBUG=1 for the traceback and report it)")
+            code = 1
     code = code if isinstance(code, int) else 0
     if code in _INTERRUPTED_CODES:
         # Everything the command owns is already unwound (temporary folders removed, workers terminated,
-        # finished runs in place). Leave without the interpreter's exit hooks: concurrent.futures joins its
-        # pool's threads there, and after its workers were terminated that join can wait forever.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        # finished runs in place). The interpreter's exit hooks still run (they release the worker pool's
+        # semaphores quietly), but concurrent.futures joins the pool's threads there, and after its workers
+        # were terminated that join has been seen to wait forever: a daemon thread ends the process if the
+        # hooks take more than a few seconds.
+        threading.Thread(target=_exit_soon, args=(code,), daemon=True, name="lonesim-exit-watch").start()
     sys.exit(code)
+
+
+def _exit_soon(code: int, seconds: float = 5.0) -> None:
+    """End the process with ``code`` after ``seconds`` if it has not ended by then."""
+    time.sleep(seconds)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 #: Exit statuses of an interruption: 128 + SIGINT (Ctrl-C), SIGTERM or SIGHUP.

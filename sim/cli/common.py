@@ -89,6 +89,19 @@ def catch_termination() -> None:
             signal.signal(sig, _interrupt)
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """True for a KeyboardInterrupt, and for an error that one caused: a Ctrl-C (or SIGTERM) that lands
+    while a compiled kernel is being called can surface as ``SystemError: ... returned a result with an
+    exception set``, with the KeyboardInterrupt as its cause."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def interrupted_status() -> int:
     """Exit status for an interruption: 128 + the signal (130 for Ctrl-C)."""
     return 128 + int(_received[0] if _received else signal.SIGINT)

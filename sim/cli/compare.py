@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.common import SET_HELP, fail, load_or_fail
+from sim.cli.common import SET_HELP, fail, interrupted_by, interrupted_status, is_interrupt, load_or_fail
 from sim.config import ScenarioError, parse_set_options
 
 
@@ -62,9 +62,12 @@ def compare(
                                  resume=resume, progress=not quiet)
     except (SweepError, ScenarioError) as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        typer.echo(f"\ninterrupted: finished runs are kept in {folder}; continue with --resume", err=True)
-        raise typer.Exit(code=130) from None
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):
+            raise
+        typer.echo(f"\ninterrupted{interrupted_by()}: finished runs are kept in {folder}; continue with --resume",
+                   err=True)
+        raise typer.Exit(code=interrupted_status()) from None
     if outcome.failed or outcome.not_started:
         for name, msg in outcome.failed:
             typer.echo(f"error: run {name} failed: {msg}", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.common import fail, interrupted_by, interrupted_status
+from sim.cli.common import fail, interrupted_by, interrupted_status, is_interrupt
 from sim.memory import check_fits, estimate_bytes
 
 
@@ -57,7 +57,9 @@ def experiment(
             result = run_experiment(f, out=out, workers=workers, quick=quick, overrides=overrides)
         except ScenarioError as exc:
             fail(str(exc))
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemError) as exc:
+            if not is_interrupt(exc):
+                raise
             typer.echo(f"\ninterrupted{interrupted_by()}: {f} was not finished", err=True)
             raise typer.Exit(code=interrupted_status()) from None
         for r in result.rows:

@@ -16,6 +16,7 @@ from sim.cli.common import (
     fail,
     interrupted_by,
     interrupted_status,
+    is_interrupt,
     load_with_lines_or_fail,
     one_line,
 )
@@ -68,7 +69,9 @@ def run(
         written = True
     except ScenarioError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):
+            raise
         what = f"{target} was written before the interruption" if written else "nothing was written"
         typer.echo(f"\ninterrupted{interrupted_by()}: {what}", err=True)
         raise typer.Exit(code=interrupted_status()) from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.common import SET_HELP, fail, load_or_fail
+from sim.cli.common import SET_HELP, fail, interrupted_by, interrupted_status, is_interrupt, load_or_fail
 from sim.config import ScenarioError, parse_set_options
 
 EXECUTOR_NAMES = {"process": "process", "local": "process", "dask": "dask"}
@@ -73,9 +73,12 @@ def sensitivity(
                                   progress=not quiet, figures=figures)
     except (SweepError, ScenarioError) as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        typer.echo(f"\ninterrupted: finished runs are kept in {folder}; continue with --resume", err=True)
-        raise typer.Exit(code=130) from None
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):
+            raise
+        typer.echo(f"\ninterrupted{interrupted_by()}: finished runs are kept in {folder}; continue with --resume",
+                   err=True)
+        raise typer.Exit(code=interrupted_status()) from None
     for note in outcome.notes:
         typer.echo(f"warning: {note}", err=True)
     if not quiet:

@@ -14,6 +14,7 @@ from sim.cli.common import (
     fail,
     interrupted_by,
     interrupted_status,
+    is_interrupt,
     load_with_lines_or_fail,
 )
 from sim.config import ScenarioError
@@ -81,7 +82,9 @@ def sweep(
                             warn=lambda msg: echo_lines("warning: ", msg))
     except (SweepError, ScenarioError) as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):
+            raise
         typer.echo(f"\ninterrupted{interrupted_by()}: finished runs are kept in {folder}; continue with --resume", err=True)
         raise typer.Exit(code=interrupted_status()) from None
     if not quiet:

@@ -112,12 +112,20 @@ def _on_term(signum: int, frame: Any) -> None:
 
 
 def _watch_parent(parent: int) -> None:
-    """Ask this worker to stop (SIGTERM) once the sweep's process has gone, e.g. after ``kill -9``."""
+    """Ask this worker to stop (SIGTERM) once the sweep's process has gone, e.g. after ``kill -9``.
+
+    The signal goes to the main thread itself: sent to the process, the kernel may hand it to this thread
+    or a kernel thread, and an idle worker's main thread, blocked reading the task queue (whose write end
+    it holds too, so no end-of-file comes), would never run the handler."""
     while True:
         time.sleep(0.5)
         if os.getppid() != parent:
-            os.kill(os.getpid(), signal.SIGTERM)
-            return
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+            # The handler unwinds a running task and ends the worker. Should the stop be lost (raised where
+            # something catches it), end the worker from here: a half-written run folder stays temporary
+            # and the next --resume removes it.
+            time.sleep(10.0)
+            os._exit(128 + signal.SIGTERM)
 
 
 def worker_init(threads: int, parent: int) -> None:
@@ -140,10 +148,23 @@ def guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     _task_running = True
     try:
         return fn(*args, **kwargs)
-    except WorkerStop:
-        os._exit(128 + signal.SIGTERM)
+    except BaseException as exc:
+        if _caused_by_stop(exc):  # also a stop that landed inside a compiled call (a SystemError caused by it)
+            os._exit(128 + signal.SIGTERM)
+        raise
     finally:
         _task_running = False
+
+
+def _caused_by_stop(exc: BaseException | None) -> bool:
+    """True if ``exc`` is a :class:`WorkerStop` or was caused by one (within a few links)."""
+    for _ in range(10):
+        if exc is None:
+            return False
+        if isinstance(exc, WorkerStop):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 class _GuardedPool(cf.Executor):
