@@ -21,6 +21,13 @@ def warm_up() -> float:
                                     "mortality.simulate_deaths": True, "output.survey_days": [0]})
     Simulation(sc).run().summary()
     Simulation(sc.with_overrides({"network.kind": "watts_strogatz"})).run()
+    # kernels a tiny town may not reach in two days: someone retiring
+    import numpy as np
+
+    from sim.dynamics.life_events import _due_to_retire
+
+    one = np.ones(1, bool)
+    _due_to_retire(one, one, np.full(1, 70, np.float32), np.full(1, 65, np.float32))
     seconds = time.perf_counter() - t0
     if seconds > 5:
         print(f"install.sh: compiled the simulation kernels ({seconds:.0f} s, once)")
