@@ -21,8 +21,6 @@ when both are complete, so ``--resume`` keeps finished runs and redoes the rest.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import contextlib
 import json
 import shutil
 import time
@@ -34,7 +32,7 @@ from typing import Any
 from sim.config import Scenario, ScenarioError
 from sim.config.paths import LineMap
 from sim.config.programmes import ArmConfig
-from sim.runs.executors import dispatch, open_executor
+from sim.runs.executors import run_batch
 from sim.runs.layout import RUNS_DIR, SweepError, remove_leftovers, run_complete, write_json_atomic
 from sim.runs.tracking import TrackPlan, track_complete
 
@@ -301,43 +299,15 @@ def run_comparison(plan: ComparisonPlan, folder: Path, executor: str = "process"
                 "out": str((folder / RUNS_DIR / run.name).resolve()),
                 "track": str((folder / TRACKS_DIR / run.name).resolve())}
 
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(plan.runs), initial=outcome.skipped, unit="run", desc=plan.scenario.name,
-                   dynamic_ncols=True, smoothing=0.1)
-
-    def on_done(result: dict[str, Any] | None, error: BaseException | None, info: dict[str, Any]) -> None:
-        if error is not None:
-            lines = str(error).strip().splitlines()
-            text = lines[0] if lines else ""
-            if isinstance(error, cf.BrokenExecutor):
-                text = "a worker process died (killed, or out of memory?)"
-            outcome.failed.append((info.get("name", "?"), f"{type(error).__name__}: {text}"))
-        else:
-            outcome.done += 1
-            if on_result is not None:
-                on_result(result)
-        if bar is not None:
-            bar.update(1)
-
     try:
-        if todo:
-            try:
-                opened = open_executor(executor, workers, scheduler)
-                ex, slots = opened.__enter__()
-            except SweepError:
-                if created:  # nothing ran: leave no folder behind, so the same command works once fixed
-                    shutil.rmtree(folder, ignore_errors=True)
-                raise
-            with contextlib.ExitStack() as stack:
-                stack.push(opened)
-                outcome.not_started = dispatch(ex, compare_task, (task(r) for r in todo), max_in_flight=2 * slots,
-                                               on_done=on_done)
-    finally:
-        if bar is not None:
-            bar.close()
+        batch = run_batch(compare_task, (task(r) for r in todo), count=len(todo), total=len(plan.runs),
+                          skipped=outcome.skipped, label=plan.scenario.name, executor=executor, workers=workers,
+                          scheduler=scheduler, progress=progress, on_result=on_result)
+    except SweepError:
+        if created:  # nothing ran: leave no folder behind, so the same command
+            shutil.rmtree(folder, ignore_errors=True)  # works once fixed
+        raise
+    outcome.done, outcome.failed, outcome.not_started = batch.done, batch.failed, batch.not_started
     if report and not outcome.failed and not outcome.not_started:
         build_comparison_report(folder)
     outcome.seconds = time.perf_counter() - t0

@@ -18,6 +18,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -273,3 +274,52 @@ def map_tasks(fn: Callable[[Any], Any], args: list, workers: int = 1, executor: 
     if errors:
         raise errors[0]
     return out
+
+
+@dataclass
+class BatchOutcome:
+    """What :func:`run_batch` did: tasks done, failed (``(name, one-line reason)``) and not started."""
+
+    done: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    not_started: int = 0
+
+
+def run_batch(fn: Callable[[dict[str, Any]], Any], tasks: Iterator[dict[str, Any]], *, count: int, total: int,
+              skipped: int, label: str, executor: str = "process", workers: int = 1, scheduler: str | None = None,
+              progress: bool = True, on_result: Callable[[Any], None] | None = None) -> BatchOutcome:
+    """Run ``fn`` over ``count`` tasks on the executor (sweeps, comparisons, sensitivity analyses share this).
+
+    A progress bar counts toward ``total`` runs, ``skipped`` of them already on disk. A failed task is
+    recorded with a one-line reason and does not stop the others. A :class:`SweepError` from opening the
+    executor (a bad scheduler, say) reaches the caller before anything ran.
+    """
+    outcome = BatchOutcome()
+    if count == 0:
+        return outcome
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=skipped, unit="run", desc=label, dynamic_ncols=True, smoothing=0.1)
+
+    def on_done(result: Any, error: BaseException | None, info: dict[str, Any]) -> None:
+        if error is not None:
+            lines = str(error).strip().splitlines()
+            text = "a worker process died (killed, or out of memory?)" if isinstance(error, cf.BrokenExecutor) \
+                else (lines[0] if lines else "")
+            outcome.failed.append((info.get("name", "?"), f"{type(error).__name__}: {text}"))
+        else:
+            outcome.done += 1
+            if on_result is not None:
+                on_result(result)
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        with open_executor(executor, workers, scheduler) as (ex, slots):
+            outcome.not_started = dispatch(ex, fn, tasks, max_in_flight=2 * slots, on_done=on_done)
+    finally:
+        if bar is not None:
+            bar.close()
+    return outcome

@@ -40,8 +40,6 @@ tests pass a known test function (Ishigami) through the same executors, files an
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import contextlib
 import copy
 import csv
 import io
@@ -62,7 +60,7 @@ from sim.config import Scenario, ScenarioError, set_path
 from sim.config.base import unranged_assumptions
 from sim.config.paths import LineMap, format_loc
 from sim.config.sensitivity import Parameter, base_dump, check_outputs, resolve_parameters, where
-from sim.runs.executors import dispatch, open_executor
+from sim.runs.executors import run_batch
 from sim.runs.layout import RUNS_DIR, SweepError, is_leftover, write_json_atomic
 
 MANIFEST = "sensitivity.json"
@@ -406,42 +404,15 @@ def run_sensitivity(plan: SensitivityPlan, folder: Path, evaluate: Callable[[dic
             target.unlink()
         todo.append((point, rep, name))
 
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
-
-        bar = tqdm(total=plan.n_runs, initial=outcome.skipped, unit="run", desc=plan.name, dynamic_ncols=True,
-                   smoothing=0.1)
-
-    def on_done(result: dict[str, Any] | None, error: BaseException | None, info: dict[str, Any]) -> None:
-        if error is not None:
-            lines = str(error).strip().splitlines()
-            text = "a worker process died (killed, or out of memory?)" if isinstance(error, cf.BrokenExecutor) \
-                else (lines[0] if lines else "")
-            outcome.failed.append((info.get("name", "?"), f"{type(error).__name__}: {text}"))
-        else:
-            outcome.done += 1
-            if on_result is not None:
-                on_result(result)
-        if bar is not None:
-            bar.update(1)
-
     try:
-        if todo:
-            try:
-                opened = open_executor(executor, workers, scheduler)
-                ex, slots = opened.__enter__()
-            except SweepError:
-                if created:  # nothing ran: leave no folder behind
-                    shutil.rmtree(folder, ignore_errors=True)
-                raise
-            with contextlib.ExitStack() as stack:
-                stack.push(opened)
-                tasks = (plan.task(p, r, n, folder) for p, r, n in todo)
-                outcome.not_started = dispatch(ex, evaluate, tasks, max_in_flight=2 * slots, on_done=on_done)
-    finally:
-        if bar is not None:
-            bar.close()
+        batch = run_batch(evaluate, (plan.task(p, r, n, folder) for p, r, n in todo), count=len(todo),
+                          total=plan.n_runs, skipped=outcome.skipped, label=plan.name, executor=executor,
+                          workers=workers, scheduler=scheduler, progress=progress, on_result=on_result)
+    except SweepError:
+        if created:  # nothing ran: leave no folder behind
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    outcome.done, outcome.failed, outcome.not_started = batch.done, batch.failed, batch.not_started
     if analyse and not outcome.failed and not outcome.not_started:
         from sim.runs.sensitivity_analysis import write_analysis
 

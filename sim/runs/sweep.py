@@ -32,8 +32,6 @@ and their runs redone.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import contextlib
 import json
 import os
 import shutil
@@ -44,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import LineMap, Scenario, ScenarioError, iter_points, set_path
-from sim.runs.executors import dispatch, open_executor
+from sim.runs.executors import run_batch
 from sim.runs.layout import (
     RUNS_DIR,
     SWEEP_MANIFEST,
@@ -348,38 +346,10 @@ def _run_locked(plan: SweepPlan, folder: Path, created: bool, executor: str, wor
             outcome.redone_incomplete += 1
         todo.append(run)
 
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(plan.runs), initial=outcome.skipped, unit="run", desc=plan.scenario.name,
-                   dynamic_ncols=True, smoothing=0.1)
-
-    def on_done(result: dict[str, Any] | None, error: BaseException | None, info: dict[str, Any]) -> None:
-        if error is not None:
-            msg = str(error).strip().splitlines()
-            text = msg[0] if msg else ""
-            if isinstance(error, cf.BrokenExecutor):
-                text = "a worker process died (killed, or out of memory?)"
-            outcome.failed.append((info["name"], f"{type(error).__name__}: {text}"))
-        else:
-            outcome.done += 1
-            if on_result is not None:
-                on_result(result)
-        if bar is not None:
-            bar.update(1)
-
-    try:
-        if todo:
-            opened = open_executor(executor, workers, scheduler)
-            ex, slots = opened.__enter__()  # a SweepError here removes a folder this call created
-            with contextlib.ExitStack() as stack:
-                stack.push(opened)
-                outcome.not_started = dispatch(ex, run_task, (r.task(plan, folder) for r in todo),
-                                               max_in_flight=2 * slots, on_done=on_done)
-    finally:
-        if bar is not None:
-            bar.close()
+    batch = run_batch(run_task, (r.task(plan, folder) for r in todo), count=len(todo), total=len(plan.runs),
+                      skipped=outcome.skipped, label=plan.scenario.name, executor=executor, workers=workers,
+                      scheduler=scheduler, progress=progress, on_result=on_result)  # a SweepError: see run_sweep
+    outcome.done, outcome.failed, outcome.not_started = batch.done, batch.failed, batch.not_started
     if report:
         build_report(folder, figures=figures)
     outcome.seconds = time.perf_counter() - t0
