@@ -7,8 +7,11 @@ Each row: the YAML key path, its default, and the field description (unit and so
 from __future__ import annotations
 
 import json
+import textwrap
 import typing
+from typing import Any
 
+import yaml
 from pydantic import BaseModel
 
 from sim.config import Scenario
@@ -55,3 +58,59 @@ def parameters_markdown() -> str:
     for path, default, desc in _rows(Scenario):
         lines.append(f"| `{path}` | {('`' + default + '`') if default else ''} | {desc.replace('|', '/')} |")
     return "\n".join(lines) + "\n"
+
+
+#: The seed of every shipped scenario (scenarios/*.yaml): ``lonesim defaults`` starts new scenarios from it.
+SHIPPED_SEED = 20261126
+
+
+def _model_for(annotation: Any, value: Any) -> type[BaseModel] | None:
+    """The pydantic model among ``annotation``'s types that ``value`` (a mapping) is an instance of."""
+    if not isinstance(value, dict):
+        return None
+    args = typing.get_args(annotation) or (annotation,)
+    flat: list = []
+    for a in args:  # Annotated[Union[...], ...] and Optional[...] nest
+        flat += list(typing.get_args(a)) if typing.get_args(a) and typing.get_origin(a) is not list else [a]
+    models = [a for a in flat if isinstance(a, type) and issubclass(a, BaseModel)]
+    for m in models:
+        if set(value) <= set(m.model_fields):
+            return m
+    return None
+
+
+def _comment(text: str, indent: str) -> list[str]:
+    return [f"{indent}# {line}" for line in textwrap.wrap(" ".join(text.split()), width=max(40, 110 - len(indent)))]
+
+
+def _annotated(model: type[BaseModel], data: dict[str, Any], indent: str = "") -> list[str]:
+    lines: list[str] = []
+    for key, value in data.items():
+        field = model.model_fields.get(key)
+        desc = (field.description or "") if field is not None else ""
+        sub = _model_for(field.annotation, value) if field is not None else None
+        if sub is not None:
+            lines += _comment(desc or (sub.__doc__ or "").strip().split("\n")[0], indent)
+            lines.append(f"{indent}{key}:")
+            lines += _annotated(sub, value, indent + "  ")
+            continue
+        if field is not None and (rng := assumption_range(field)) is not None:
+            desc += f" Sensitivity range: [{rng['low']:g}, {rng['high']:g}]" + (", log-uniform." if rng["log"] else ".")
+        lines += _comment(desc, indent)
+        flow = False if not isinstance(value, (dict, list)) else None  # scalars `key: v`, lists of numbers `[a, b]`
+        text = yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True, default_flow_style=flow, width=10_000)
+        lines += [indent + line for line in text.rstrip("\n").split("\n")]
+    return lines
+
+
+def annotated_defaults(scenario: Scenario | None = None) -> str:
+    """A complete scenario YAML (``lonesim defaults``): every key with its default, each under a comment
+    giving its meaning, unit and source (the schema's descriptions, as in docs/parameters.md), and the
+    shipped scenarios' seed. Loading it gives back ``scenario`` (default: the defaults with that seed)."""
+    sc = scenario if scenario is not None else Scenario(seed=SHIPPED_SEED)
+    head = ["# A lonesim scenario with every parameter at its default (lonesim defaults). Each key has its meaning,",
+            "# unit and source above it (docs/parameters.md is the same reference as a table). Keep the keys you",
+            "# change and delete the rest: a key left out keeps its default.",
+            f"# The seed is the one every shipped scenario uses ({SHIPPED_SEED}); a file that names no seed uses "
+            f"{Scenario.model_fields['seed'].default}."]
+    return "\n".join(head + _annotated(Scenario, sc.model_dump(mode="json", exclude_none=True))) + "\n"

@@ -28,6 +28,20 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 _UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 _ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
+def _print_version(value: bool) -> None:
+    if value:
+        from sim import __version__
+
+        typer.echo(f"lonesim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="Print lonesim's version and exit.")) -> None:
+    """lonesim: loneliness, social connection and health on a social network."""
+
+
 for command in (run.run, run.validate, run.schema, run.defaults, viz.viz, sweep.sweep, sweep.report,
                 experiment.experiment, sensitivity.sensitivity, compare.compare):
     app.command()(command)

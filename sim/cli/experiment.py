@@ -11,12 +11,18 @@ import typer
 from sim.cli.common import fail, interrupted_by, interrupted_status, is_interrupt
 from sim.memory import check_fits, estimate_bytes
 
+#: Where ``lonesim experiment`` writes unless told otherwise, and the tracked reference results.
+EXPERIMENTS = Path("results/experiments")
+REFERENCE = Path("results/reference")
+
 
 def experiment(
     files: list[Path] = typer.Argument(..., help="Experiment files (experiments/<name>.yaml)."),
     out: Path | None = typer.Option(None, "--out", "-o",
                                        help="Folder for validation.csv; figures and tables go to <out>/validation/ "
-                                            "(default results/reference, or results/quick with --quick)."),
+                                            "(default results/experiments, or results/experiments/quick with --quick)."),
+    update_reference: bool = typer.Option(False, "--update-reference",
+                                          help="Write into the shipped results/reference/ (the full forms only)."),
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="Processes for the replicates."),
     quick: bool = typer.Option(False, "--quick", help="The reduced form the test suite runs (small, few replicates)."),
     sets: list[str] | None = typer.Option(None, "--set",
@@ -24,10 +30,14 @@ def experiment(
 ) -> None:
     """Re-run validation studies: model beside published figures, with 95% intervals."""
     from sim.config import ScenarioError, parse_set_options
+    from sim.runs.executors import task_progress
     from sim.validation import check_experiment_file, run_experiment
 
-    if out is None:  # the reduced forms never overwrite the reference results
-        out = Path("results/quick") if quick else Path("results/reference")
+    if update_reference and (quick or out is not None):
+        fail("--update-reference writes the full studies into results/reference/: not with "
+             + ("--quick" if quick else "--out"))
+    if out is None:  # the tracked reference results change only when asked to
+        out = REFERENCE if update_reference else EXPERIMENTS / "quick" if quick else EXPERIMENTS
     try:
         overrides = parse_set_options(sets)
     except ScenarioError as exc:
@@ -50,11 +60,13 @@ def experiment(
         check_writable(out / "validation")
     except ScenarioError as exc:
         fail(str(exc))
-    for f, exp in checked:
-        typer.echo(f"lonesim experiment: {f} (study {exp['study']}{', quick' if quick else ''})", err=True)
+    for k, (f, exp) in enumerate(checked, 1):
+        typer.echo(f"lonesim experiment: {f} (study {exp['study']}{', quick' if quick else ''}; "
+                   f"{k} of {len(checked)})", err=True)
         t0 = time.perf_counter()
         try:
-            result = run_experiment(f, out=out, workers=workers, quick=quick, overrides=overrides)
+            with task_progress(f"{exp['study']} ({exp['name']})"):  # a bar per batch of replicates, on stderr
+                result = run_experiment(f, out=out, workers=workers, quick=quick, overrides=overrides)
         except ScenarioError as exc:
             fail(str(exc))
         except (KeyboardInterrupt, SystemError) as exc:

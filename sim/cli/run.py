@@ -153,5 +153,8 @@ def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to t
 
 
 def defaults() -> None:
-    """Print a complete scenario YAML with every default (a starting point for a new scenario)."""
-    typer.echo(Scenario().to_yaml(), nl=False)
+    """Print a complete scenario YAML with every default, each key under a comment with its unit and source
+    (a starting point for a new scenario; the seed is the shipped scenarios')."""
+    from sim.paramdoc import annotated_defaults
+
+    typer.echo(annotated_defaults(), nl=False)

@@ -250,30 +250,67 @@ def _indexed(fn: Callable[[Any], Any], item: tuple[int, Any]) -> tuple[int, Any]
     return item[0], fn(item[1])
 
 
+#: The label of the progress bar :func:`map_tasks` shows while :func:`task_progress` is active (None: no bar).
+_progress_label: list[str] = []
+
+
+@contextlib.contextmanager
+def task_progress(label: str, relabel: bool = False) -> Iterator[None]:
+    """While active, every :func:`map_tasks` call shows a progress bar (on stderr) labelled ``label``.
+
+    The validation studies call :func:`map_tasks` several times (one design after another) without
+    knowing who watches; ``lonesim experiment`` turns the bars on around each study, and a study
+    names its designs with ``relabel=True`` (which changes the label of bars already on, and turns none on)."""
+    if relabel and not _progress_label:
+        yield
+        return
+    _progress_label.append(label)
+    try:
+        yield
+    finally:
+        _progress_label.pop()
+
+
 def map_tasks(fn: Callable[[Any], Any], args: list, workers: int = 1, executor: str = "process",
               scheduler: str | None = None) -> list:
     """``[fn(a) for a in args]`` on ``workers`` local processes or a Dask cluster, in the order of ``args``.
 
     Serial in this process when ``workers <= 1`` (or there is one task) and no cluster is named.
     ``fn`` must be a module-level function (workers import it by name). A task that fails raises
-    its exception here.
+    its exception here. Inside :func:`task_progress`, a progress bar counts the finished tasks.
     """
-    if executor == "process" and (workers <= 1 or len(args) <= 1):
-        return [fn(a) for a in args]
-    out: list = [None] * len(args)
-    errors: list[BaseException] = []
+    bar = None
+    if _progress_label:
+        from tqdm import tqdm
 
-    def on_done(result: Any, error: BaseException | None, info: dict[str, Any]) -> None:
-        if error is not None:
-            errors.append(error)
-        else:
-            out[result[0]] = result[1]
+        bar = tqdm(total=len(args), desc=_progress_label[-1], unit="run", leave=False, dynamic_ncols=True)
+    try:
+        if executor == "process" and (workers <= 1 or len(args) <= 1):
+            out = []
+            for a in args:
+                out.append(fn(a))
+                if bar is not None:
+                    bar.update(1)
+            return out
+        out = [None] * len(args)
+        errors: list[BaseException] = []
 
-    with open_executor(executor, min(workers, len(args)), scheduler) as (ex, slots):
-        dispatch(ex, functools.partial(_indexed, fn), iter(list(enumerate(args))), 2 * slots, on_done)
-    if errors:
-        raise errors[0]
-    return out
+        def on_done(result: Any, error: BaseException | None, info: dict[str, Any]) -> None:
+            if error is not None:
+                errors.append(error)
+            else:
+                out[result[0]] = result[1]
+            if bar is not None:
+                bar.update(1)
+
+        with open_executor(executor, min(workers, len(args)), scheduler) as (ex, slots):
+            dispatch(ex, functools.partial(_indexed, fn), iter(list(enumerate(args))), 2 * slots, on_done)
+        if errors:
+            raise errors[0]
+        return out
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 @dataclass

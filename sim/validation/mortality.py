@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Scenario
-from sim.runs.executors import map_tasks
+from sim.runs.executors import map_tasks, task_progress
 from sim.validation.common import StudyResult, base_scenario, row, scenario_from_json
 
 
@@ -153,7 +153,8 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
     all_variants = [{"label": "default", "set": {}, "replicates": reps}] + variants
     for v in all_variants:
         sc = base.with_overrides(dict(v.get("set") or {})) if v.get("set") else base
-        df = cohort_frame(sc, int(v.get("replicates", reps)), workers, landmark if v["label"] == "default" else -1)
+        with task_progress(f"mortality, {v['label']}", relabel=True):
+            df = cohort_frame(sc, int(v.get("replicates", reps)), workers, landmark if v["label"] == "default" else -1)
         frames[v["label"]] = df
         m = sc.mortality
         hr = cox_hr(df, ["isolated0"]) | cox_hr(df, ["lonely0"])

@@ -324,6 +324,12 @@ def check_experiment(exp: dict[str, Any], path: str | Path, linemap: LineMap, re
     if overrides:
         base = base.with_overrides(overrides, source="--set")
     out = [base]
+    if exp["study"] == "mortality":  # the landmark analysis counts deaths after the landmark: it needs days beyond it
+        landmark = int(exp.get("landmark_days", 365))
+        if landmark >= base.days:
+            key = ("quick", "landmark_days") if quick and "landmark_days" in (exp.get("quick") or {}) else ("landmark_days",)
+            raise ScenarioError(f"{path}:{linemap.line_for(key)}: {'.'.join(key)}: {landmark} leaves no follow-up after "
+                                f"the landmark in a study of {base.days} days; make it smaller than days")
     if exp["study"] == "big_joy" and not base.interventions:
         raise ScenarioError(f"{path}:{linemap.line_for(('scenario',))}: scenario: the big_joy study needs a "
                             "scenario with an intervention (the Big Joy week)")
