@@ -1,8 +1,9 @@
 """The leaf of the package: shared constants, state codes, the kernels' compiler and small numeric helpers.
 
-Every other module may import this one; it imports nothing from ``sim``. Keeping the constants here
-gives each one a single definition (``DAYS_PER_YEAR`` once, not per module), and keeping the numba
-compiler here lets the state modules compile their helpers without reaching up into ``sim.dynamics``.
+Every other module may import this one; it imports nothing from ``sim`` but :mod:`sim._threads` (a
+leaf too: how many threads the kernels use). Keeping the constants here gives each one a single
+definition (``DAYS_PER_YEAR`` once, not per module), and keeping the numba compiler here lets the
+state modules compile their helpers without reaching up into ``sim.dynamics``.
 
 Compiled kernels: inner loops over people, ties or meetings are compiled with numba so a day at a
 million people costs a few passes over memory rather than dozens of numpy temporaries
@@ -12,19 +13,21 @@ iteration writes only its own element, random numbers come from counter-based st
 (:mod:`sim.streams`), and sums are of integers or taken over fixed-size blocks (:data:`BLOCK`) in a
 fixed order. ``fastmath`` stays off: results must not depend on the compiler's reassociation.
 
-Threads: numba's default (all cores) unless ``LONESIM_THREADS`` or :func:`set_threads` says
-otherwise; sweeps give each worker process cores / workers threads.
+Threads: as many as there are free cores (:mod:`sim._threads`: the cores this process may use, less
+those other processes keep busy, looked at again every few seconds) unless ``LONESIM_THREADS`` fixes the
+number; sweeps cap each worker process at cores / workers threads.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import typing
 
 import numba
 import numpy as np
 from numba import njit
+
+from sim._threads import available_cores, choose, set_threads  # noqa: F401 - set_threads, available_cores re-exported
 
 #: Days in a model year: yearly rates become daily probabilities as 1 - exp(-rate / DAYS_PER_YEAR).
 DAYS_PER_YEAR = 365.0
@@ -46,17 +49,6 @@ jit = njit(cache=True, nogil=True, fastmath=False)
 pjit = njit(cache=True, nogil=True, fastmath=False, parallel=True)
 
 
-def set_threads(count: int | None) -> int:
-    """Use ``count`` threads in the parallel kernels (None: all cores numba may use); returns the count set.
-
-    >>> set_threads(1)
-    1
-    """
-    count = numba.config.NUMBA_NUM_THREADS if count is None else max(1, min(int(count), numba.config.NUMBA_NUM_THREADS))
-    numba.set_num_threads(count)
-    return count
-
-
 #: Below this many people a day's kernels run on one thread: each parallel loop costs a thread hand-off
 #: that small towns cannot repay, and on a busy machine a parallel loop waits for a descheduled thread
 #: (benchmarks/README.md, "Threads for small towns": 5,000 people, 1 vs 2 threads).
@@ -65,21 +57,20 @@ SERIAL_BELOW = 20_000
 
 @contextlib.contextmanager
 def kernel_threads(people: int) -> typing.Iterator[None]:
-    """Run the enclosed kernels on one thread when the town has fewer than :data:`SERIAL_BELOW` people,
-    then restore the calling thread's setting. Results do not depend on it (the streams are counter-based)."""
-    if people >= SERIAL_BELOW or numba.get_num_threads() == 1:
+    """Run the enclosed kernels on the threads that suit the machine now (:func:`sim._threads.choose`:
+    free cores, capped by :func:`set_threads`), or on one thread when the town has fewer than
+    :data:`SERIAL_BELOW` people; then restore the calling thread's setting. Results do not depend on it
+    (the streams are counter-based)."""
+    want = 1 if people < SERIAL_BELOW else choose()
+    before = numba.get_num_threads()
+    if want == before:
         yield
         return
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
+    numba.set_num_threads(want)
     try:
         yield
     finally:
         numba.set_num_threads(before)
-
-
-if os.environ.get("LONESIM_THREADS"):
-    set_threads(int(os.environ["LONESIM_THREADS"]))
 
 
 def logit(p: float) -> float:

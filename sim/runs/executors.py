@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sim._core import set_threads
+from sim._core import available_cores, set_threads
 from sim.runs.layout import SweepError
 
 EXECUTORS = ("process", "dask")
@@ -38,9 +38,10 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
     if kind == "process":
         if workers < 1:
             raise SweepError(f"--workers must be at least 1 (got {workers})")
-        # Each worker's compiled kernels get an equal share of the cores, so workers do not fight
-        # over them (results do not depend on the thread count: sim/_core.py).
-        threads = max(1, (os.cpu_count() or 1) // workers)
+        # Each worker's compiled kernels get at most an equal share of the cores this process may use
+        # (fewer while others keep cores busy: sim/_threads.py), so workers x threads <= cores and workers
+        # do not fight over them (results do not depend on the thread count: sim/_core.py).
+        threads = max(1, available_cores() // workers)
         ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                     initializer=worker_init, initargs=(threads, os.getpid()))
         try:
