@@ -86,6 +86,12 @@ def main(argv: list[str] | None = None, prog_name: str = "lonesim") -> None:  # 
             code = 1
     code = code if isinstance(code, int) else 0
     if code in _INTERRUPTED_CODES:
+        # A Ctrl-C that landed inside code run from a string (``exec``/``eval``: namedtuple, dataclass and
+        # numba code generation while modules load) leaves CPython 3.12's "unhandled KeyboardInterrupt" flag
+        # set although the command caught it, and under ``python -m sim`` the interpreter then ends by
+        # SIGINT (status -2) instead of with ``code`` (seen on a loaded machine, where the imports are slow).
+        # Every string eval clears the flag first: one that ends normally leaves it cleared.
+        exec("None", {})  # noqa: S102 - a constant; see above
         # Everything the command owns is already unwound (temporary folders removed, workers terminated,
         # finished runs in place). The interpreter's exit hooks still run (they release the worker pool's
         # semaphores quietly), but concurrent.futures joins the pool's threads there, and after its workers
