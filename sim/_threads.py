@@ -122,6 +122,12 @@ def choose() -> int:
     return _chosen
 
 
+def last_choice() -> int:
+    """The thread count :func:`choose` returned last (without looking at the machine again)."""
+    cap = max(1, min(_cap, numba.config.NUMBA_NUM_THREADS))
+    return cap if not _adapt or _chosen is None else min(_chosen, cap)
+
+
 def set_threads(count: int | None, adapt: bool = True) -> int:
     """Use at most ``count`` threads in the parallel kernels (None: every core numba may use); with
     ``adapt`` (the default) fewer while other processes keep cores busy. Returns the count set now.
