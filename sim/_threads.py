@@ -36,6 +36,9 @@ import numba  # noqa: E402  (after the environment above)
 #: Seconds between two looks at the machine's load (each look costs two small file reads).
 RECHECK_S = 2.0
 
+#: Shortest interval (s) the load is measured over (/proc/stat counts in 10 ms ticks).
+MIN_LOOK_S = 0.05
+
 #: A core counts as taken by others when they kept it busy more than this share of the time.
 TAKEN_ABOVE = 0.5
 
@@ -113,10 +116,11 @@ def choose() -> int:
     look = _look()
     if look is None:
         return cap
-    if _last is None or look[0] - _last[0] < 0.05:  # no interval to measure over yet
-        _last = look
-        _chosen = cap
+    if _last is None:  # nothing to measure over yet
+        _last, _chosen = look, cap
         return cap
+    if look[0] - _last[0] < MIN_LOOK_S:  # too short an interval to tell: keep the last choice
+        return min(_chosen or cap, cap)
     _chosen = threads_for(cap, available_cores(), others_busy(_last, look))
     _last = look
     return _chosen
