@@ -111,10 +111,43 @@ def _ring_within(order, bounds, k):
 
 
 def regional_order(ids: np.ndarray, region_size: int, key: np.ndarray) -> np.ndarray:
-    """``ids`` sorted by region (id // region_size), then by ``key`` within the region (int32)."""
+    """``ids`` sorted by region (id // region_size), then by ``key`` within the region (int32).
+
+    The order of ``np.lexsort((key, ids // region_size))`` (ties keep their input order), computed by
+    :func:`order_by_group`: a counting sort by region and one small sort per region instead of two global
+    stable sorts (9 of the 23 s of building a 2M-person network went to ``lexsort``)."""
     ids = np.asarray(ids, np.int64)
-    order = np.lexsort((key, ids // max(region_size, 1)))
+    order = order_by_group(ids // max(region_size, 1), np.asarray(key, np.float64))
     return ids[order].astype(np.int32)
+
+
+def order_by_group(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """The permutation ``np.lexsort((key, group))``: by ``group`` (non-negative ints), then by ``key``
+    (floats), ties in input order; O(n + groups) plus one stable sort per group."""
+    group = np.asarray(group, np.int64)
+    if group.size == 0:
+        return np.zeros(0, np.int64)
+    return _order_by_group(group, np.asarray(key, np.float64), int(group.max()) + 1)
+
+
+@jit
+def _order_by_group(group, key, groups):
+    start = np.zeros(groups + 1, np.int64)
+    for i in range(group.size):
+        start[group[i] + 1] += 1
+    for g in range(groups):
+        start[g + 1] += start[g]
+    fill = start[:-1].copy()
+    order = np.empty(group.size, np.int64)
+    for i in range(group.size):  # counting sort: stable
+        order[fill[group[i]]] = i
+        fill[group[i]] += 1
+    for g in range(groups):
+        lo, hi = start[g], start[g + 1]
+        if hi - lo > 1:
+            block = order[lo:hi].copy()
+            order[lo:hi] = block[np.argsort(key[block], kind="mergesort")]  # stable, as lexsort
+    return order
 
 
 def pair_partners(demo: Demography, cfg: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +176,7 @@ def pair_partners(demo: Demography, cfg: Scenario, rng: np.random.Generator) -> 
     for who, reg, count in ((women, reg_w, count_w), (men, reg_m, count_m)):
         u = rng.random(who.size)
         # rank of each person's random key within their region; keep the lowest `keep` ranks
-        order = np.lexsort((u, reg))
+        order = order_by_group(reg, u)  # = np.lexsort((u, reg))
         rank = np.empty(who.size, np.int64)
         starts = np.concatenate([[0], np.cumsum(count)[:-1]])
         rank[order] = np.arange(who.size) - np.repeat(starts, count)
@@ -219,19 +252,47 @@ def population_network(demo: Demography, cfg: Scenario, rng: np.random.Generator
 
 def merge_ties(n: int, u: np.ndarray, v: np.ndarray, kind: np.ndarray, closeness: np.ndarray) -> EdgeList:
     """One tie per pair, oriented u < v and sorted by (u, v); where contexts tie the same pair twice the
-    closer kind (lower code) wins; self-ties are dropped."""
-    lo = np.minimum(u, v).astype(np.int64)
-    hi = np.maximum(u, v).astype(np.int64)
-    keep = lo != hi
-    key = lo[keep] * n + hi[keep]
-    kind, closeness = kind[keep], closeness[keep]
-    order = np.lexsort((kind, key))
-    key, kind, closeness = key[order], kind[order], closeness[order]
-    first = np.ones(key.size, bool)
-    first[1:] = key[1:] != key[:-1]
-    key = key[first]
-    return EdgeList(n, (key // n).astype(np.int32), (key % n).astype(np.int32),
-                    kind=kind[first].astype(np.int8), closeness=closeness[first].astype(np.float32))
+    closer kind (lower code) wins (the first listed, among ties of one kind); self-ties are dropped."""
+    lo = np.minimum(u, v).astype(np.int32)
+    hi = np.maximum(u, v).astype(np.int32)
+    keep = np.flatnonzero(lo != hi)
+    lo, hi, kind, closeness = lo[keep], hi[keep], kind[keep], closeness[keep]
+    order, first = _sort_pairs(n, lo, hi, kind)
+    pick = order[first]
+    return EdgeList(n, lo[pick], hi[pick], kind=kind[pick].astype(np.int8), closeness=closeness[pick].astype(np.float32))
+
+
+@jit
+def _sort_pairs(n, lo, hi, kind):
+    """The permutation ``np.lexsort((kind, lo * n + hi))`` (ties in input order) and a mask of the first
+    entry of every (lo, hi) pair in it: a counting sort by ``lo`` (stable), then an insertion sort by
+    (hi, kind) among each person's few ties. O(ties) in practice, where the two global stable sorts it
+    replaces took 7 of the 23 s of building a 2M-person network."""
+    m = lo.size
+    start = np.zeros(n + 1, np.int64)
+    for e in range(m):
+        start[lo[e] + 1] += 1
+    for a in range(n):
+        start[a + 1] += start[a]
+    fill = start[:-1].copy()
+    order = np.empty(m, np.int64)
+    for e in range(m):
+        order[fill[lo[e]]] = e
+        fill[lo[e]] += 1
+    for a in range(n):
+        for i in range(start[a] + 1, start[a + 1]):
+            x = order[i]
+            hx, kx = hi[x], kind[x]
+            j = i - 1
+            while j >= start[a] and (hi[order[j]] > hx or (hi[order[j]] == hx and kind[order[j]] > kx)):
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = x
+    first = np.ones(m, np.bool_)
+    for i in range(1, m):
+        if lo[order[i]] == lo[order[i - 1]] and hi[order[i]] == hi[order[i - 1]]:
+            first[i] = False
+    return order, first
 
 
 @jit
