@@ -49,6 +49,7 @@ from sim.dynamics.loneliness import update_loneliness
 from sim.dynamics.meetings import kind_rates, meet
 from sim.dynamics.mood import resting_mood, update_mood
 from sim.dynamics.ties import update_ties
+from sim.guards import check_finite
 from sim.initial import init_people, settle
 from sim.interventions import Programmes, apply_shocks
 from sim.networks import build_graph
@@ -158,6 +159,7 @@ class Simulation:
         days = remaining if days is None else min(days, remaining)
         for _ in _progress(range(days), progress, self.scenario.name):
             self.step()
+        check_finite(self)  # NaN state never reaches a readout (sim/guards.py)
         return self
 
     def key(self, phase: int) -> np.uint64:

@@ -72,6 +72,22 @@ def check_memory_or_fail(scenario: Scenario, where: Callable[[str], str] | str, 
         fail(str(exc))
 
 
+def check_scheduler_or_fail(scheduler: str | None) -> None:
+    """Exit 2 with one line unless ``scheduler`` (when given) is an address where a Dask scheduler
+    answers its handshake in time: checked before any folder is created, so a silent or foreign server
+    leaves nothing behind (:func:`sim.runs.executors.probe_scheduler`)."""
+    if not scheduler:
+        return
+    from sim.runs.executors import check_scheduler_address, probe_scheduler
+    from sim.runs.layout import SweepError
+
+    try:
+        check_scheduler_address(scheduler)
+        probe_scheduler(scheduler)
+    except SweepError as exc:
+        fail(str(exc))
+
+
 #: The signal that ended the command, if one did (SIGTERM and SIGHUP are turned into KeyboardInterrupt).
 _received: list[int] = []
 

@@ -129,8 +129,11 @@ def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files."
         raise typer.Exit(code=2)
 
 
-def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
-           markdown: bool = typer.Option(False, "--markdown", help="The parameter reference table instead.")) -> None:
+def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout (a new "
+                                         "file, or with --overwrite one that `lonesim schema` wrote)."),
+           markdown: bool = typer.Option(False, "--markdown", help="The parameter reference table instead."),
+           overwrite: bool = typer.Option(False, "--overwrite",
+                                          help="Replace an existing --out file, if `lonesim schema` wrote it.")) -> None:
     """Print the JSON Schema of scenario files (for editor autocompletion), or the parameter table."""
     if markdown:
         from sim.paramdoc import parameters_markdown
@@ -144,12 +147,72 @@ def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to t
     from sim.runs.layout import write_text_atomic
 
     try:
+        check_schema_destination(out, overwrite)
         write_text_atomic(out, text + "\n")
+    except ScenarioError as exc:
+        fail(str(exc))
     except IsADirectoryError:
-        fail(f"{out}: is a folder; --out takes a file name (e.g. {out / 'scenario.schema.json'})")
+        fail(f"--out {out}: is a folder; --out takes a file name (e.g. {out / 'scenario.schema.json'})")
     except OSError as exc:
-        fail(f"{out}: cannot write ({exc.strerror or exc})")
+        fail(f"--out {out}: cannot write ({exc.strerror or exc})")
     typer.echo(str(out))
+
+
+#: Most bytes of an existing --out file read to recognise it as one `lonesim schema` wrote.
+_SCHEMA_READ_BYTES = 8 * 1024 * 1024
+
+
+def written_by_schema(path: Path) -> bool:
+    """Whether the regular file ``path`` holds what ``lonesim schema`` writes: the scenario JSON Schema
+    (a JSON object titled ``Scenario`` with ``properties``) or the parameter table (its generated header)."""
+    from sim.paramdoc import HEADER
+
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(_SCHEMA_READ_BYTES + 1)
+    except OSError:
+        return False
+    if len(raw) > _SCHEMA_READ_BYTES:
+        return False
+    text = raw.decode("utf-8", errors="replace")
+    if text.startswith(HEADER.split("\n", 1)[0] + "\n") and "`lonesim schema --markdown`" in text[:2000]:
+        return True
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("title") == "Scenario" and isinstance(data.get("properties"), dict)
+
+
+def check_schema_destination(out: Path, overwrite: bool) -> None:
+    """Raise :class:`ScenarioError` unless ``schema --out`` may write ``out``: a new file, or with
+    ``--overwrite`` a regular file that ``lonesim schema`` wrote. Never a FIFO, device, socket, folder,
+    symbolic link or a file of the user's (checked with ``lstat``: nothing is opened but a regular file)."""
+    import os
+    import stat
+
+    try:
+        st = os.lstat(out)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ScenarioError(f"--out {out}: cannot check ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ScenarioError(f"--out {out}: is a folder; --out takes a file name (e.g. {out / 'scenario.schema.json'})")
+    if stat.S_ISLNK(st.st_mode):
+        raise ScenarioError(f"--out {out}: is a symbolic link; lonesim schema does not write through links "
+                            "(give the file's own path, or a new file name)")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device" if
+                (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise ScenarioError(f"--out {out}: is {kind}; lonesim schema writes only new files "
+                            "(print to stdout and redirect instead)")
+    if not written_by_schema(out):
+        raise ScenarioError(f"--out {out}: exists and was not written by `lonesim schema`; it is left as it is "
+                            "(choose a new file name)")
+    if not overwrite:
+        raise ScenarioError(f"--out {out}: exists (written by `lonesim schema`); add --overwrite to replace it")
 
 
 def defaults() -> None:

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.common import SET_HELP, fail, interrupted_by, interrupted_status, is_interrupt, load_or_fail
+from sim.cli.common import (
+    SET_HELP,
+    check_scheduler_or_fail,
+    fail,
+    interrupted_by,
+    interrupted_status,
+    is_interrupt,
+    load_or_fail,
+)
 from sim.config import ScenarioError, parse_set_options
 
 EXECUTOR_NAMES = {"process": "process", "local": "process", "dask": "dask"}
@@ -60,6 +68,7 @@ def sensitivity(
         for line in describe_plan(plan, folder):
             typer.echo(line)
         return
+    check_scheduler_or_fail(scheduler)  # before any folder exists: a silent server leaves nothing
     if folder.exists() and not resume:
         fail(f"{folder}: sensitivity folder already exists (add --resume to finish it, or choose another --out)")
     if not quiet:

@@ -10,6 +10,7 @@ import typer
 from sim.cli.common import (
     SET_HELP,
     check_memory_or_fail,
+    check_scheduler_or_fail,
     echo_lines,
     fail,
     interrupted_by,
@@ -70,6 +71,7 @@ def sweep(
     if executor == "process":  # on a cluster, the workers' memory is the cluster's business
         check_memory_or_fail(plan.point(plan.largest), functools.partial(linemap.where, str(scenario)),
                              processes=min(workers, len(plan.runs)))
+    check_scheduler_or_fail(scheduler)  # before any folder exists: a silent server leaves nothing
     if folder.exists() and not resume:
         fail(f"{folder}: sweep folder already exists (add --resume to finish it, or choose another --out)")
     if not quiet:

@@ -32,13 +32,41 @@ def _numeric(annotation: Any) -> bool:
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         return bool(args) and all(_numeric(a) for a in args)
-    if origin is list:
-        return all(_numeric(a) for a in typing.get_args(annotation))
+    if origin in (list, tuple):
+        return all(_numeric(a) for a in typing.get_args(annotation) if a is not Ellipsis)
     return False
 
 
 def _has_bool(value: Any) -> bool:
     return isinstance(value, bool) or (isinstance(value, list) and any(_has_bool(v) for v in value))
+
+#: Largest magnitude the simulation's float32 kernels represent (``numpy.finfo(numpy.float32).max``):
+#: a value beyond it becomes infinity in the kernels, and then NaN (everyone's state, silently).
+FLOAT32_MAX = 3.4028234663852886e38
+#: Smallest positive normal float32 (``numpy.finfo(numpy.float32).tiny``): a nonzero value below it
+#: loses its precision in the kernels, or becomes 0.
+FLOAT32_TINY = 1.1754943508222875e-38
+#: Largest integer the kernels' int64 arrays hold.
+INT64_MAX = 2**63 - 1
+
+
+def _unrepresentable(value: Any) -> str | None:
+    """Why ``value`` (a number, or a list or tuple of them) cannot be represented in the kernels, or None."""
+    if isinstance(value, (list, tuple)):
+        return next((why for v in value if (why := _unrepresentable(v)) is not None), None)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if abs(value) > FLOAT32_MAX:
+            return (f"{value:g} is beyond the range the simulation's 32-bit kernels represent (magnitudes up to "
+                    f"{FLOAT32_MAX:.3g}): it would turn everyone's state into NaN")
+        if 0 < abs(value) < FLOAT32_TINY:
+            return (f"{value:g} is too small for the simulation's 32-bit kernels (nonzero magnitudes from "
+                    f"{FLOAT32_TINY:.3g}): write 0, or a larger value")
+    elif isinstance(value, int) and abs(value) > INT64_MAX:
+        return f"{value} is beyond the largest integer the simulation represents ({INT64_MAX:,})"
+    return None
+
 
 #: Key of a field's ``json_schema_extra`` that holds its sensitivity range (``{"low", "high", "log"}``).
 ASSUMPTION_KEY = "assumption"
@@ -47,7 +75,8 @@ ASSUMPTION_KEY = "assumption"
 class Strict(BaseModel):
     """A schema section: unknown keys are errors, assignments are validated, and numbers are ordinary
     numbers: NaN and infinities are refused everywhere (``allow_inf_nan``), and so are ``true`` /
-    ``false`` where a number is expected (pydantic would read them as 1 and 0)."""
+    ``false`` where a number is expected (pydantic would read them as 1 and 0), and numbers the
+    kernels cannot represent (beyond float32's range, or an int64's)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
     #: A section a scenario must write whole (an age curve): its default is not merged with what is given.
@@ -74,6 +103,16 @@ class Strict(BaseModel):
     def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         if _has_bool(value) and info.field_name and _numeric(cls.model_fields[info.field_name].annotation):
             raise PydanticCustomError("bool_not_number", "Input should be a number, not true or false")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _representable_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every number is one the kernels can hold (:data:`FLOAT32_MAX`, :data:`INT64_MAX`)."""
+        if info.field_name and _numeric(cls.model_fields[info.field_name].annotation):
+            why = _unrepresentable(value)
+            if why is not None:
+                raise PydanticCustomError("number_out_of_range", why)
         return value
 
 

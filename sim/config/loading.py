@@ -16,7 +16,7 @@ from sim.config.expand import check_sweep
 from sim.config.paths import LineMap, describe_errors, format_loc, printable, set_path, shown
 from sim.config.schema import Scenario, safe_name
 from sim.config.sensitivity import check_sensitivity
-from sim.config.yamlsafe import load_yaml, read_text
+from sim.config.yamlsafe import AmbiguousNumberError, load_yaml, read_text
 
 
 def validate_scenario(data: Any, source: str = "<scenario>", linemap: LineMap | None = None) -> Scenario:
@@ -117,8 +117,11 @@ def parse_set_options(items: list[str] | None) -> dict[str, Any]:
         key = key.strip()
         if not key:
             raise ScenarioError(f"--set {printable(item)}: empty key")
+        source = f"--set {shown(key)}"
         try:
-            out[key] = load_yaml(raw, f"--set {shown(key)}")[0] if raw.strip() else ""
+            out[key] = load_yaml(raw, source)[0] if raw.strip() else ""
+        except AmbiguousNumberError as exc:  # (a one-line value: its line number says nothing)
+            raise AmbiguousNumberError(str(exc).replace(f"{source}:1:", f"{source}:", 1)) from None
         except ScenarioError as exc:
             if "too big" in str(exc):
                 raise

@@ -5,11 +5,13 @@ aliases ("billion laughs") stand for billions of values, which anything that wal
 map, pydantic, a deep copy) then expands. :func:`load_yaml` therefore composes the document once,
 refuses it before building any Python object when it is too big, too deep or recursive (aliases counted
 as the values they stand for), refuses a key given twice in one mapping (YAML would silently keep the
-last), and returns the data together with the line of every key path.
+last), refuses numbers whose value YAML 1.1 (PyYAML) and YAML 1.2 read differently (see
+:func:`ambiguous_number`), and returns the data together with the line of every key path.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -24,6 +26,50 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_VALUES = 200_000
 #: Deepest nesting of lists and mappings, aliases expanded (a scenario nests 5 deep).
 MAX_DEPTH = 50
+
+
+class AmbiguousNumberError(ScenarioError):
+    """A number written in a form YAML 1.1 and YAML 1.2 read differently (``0365``, ``1:00``, ``0x10``, ``1_000``)."""
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+#: Integers and decimals every YAML version reads alike: no leading zero, no ``_``, no ``:``, base 10.
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+
+
+def ambiguous_number(node: yaml.Node) -> str | None:
+    """Why the plain scalar ``node`` is a number YAML versions disagree on, or None.
+
+    PyYAML reads YAML 1.1, where ``0365`` is octal (245), ``1:00`` is sexagesimal (60), ``0x10`` is
+    hexadecimal (16), ``0b101`` binary and ``010_000`` drops the ``_`` (then octal: 4096); YAML 1.2 reads
+    ``0365`` as 365 and ``1:00`` and ``010_000`` as text. A value that means one number to the reader and
+    another to the program is refused, so a scenario never runs on a number its author did not write.
+    """
+    if not isinstance(node, yaml.ScalarNode) or node.style is not None or node.tag not in (_INT_TAG, _FLOAT_TAG):
+        return None
+    text = node.value
+    plain = _PLAIN_INT if node.tag == _INT_TAG else _PLAIN_FLOAT
+    if plain.fullmatch(text):
+        return None
+    body = text.lstrip("+-")
+    if ":" in text:
+        why = "as sexagesimal (base 60)"
+    elif body[:2].lower() == "0x":
+        why = "as hexadecimal"
+    elif body[:2].lower() == "0b":
+        why = "as binary"
+    elif "_" in text:
+        why = "with the '_' dropped" + (", as octal" if node.tag == _INT_TAG and body[:1] == "0" else "")
+    else:
+        why = "as octal (a leading zero)"
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:  # pragma: no cover - the resolver matched it, so it constructs
+        value = "?"
+    return f"'{text}' is a number YAML versions read differently: YAML 1.1 reads it {why}: {value!r}; " \
+           "write the decimal number (no leading zeros, no '_' or ':'), or quote it if it is text"
 
 
 class YAMLLimitError(yaml.YAMLError):
@@ -106,7 +152,8 @@ def _shown(path: tuple) -> str:
 
 def key_lines(root: yaml.Node, source: str) -> dict[tuple, int]:
     """The 1-based line of every key path of a composed document (list items by index); raises
-    :class:`ScenarioError` for a key given twice in one mapping, naming both lines."""
+    :class:`ScenarioError` for a key given twice in one mapping, naming both lines, and
+    :class:`AmbiguousNumberError` for a value :func:`ambiguous_number` refuses."""
     lines: dict[tuple, int] = {}
     stack: list[tuple[yaml.Node, tuple]] = [(root, ())]
     while stack:
@@ -131,6 +178,12 @@ def key_lines(root: yaml.Node, source: str) -> dict[tuple, int]:
                 stack.append((value_node, path + (key_node.value,)))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, path + (i,)) for i, item in enumerate(node.value))
+        else:
+            why = ambiguous_number(node)
+            if why is not None:
+                line = node.start_mark.line + 1
+                where = f"{source}:{line}: {_shown(path)}" if path else f"{source}:{line}"
+                raise AmbiguousNumberError(f"{where}: {why}")
     return lines
 
 

@@ -33,7 +33,7 @@ from sim.config import Scenario, ScenarioError
 from sim.config.paths import LineMap
 from sim.config.programmes import ArmConfig
 from sim.runs.executors import run_batch
-from sim.runs.layout import RUNS_DIR, SweepError, remove_leftovers, run_complete, write_json_atomic
+from sim.runs.layout import RUNS_DIR, SweepError, remove_leftovers, run_complete, sweep_lock, write_json_atomic
 from sim.runs.tracking import TrackPlan, track_complete
 
 COMPARISON_MANIFEST = "comparison.json"
@@ -271,13 +271,21 @@ def run_comparison(plan: ComparisonPlan, folder: Path, executor: str = "process"
                    scheduler: str | None = None, resume: bool = False, progress: bool = True,
                    report: bool = True, on_result: Callable[[dict[str, Any]], None] | None = None) -> ComparisonOutcome:
     """Run every unfinished (arm, replicate) of ``plan`` into ``folder``; rebuild the tables, figures and
-    report from disk."""
-    from sim.runs.compare_report import build_comparison_report
-
+    report from disk. The folder is locked for the whole comparison, like a sweep's."""
     t0 = time.perf_counter()
     folder = Path(folder)
     created = not folder.exists()
     prepare_folder(plan, folder, resume)
+    with sweep_lock(folder, "comparison"):  # a second --resume must not redo the runs this one is writing
+        return _run_locked(plan, folder, created, t0, executor, workers, scheduler, progress, report, on_result)
+
+
+def _run_locked(plan: ComparisonPlan, folder: Path, created: bool, t0: float, executor: str, workers: int,
+                scheduler: str | None, progress: bool, report: bool,
+                on_result: Callable[[dict[str, Any]], None] | None) -> ComparisonOutcome:
+    """:func:`run_comparison` with the folder's lock held."""
+    from sim.runs.compare_report import build_comparison_report
+
     outcome = ComparisonOutcome(folder=folder, total=len(plan.runs))
     for sub in (RUNS_DIR, TRACKS_DIR):
         remove_leftovers(folder / sub)

@@ -60,11 +60,8 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
         except ImportError:  # pragma: no cover - distributed is a dependency
             raise SweepError("--executor dask needs the 'distributed' package") from None
         check_scheduler_address(scheduler)
-        try:
-            client = Client(scheduler, timeout="10s", set_as_default=False)
-        except Exception as exc:  # noqa: BLE001 - whatever Dask raises, the user needs one line
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise SweepError(f"--scheduler {scheduler}: cannot connect to the Dask scheduler ({first})") from None
+        probe_scheduler(scheduler)
+        client = _connect(Client, scheduler)
         try:
             slots = max(sum(client.nthreads().values()), 1)
             ex = client.get_executor(pure=False)
@@ -97,6 +94,94 @@ def check_scheduler_address(address: str) -> None:
         raise SweepError(f"--scheduler {address}: needs a host and a port, e.g. tcp://127.0.0.1:8786")
     if port == 0:
         raise SweepError(f"--scheduler {address}: port 0 is not a port a scheduler listens on")
+
+
+#: Seconds to connect to a scheduler and to hear its handshake (a scheduler answers in milliseconds).
+HANDSHAKE_SECONDS = 10.0
+#: Largest first message a Dask scheduler sends (its handshake: a few hundred bytes).
+_HANDSHAKE_MAX_BYTES = 1 << 20
+
+
+def _read_exactly(sock: Any, size: int, deadline: float) -> bytes:
+    data = b""
+    while len(data) < size:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        sock.settimeout(left)
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the scheduler closed the connection")
+        data += chunk
+    return data
+
+
+def probe_scheduler(address: str, seconds: float = HANDSHAKE_SECONDS) -> None:
+    """Raise :class:`SweepError` unless a Dask scheduler answers at ``address`` within ``seconds``.
+
+    Dask's client waits on a socket that accepted the connection for as long as the peer stays silent,
+    and reads whatever another protocol sends as a frame length (``Unable to allocate 2.82 EiB``). A
+    plain ``tcp://`` address is therefore probed first: connect, then read the handshake a Dask server
+    sends unasked (an 8-byte little-endian size, then frames whose msgpack names its ``compression``
+    and ``python`` version; distributed 2024-2025). Other schemes (tls, ws) are left to :func:`_connect`'s deadline.
+    """
+    import socket
+    import struct
+
+    text = address if "://" in address else f"tcp://{address}"
+    if not text.startswith("tcp://"):
+        return
+    parts = urlsplit(text)
+    deadline = time.monotonic() + seconds
+    try:
+        sock = socket.create_connection((parts.hostname, parts.port), timeout=seconds)
+    except TimeoutError:
+        raise SweepError(f"--scheduler {address}: no answer to the connection within {seconds:g} s "
+                         "(is the address right and the scheduler running?)") from None
+    except OSError as exc:
+        raise SweepError(f"--scheduler {address}: cannot connect to the Dask scheduler "
+                         f"({exc.strerror or exc})") from None
+    try:
+        with sock:
+            size = struct.unpack("<Q", _read_exactly(sock, 8, deadline))[0]
+            if not 16 <= size <= _HANDSHAKE_MAX_BYTES:
+                raise ValueError
+            body = _read_exactly(sock, size, deadline)
+            if b"compression" not in body or b"python" not in body:
+                raise ValueError
+    except TimeoutError:
+        raise SweepError(f"--scheduler {address}: the server accepted the connection but sent no Dask handshake "
+                         f"within {seconds:g} s (is it a Dask scheduler?)") from None
+    except (ValueError, struct.error):
+        raise SweepError(f"--scheduler {address}: the server there does not speak Dask's protocol "
+                         "(is it a Dask scheduler's address and port?)") from None
+    except OSError as exc:
+        raise SweepError(f"--scheduler {address}: the connection failed during the handshake "
+                         f"({exc.strerror or exc})") from None
+
+
+def _connect(client_class: Any, address: str, seconds: float = 3 * HANDSHAKE_SECONDS) -> Any:
+    """``client_class(address)``, or :class:`SweepError` when it fails or takes more than ``seconds``
+    (run in a daemon thread: a client stuck on a silent peer is abandoned, not waited for)."""
+    result: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            result["client"] = client_class(address, timeout=f"{HANDSHAKE_SECONDS:g}s", set_as_default=False)
+        except BaseException as exc:  # noqa: BLE001 - reported below as one line
+            result["error"] = exc
+
+    thread = threading.Thread(target=connect, daemon=True, name="lonesim-dask-connect")
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise SweepError(f"--scheduler {address}: the Dask scheduler did not complete the connection within "
+                         f"{seconds:g} s")
+    if "error" in result:
+        exc = result["error"]
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise SweepError(f"--scheduler {address}: cannot connect to the Dask scheduler ({first})") from None
+    return result["client"]
 
 
 # --------------------------------------------------------------------------- local worker processes

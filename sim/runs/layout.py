@@ -82,17 +82,18 @@ def remove_leftovers(runs_dir: Path) -> int:
 
 
 @contextlib.contextmanager
-def sweep_lock(folder: Path) -> Iterator[None]:
-    """Hold the sweep folder's lock (an ``flock`` on the folder) for the ``with`` block, or raise
+def sweep_lock(folder: Path, what: str = "sweep") -> Iterator[None]:
+    """Hold a batch folder's lock (an ``flock`` on the folder) for the ``with`` block, or raise
     :class:`SweepError` at once if another lonesim process holds it. The kernel drops the lock of a
-    process that dies, so a killed sweep never leaves its folder locked."""
+    process that dies, so a killed batch never leaves its folder locked. ``what`` names the batch in
+    the message (``sweep``, ``comparison``, ``sensitivity analysis``): every batch folder is locked alike."""
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError as exc:
-        raise SweepError(f"{folder}: cannot open the sweep folder ({exc.strerror or exc})") from None
+        raise SweepError(f"{folder}: cannot open the {what} folder ({exc.strerror or exc})") from None
     try:
         if try_lock(fd) is False:
-            raise SweepError(f"{folder}: another lonesim sweep is running in this folder; wait for it to end "
+            raise SweepError(f"{folder}: another lonesim {what} is running in this folder; wait for it to end "
                              "(or stop it), then run again with --resume")
         yield
     finally:

@@ -61,7 +61,7 @@ from sim.config.base import unranged_assumptions
 from sim.config.paths import LineMap, format_loc
 from sim.config.sensitivity import Parameter, base_dump, check_outputs, resolve_parameters, where
 from sim.runs.executors import run_batch
-from sim.runs.layout import RUNS_DIR, SweepError, is_leftover, write_json_atomic
+from sim.runs.layout import RUNS_DIR, SweepError, is_leftover, sweep_lock, write_json_atomic
 
 MANIFEST = "sensitivity.json"
 SAMPLES = "samples.csv"
@@ -348,8 +348,15 @@ def prepare_folder(plan: SensitivityPlan, folder: Path, resume: bool) -> None:
             (folder / RUNS_DIR).mkdir(exist_ok=True)
             if {k: v for k, v in old.items() if k != "git_commit"} != {k: v for k, v in new.items() if k != "git_commit"}:
                 write_json_atomic(path, new)  # same runs, other outputs or analysis settings
-            if not (folder / SAMPLES).exists():  # interrupted between the manifest and the sample table
-                _write_text_atomic(folder / SAMPLES, samples_csv(plan))
+            # Missing (interrupted between the manifest and the sample table), emptied or edited: the table
+            # is the plan's, so it is written again (a resumed analysis never leaves a wrong samples.csv).
+            expected = samples_csv(plan)
+            try:
+                current = (folder / SAMPLES).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                current = None
+            if current != expected:
+                _write_text_atomic(folder / SAMPLES, expected)
             return
         if any(folder.iterdir()):
             raise SweepError(f"{folder}: not a sensitivity folder (no {MANIFEST}); will not touch it")
@@ -385,12 +392,21 @@ def run_sensitivity(plan: SensitivityPlan, folder: Path, evaluate: Callable[[dic
     the indices, figures, convergence check and report (:func:`sim.runs.sensitivity_analysis.write_analysis`).
 
     ``evaluate`` must be a module-level function of a task dict (workers import it by name) that writes
-    the task's run file with :func:`write_result`.
+    the task's run file with :func:`write_result`. The folder is locked for the whole analysis, like a sweep's.
     """
     t0 = time.perf_counter()
     folder = Path(folder)
     created = not folder.exists()
     prepare_folder(plan, folder, resume)
+    with sweep_lock(folder, "sensitivity analysis"):  # a second --resume must not redo what this one writes
+        return _run_locked(plan, folder, created, t0, evaluate, executor, workers, scheduler, progress, on_result,
+                           analyse, figures)
+
+
+def _run_locked(plan: SensitivityPlan, folder: Path, created: bool, t0: float, evaluate: Callable[[dict[str, Any]], Any],
+                executor: str, workers: int, scheduler: str | None, progress: bool,
+                on_result: Callable[[dict[str, Any]], None] | None, analyse: bool, figures: bool) -> SensitivityOutcome:
+    """:func:`run_sensitivity` with the folder's lock held."""
     runs_dir = folder / RUNS_DIR
     outcome = SensitivityOutcome(folder=folder, total=plan.n_runs)
     outcome.leftovers_removed = remove_leftover_files(runs_dir)
