@@ -28,20 +28,20 @@ class NumericalError(ScenarioError):
 
 
 def _leaves(data: Any, prefix: str = "") -> dict[str, float]:
-    """{dotted path: number} of every number in a scenario dump (lists by index)."""
+    """{dotted path: value} of every float in a scenario dump (lists by index)."""
     out: dict[str, float] = {}
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
     for key, value in items:
         path = f"{prefix}{key}"
         if isinstance(value, (dict, list)):
             out.update(_leaves(value, path + "."))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[path] = float(value)
+        elif isinstance(value, float):  # (rates, gains, multipliers; not counts, days or the seed)
+            out[path] = value
     return out
 
 
 def suspects(scenario: Any, most: int = 3) -> list[str]:
-    """``key=value`` of up to ``most`` numbers of ``scenario`` far above their defaults (largest first)."""
+    """``key=value`` of up to ``most`` floats of ``scenario`` far above their defaults (largest first)."""
     from sim.config import Scenario
 
     given = _leaves(scenario.model_dump(mode="json", exclude={"sweep", "sensitivity", "comparison"}))

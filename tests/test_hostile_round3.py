@@ -1,0 +1,236 @@
+"""Hostile input, round 3 (issue 21): files lonesim did not write, numbers that lie, servers that do not
+answer, batch folders with two writers, and wrong answers without a word. Every case runs the CLI as a
+subprocess under a timeout and an address-space limit (tests/conftest.py's ``lonesim_limited``) and
+checks what a user sees: one ``error:`` line naming the file, key and line (or the option), exit status
+2, and nothing written or damaged."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, assert_one_clear_error, lonesim_limited, start_lonesim
+
+TINY = ["--set", "population.size=200", "--set", "days=5", "--set", "burn_in_days=2"]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# =========================================================================== schema --out
+@pytest.mark.timeout(120)
+def test_schema_out_never_replaces_what_it_did_not_write(tmp_path):
+    user = write(tmp_path, "notes.json", '{"mine": true}\n')
+    scenario = write(tmp_path, "town.yaml", "population:\n  size: 100\n")
+    for target in (user, scenario):
+        before = target.read_bytes()
+        for extra in ([], ["--overwrite"]):
+            res = lonesim_limited("schema", "--out", target, *extra, timeout=60)
+            assert_one_clear_error(res, f"--out {target}: exists and was not written by `lonesim schema`")
+            assert target.read_bytes() == before
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    res = lonesim_limited("schema", "--out", fifo, "--overwrite", timeout=60)  # (opening it would block forever)
+    assert_one_clear_error(res, f"--out {fifo}: is a named pipe (FIFO)")
+    assert fifo.is_fifo()
+    link = tmp_path / "link.json"
+    link.symlink_to(user)
+    assert_one_clear_error(lonesim_limited("schema", "--out", link, "--overwrite", timeout=60), "is a symbolic link")
+    assert user.read_text() == '{"mine": true}\n'
+    res = lonesim_limited("schema", "--out", "/dev/null", "--overwrite", timeout=60)
+    assert_one_clear_error(res, "--out /dev/null: is a device")
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no temporary file left
+
+
+@pytest.mark.timeout(120)
+def test_schema_out_replaces_its_own_file_only_with_overwrite(tmp_path):
+    for extra, name in (([], "scenario.schema.json"), (["--markdown"], "parameters.md")):
+        out = tmp_path / name
+        res = lonesim_limited("schema", *extra, "--out", out, timeout=60)
+        assert res.returncode == 0 and res.stdout.strip() == str(out), res.stderr
+        first = out.read_bytes()
+        assert_one_clear_error(lonesim_limited("schema", *extra, "--out", out, timeout=60),
+                               f"--out {out}: exists (written by `lonesim schema`); add --overwrite")
+        assert out.read_bytes() == first
+        res = lonesim_limited("schema", *extra, "--out", out, "--overwrite", timeout=60)
+        assert res.returncode == 0, res.stderr
+        assert out.read_bytes() == first
+    assert json.loads((tmp_path / "scenario.schema.json").read_text())["title"] == "Scenario"
+
+
+# =========================================================================== numbers that lie
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("text, shown, meaning", [
+    ("days: 0365", "'0365'", "as octal (a leading zero): 245"),
+    ("days: 1:00", "'1:00'", "as sexagesimal (base 60): 60"),
+    ("days: 0x10", "'0x10'", "as hexadecimal: 16"),
+    ("days: 0b11", "'0b11'", "as binary: 3"),
+    ("population:\n  size: 010_000", "'010_000'", "with the '_' dropped, as octal: 4096"),
+    ("population:\n  size: 10_000", "'10_000'", "with the '_' dropped: 10000"),
+    ("smiles:\n  propensity: 0_.5", "'0_.5'", "with the '_' dropped: 0.5"),
+])
+def test_numbers_yaml_versions_read_differently_are_refused(tmp_path, text, shown, meaning):
+    path = write(tmp_path, "n.yaml", "name: n\n" + text + "\n")
+    key = text.split("\n")[-1].split(":")[0].strip()
+    section = "population." if "population" in text else "smiles." if "smiles" in text else ""
+    line = text.count("\n") + 2
+    for cmd in (["validate", path], ["run", path, "--out", tmp_path / "r"]):
+        res = lonesim_limited(*cmd, timeout=60)
+        assert_one_clear_error(res, f"{path}:{line}: {section}{key}: {shown} is a number YAML versions read "
+                               f"differently: YAML 1.1 reads it {meaning}")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.timeout(120)
+def test_set_values_follow_the_same_number_rules(tmp_path):
+    base = write(tmp_path, "b.yaml", "name: b\npopulation:\n  size: 100\n")
+    for value in ("010", "1:00", "0x10", "1_000"):
+        res = lonesim_limited("validate", base, "--set", f"days={value}", timeout=60)
+        assert_one_clear_error(res, f"--set days: '{value}' is a number YAML versions read differently")
+    ok = lonesim_limited("validate", base, "--set", "days=10", "--set", 'description="0365"', "--set", "description=at 1:00",
+                         timeout=60)
+    assert ok.returncode == 0, ok.stderr  # decimal numbers, quoted text and text with a colon are fine
+    quoted = write(tmp_path, "q.yaml", "name: q\ndescription: '0365'\ndays: 365\npopulation:\n  size: 100\n")
+    assert lonesim_limited("validate", quoted, timeout=60).returncode == 0
+
+
+@pytest.mark.timeout(120)
+def test_numbers_beyond_the_kernels_range_are_refused(tmp_path):
+    base = write(tmp_path, "b.yaml", "name: b\npopulation:\n  size: 100\n")
+    res = lonesim_limited("validate", base, "--set", "smiles.giver_mood_gain=1e39", timeout=60)
+    assert_one_clear_error(res, f"{base} (--set): smiles.giver_mood_gain: 1e+39 is beyond the range the "
+                           "simulation's 32-bit kernels represent")
+    prog = write(tmp_path, "p.yaml", "name: p\npopulation:\n  size: 100\ninterventions:\n  - kind: phone_calls\n"
+                 "    call_value: 4.0e+38\n")
+    for cmd in (["validate", prog], ["run", prog, "--out", tmp_path / "r"]):
+        assert_one_clear_error(lonesim_limited(*cmd, timeout=60), f"{prog}:6: interventions[0].call_value: 4e+38 is "
+                               "beyond the range")
+    tiny = write(tmp_path, "t.yaml", "name: t\npopulation:\n  size: 100\nsmiles:\n  propensity: 1.0e-40\n")
+    assert_one_clear_error(lonesim_limited("validate", tiny, timeout=60), f"{tiny}:5: smiles.propensity: 1e-40 is too "
+                           "small for the simulation's 32-bit kernels")
+    # validate refuses what run refuses
+    for cmd in (["validate", base], ["run", base, "--out", tmp_path / "r"]):
+        assert_one_clear_error(lonesim_limited(*cmd, "--set", "days=1.0e+17", timeout=60), f"{base} (--set): days: ")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.timeout(180)
+def test_a_run_whose_state_became_nan_reports_nothing(tmp_path):
+    out = tmp_path / "r"
+    res = lonesim_limited("run", "scenarios/baseline.yaml", *TINY, "--set", "smiles.receiver_mood_gain=1e38",
+                          "--out", out, "--no-figures", timeout=150)
+    err = assert_one_clear_error(res, "the simulated state became NaN or infinite",
+                                 "smiles.receiver_mood_gain=1e+38")
+    assert "loneliness" not in res.stderr.replace(err, "") and not out.exists()
+
+
+# =========================================================================== servers that do not answer
+class _Server:
+    """A TCP server on 127.0.0.1 that accepts connections and either stays silent or answers garbage."""
+
+    def __init__(self, reply: bytes | None):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.reply = reply
+        self.conns: list[socket.socket] = []
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            if self.reply is not None:
+                conn.sendall(self.reply)
+
+    def close(self) -> None:
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def servers():
+    silent, garbage = _Server(None), _Server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" * 4)
+    yield silent, garbage
+    silent.close()
+    garbage.close()
+
+
+@pytest.mark.timeout(300)
+def test_a_scheduler_that_never_answers_or_speaks_another_protocol(tmp_path, servers):
+    silent, garbage = servers
+    comp = write(tmp_path, "c.yaml", "name: c\ndays: 10\nburn_in_days: 0\npopulation:\n  size: 100\ncomparison:\n"
+                 "  replicates: 1\n  arms:\n    - name: calls\n      kind: phone_calls\n")
+    sens = write(tmp_path, "s.yaml", "name: s\ndays: 5\nburn_in_days: 0\npopulation:\n  size: 100\nsensitivity:\n"
+                 "  method: morris\n  trajectories: 2\n  parameters:\n    smiles.propensity: [0.3, 0.7]\n")
+    commands = {"sweep": ROOT / "scenarios" / "isolation_sweep.yaml", "compare": comp, "sensitivity": sens}
+    for server, expected in ((silent, "accepted the connection but sent no Dask handshake within 10 s"),
+                             (garbage, "does not speak Dask's protocol")):
+        for cmd, scen in commands.items():
+            out = tmp_path / f"{cmd}-{server.port}"
+            address = f"tcp://127.0.0.1:{server.port}"
+            t0 = time.monotonic()
+            res = lonesim_limited(cmd, scen, "--executor", "dask", "--scheduler", address, "--out", out, timeout=120)
+            assert_one_clear_error(res, f"--scheduler {address}: ", expected)
+            assert time.monotonic() - t0 < 90
+            assert not out.exists(), (cmd, list(out.rglob("*")))
+
+
+# =========================================================================== batch folders locked
+@pytest.mark.timeout(300)
+def test_a_comparison_folder_is_locked_while_it_runs(tmp_path):
+    scen = write(tmp_path, "c.yaml", "name: c\nseed: 3\ndays: 40\nburn_in_days: 5\npopulation:\n  size: 1500\n"
+                 "output:\n  figures: false\ncomparison:\n  replicates: 20\n  follow_up_days: [5]\n  arms:\n"
+                 "    - name: calls\n      kind: phone_calls\n      start_day: 1\n      duration_days: 7\n")
+    out = tmp_path / "cmp"
+    first = start_lonesim("compare", scen, "--out", out, "-q")
+    deadline = time.monotonic() + 120
+    while not any((out / "runs").glob("*")) if (out / "runs").is_dir() else True:  # a run is under way
+        assert first.poll() is None, first.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    resume = lonesim_limited("compare", scen, "--out", out, "--resume", "-q", timeout=120)
+    still_running = first.poll() is None
+    first.send_signal(signal.SIGTERM)
+    first.communicate(timeout=60)
+    assert still_running, "the first comparison should still be running"
+    assert_one_clear_error(resume, f"{out}: another lonesim comparison is running in this folder")
+
+
+@pytest.mark.timeout(300)
+def test_sensitivity_is_locked_and_resume_restores_an_emptied_samples_table(tmp_path):
+    import fcntl
+
+    scen = write(tmp_path, "s.yaml", "name: s\ndays: 3\nburn_in_days: 0\npopulation:\n  size: 60\noutput:\n"
+                 "  agents_file: false\nsensitivity:\n  method: morris\n  trajectories: 2\n  parameters:\n"
+                 "    smiles.propensity: [0.3, 0.7]\n")
+    out = tmp_path / "sens"
+    res = lonesim_limited("sensitivity", scen, "--out", out, "--no-figures", "-q", timeout=240)
+    assert res.returncode == 0, res.stderr
+    samples = (out / "samples.csv").read_bytes()
+    (out / "samples.csv").write_text("")
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running analysis holds
+        res = lonesim_limited("sensitivity", scen, "--out", out, "--resume", "--no-figures", "-q", timeout=120)
+        assert_one_clear_error(res, f"{out}: another lonesim sensitivity analysis is running in this folder")
+    finally:
+        os.close(fd)
+    res = lonesim_limited("sensitivity", scen, "--out", out, "--resume", "--no-figures", "-q", timeout=240)
+    assert res.returncode == 0, res.stderr
+    assert (out / "samples.csv").read_bytes() == samples
