@@ -41,6 +41,7 @@ NEUTRAL, CONTENT, DISCONTENT = 0, 1, 2  # People.emotion: SISa states (Hill et a
 TIE_GONE, TIE_ACTIVE, TIE_SUSPENDED = 0, 1, 2  # Ties.status
 # Ties.kind: what a tie is. Partners and household family live together (they meet almost daily).
 PARTNER, HOUSEHOLD, FAMILY, FRIEND, WORK, ACQUAINTANCE = 0, 1, 2, 3, 4, 5
+NO_DAY = -(2**31) + 1  # an int32 day that never happened (People.widowed_day of the never widowed)
 TIE_KINDS = ("partner", "household", "family", "friend", "work", "acquaintance")
 
 #: Compiler for serial kernels (cached on disk, releases the GIL).

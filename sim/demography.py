@@ -5,16 +5,23 @@ Every share is an age curve of the scenario (``population.*``), each knot from a
 (the field descriptions and docs/model.md quote them). Traits are log-normal:
 
 * ``sociability`` s = exp(σ_s z₁): scales the friend circles a person joins (sim/contexts.py);
-* ``desired`` connection D = median × desire_by_age(age) × exp(σ_D (ρ z₁ + √(1−ρ²) z₂)), in
-  contact-equivalents per day: correlated (ρ) with sociability, because people partly build the
-  networks they want (Mund et al. 2020: loneliness is trait-like);
+* ``desired`` connection D = median × desire_by_age(age) × exp(σ_D (√w z_s + √(1−w) z_c)), in
+  contact-equivalents per day, with a lasting part z_s = ρ z₁ + √(1−ρ²) z₂, correlated (ρ) with
+  sociability because people partly build the networks they want (Mund et al. 2020: loneliness is
+  trait-like), and a changing part z_c that drifts over the years (:mod:`sim.dynamics.desire`;
+  w = ``desire_stable_share``);
 * ``vigilance`` v = mood_bias × exp(σ_v z₃): how much negative mood adds to loneliness
   (social-threat vigilance, Hawkley & Cacioppo 2010), lowered by social-cognition programmes.
 
 Selection: whether a person lives with a partner and whether they join a group are drawn with the
 age curves' probabilities, through a Gaussian copula whose latent variable correlates
-(``selection_correlation``) with the desire's: who wants more connection more often has a partner
-and a group, so a person without either more often wants less (the shares by age are unchanged).
+(``selection_correlation``) with the lasting part of desire: who lastingly wants more connection more
+often has a partner and a group, so a person without either more often wants less (the shares by age
+are unchanged; the correlation with the whole desire is ``selection_correlation`` × √w, and it does
+not decay as the changing part drifts).
+The widowed are the next band of the same latent variable (people who had a partner), with the years
+since the death drawn so their grief at day 0 is what the same process would have left
+(:mod:`sim.dynamics.grief`).
 """
 
 from __future__ import annotations
@@ -41,11 +48,13 @@ class Demography:
     wants_partner: np.ndarray   # bool: drawn as partnered (pairing may leave a few without one)
     with_family: np.ndarray     # bool: lives with family if without a partner
     widowed_if_single: np.ndarray  # bool: counted as widowed if left without a partner
+    widowed_years: np.ndarray   # years since the partner's death of those counted as widowed (float32)
     employed: np.ndarray        # bool
     retirement_age: np.ndarray  # years, float32
     group_member: np.ndarray    # bool
     sociability: np.ndarray     # multiplier, median 1 (float32)
     desired: np.ndarray         # contact-equivalents per day (float32)
+    desire_z: np.ndarray        # the changing standard-normal part of log desire (float32; sim.dynamics.desire)
     vigilance: np.ndarray       # loneliness per unit negative mood (float32)
 
     @property
@@ -76,18 +85,27 @@ def draw_demography(cfg: Scenario, n: int, rng: np.random.Generator) -> Demograp
     sex = (rng.random(n) >= pop.female_fraction).astype(np.int8)
     male = sex == MALE
     u_family, u_widow, u_work = (rng.random(n) for _ in range(3))
-    z = rng.standard_normal((6, n))
+    z = rng.standard_normal((7, n))
     rho = pop.desire_sociability_correlation
-    z_desire = rho * z[1] + np.sqrt(1 - rho * rho) * z[2]
-    # selection: who wants more connection is more likely to live with a partner and to join a group
+    # desire's lasting part (correlated with sociability) and its changing part (sim.dynamics.desire)
+    z_stable = rho * z[1] + np.sqrt(1 - rho * rho) * z[2]
+    w = pop.desire_stable_share
+    z_desire = np.sqrt(w) * z_stable + np.sqrt(1 - w) * z[6]
+    # selection: who lastingly wants more connection is more likely to live with a partner and to join a group
     sel = pop.selection_correlation
-    u_partner = ndtr(-(sel * z_desire + np.sqrt(1 - sel * sel) * z[4]))
-    u_group = ndtr(-(sel * z_desire + np.sqrt(1 - sel * sel) * z[5]))
+    u_partner = ndtr(-(sel * z_stable + np.sqrt(1 - sel * sel) * z[4]))
+    u_group = ndtr(-(sel * z_stable + np.sqrt(1 - sel * sel) * z[5]))
     share = pop.partners.share.at(age, male)
     wants_partner = u_partner < share
     with_family = u_family < pop.households.with_family.at(age)
-    # widowed among those without a partner: P(widowed) / P(no partner), by age and sex
-    widowed_if_single = u_widow < np.minimum(pop.partners.widowed_share.at(age, male) / np.maximum(1 - share, 1e-9), 1)
+    # The widowed come from the same selection as the partnered (the next band of the same copula: people who had
+    # a partner and lost them), so they are not a low-desire group; P(widowed) by age and sex is as configured.
+    widowed_share = np.minimum(pop.partners.widowed_share.at(age, male), 1 - share)
+    widowed_if_single = (u_partner >= share) & (u_partner < share + widowed_share)
+    # years since the death: exponential, at most the years since 40 (widowhood before 40 is rare)
+    span = np.maximum(age - 40.0, 0.5)
+    mean_years = cfg.life_events.grief.widowed_years_mean
+    widowed_years = (-mean_years * np.log1p(-u_widow * -np.expm1(-span / mean_years))).astype(np.float32)
     ret_mean = np.where(male, pop.work.retirement_age_male, pop.work.retirement_age_female)
     retirement_age = (ret_mean + pop.work.retirement_age_sd * z[0]).astype(np.float32)
     employed = (age < retirement_age) & (u_work < pop.work.employed.at(age))
@@ -97,5 +115,6 @@ def draw_demography(cfg: Scenario, n: int, rng: np.random.Generator) -> Demograp
                * np.exp(pop.desired_contacts_sigma * z_desire)).astype(np.float32)
     vigilance = (cfg.loneliness.mood_bias * np.exp(pop.vigilance_sigma * z[3])).astype(np.float32)
     return Demography(age=age, sex=sex, wants_partner=wants_partner, with_family=with_family,
-                      widowed_if_single=widowed_if_single, employed=employed, retirement_age=retirement_age,
-                      group_member=group_member, sociability=sociability, desired=desired, vigilance=vigilance)
+                      widowed_if_single=widowed_if_single, widowed_years=widowed_years, employed=employed,
+                      retirement_age=retirement_age, group_member=group_member, sociability=sociability,
+                      desired=desired, desire_z=z[6].astype(np.float32), vigilance=vigilance)

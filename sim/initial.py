@@ -14,14 +14,16 @@ import math
 import numba
 import numpy as np
 
-from sim._core import FAMILY, FRIEND, HOUSEHOLD, PARTNER, TIE_ACTIVE, decay_factor, pjit
+from sim._core import DAYS_PER_YEAR, FAMILY, FRIEND, HOUSEHOLD, NO_DAY, PARTNER, TIE_ACTIVE, decay_factor, pjit
 from sim.config import Scenario
 from sim.demography import Demography
 from sim.dynamics.contagion import sisa_mean_field, sisa_resting_fractions
+from sim.dynamics.episodes import draw_initial
+from sim.dynamics.grief import initial_grief
 from sim.dynamics.health import expected_health
 from sim.dynamics.kindness import expected_acts
 from sim.dynamics.loneliness import loneliness_target
-from sim.dynamics.meetings import contact_factors, kind_rates
+from sim.dynamics.meetings import connection_weights, contact_factors, kind_rates
 from sim.dynamics.smiles import smile_probabilities
 from sim.state import People
 from sim.survey import classify
@@ -43,7 +45,8 @@ def partners_of(ties: Ties) -> np.ndarray:
 def init_people(cfg: Scenario, demo: Demography, ties: Ties, rng: np.random.Generator) -> People:
     """The day-0 people: who they are and their traits from ``demo``, partners from the ties, emotional
     states at the SISa mean-field equilibrium for the network's mean degree, mood at its state's level,
-    habit and health around their means. Connection and loneliness are placed by :func:`settle`."""
+    habit and health around their means, episodes of adversity and illness at their stationary shares, the
+    widowed's grief from their years since the death. Connection and loneliness are placed by :func:`settle`."""
     f32 = np.float32
     n = demo.n
     partner = partners_of(ties)
@@ -59,17 +62,23 @@ def init_people(cfg: Scenario, demo: Demography, ties: Ties, rng: np.random.Gene
     def z(dt):
         return np.zeros(n, dt)
 
-    return People(
+    widowed = demo.widowed_if_single & (partner < 0)
+    widowed_day = np.where(widowed, -np.round(demo.widowed_years * DAYS_PER_YEAR), NO_DAY).astype(np.int32)
+    grief = initial_grief(demo.widowed_years, widowed, cfg, cfg.ties.partner.closeness_mean)
+    people = People(
         age=demo.age, sex=demo.sex, alive=np.ones(n, bool), partner=partner,
-        widowed=demo.widowed_if_single & (partner < 0), employed=demo.employed.copy(),
+        widowed=widowed, employed=demo.employed.copy(),
         retirement_age=demo.retirement_age, group_member=demo.group_member.copy(),
-        desired=demo.desired, sociability=demo.sociability, vigilance=demo.vigilance,
+        desired=demo.desired, desire_z=demo.desire_z, sociability=demo.sociability, vigilance=demo.vigilance,
         mood=mood, emotion=emotion, loneliness=z(f32), perceived=z(f32), perceived_close=z(f32),
         contact_rate=z(f32), contact_family=z(f32), contact_friend=z(f32), health=health, habit=habit,
+        adversity=z(bool), ill=z(bool), grief=grief, widowed_day=widowed_day,
         degree=ties.degree, isolation_index=z(np.int8), isolated=z(bool), lonely=z(bool),
         relative_hazard=np.ones(n, f32), pay_forward=z(bool), death_day=np.full(n, -1, np.int32),
         isolated0=z(bool), lonely0=z(bool), smiles_given=z(np.int32), kind_given=z(np.int32),
     )
+    draw_initial(people, cfg, rng)  # episodes of adversity and illness at their stationary shares
+    return people
 
 
 def settle(people: People, ties: Ties, scenario: Scenario) -> None:
@@ -84,6 +93,7 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
     """
     p, sc = people, scenario
     rates = kind_rates(sc)
+    weight = connection_weights(sc)
     levels = np.array([sc.mood.neutral_level, sc.mood.content_level, sc.mood.discontent_level], np.float32)
     k_mood = decay_factor(sc.mood.relaxation_days)
     fade = decay_factor(sc.habits.fade_days)
@@ -94,8 +104,8 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
     for _ in range(SETTLE_ITERATIONS):
         f = contact_factors(p, sc)
         prob = smile_probabilities(p, sc.smiles)
-        meetings, close, kin, friends, smiles_in, smiles_out = _expected_contacts(
-            ties.indptr, ties.nbr, ties.eid, ties.kind, ties.closeness, ties.status, rates, f, prob)
+        meetings, close, kin, friends, smiles_in, smiles_out, felt = _expected_contacts(
+            ties.indptr, ties.nbr, ties.eid, ties.kind, ties.closeness, ties.status, rates, weight, f, prob)
         # own acts, plus paying forward (with probability pay_forward_probability if any act was received)
         acts = expected_acts(p, sc.kindness) + sc.kindness.pay_forward_probability * -np.expm1(-received_acts)
         received_acts = _expected_acts_received(ties.indptr, ties.nbr, ties.status, ties.eid, acts, p.degree, along_ties)
@@ -108,7 +118,7 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
         p.mood[:] = np.where(alive, np.clip((k_mood * rest + gain / 2) / (k_mood + gain / 2), -1, 1), p.mood)
         practice = sc.habits.gain_per_act * (smiles_out + sc.habits.kind_act_weight * acts)
         p.habit[:] = np.where(alive, practice / (practice + fade), p.habit)
-        p.perceived[:] = meetings + sc.smiles.connection_value * smiles_in + sc.kindness.connection_value * received_acts
+        p.perceived[:] = felt + sc.smiles.connection_value * smiles_in + sc.kindness.connection_value * received_acts
         p.perceived_close[:] = close
         p.contact_rate[:] = meetings
         p.contact_family[:] = kin
@@ -118,9 +128,10 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
 
 
 @pjit
-def _expected_contacts(indptr, nbr, eid, kind, closeness, status, rates, f, prob):
-    """Per person, expected per day: meetings, closeness-weighted meetings, meetings with kin and with
-    friends, smiles received (the other smiles, or returns one's own smile) and given."""
+def _expected_contacts(indptr, nbr, eid, kind, closeness, status, rates, weight, f, prob):
+    """Per person, expected per day: meetings, closeness-weighted felt meetings, meetings with kin and with
+    friends, smiles received (the other smiles, or returns one's own smile) and given, and meetings weighted
+    by their kind's connection weight (felt connection)."""
     n = f.size
     meetings = np.zeros(n, np.float32)
     close = np.zeros(n, np.float32)
@@ -128,8 +139,9 @@ def _expected_contacts(indptr, nbr, eid, kind, closeness, status, rates, f, prob
     friends = np.zeros(n, np.float32)
     smiles = np.zeros(n, np.float32)
     given = np.zeros(n, np.float32)
+    felt = np.zeros(n, np.float32)
     for i in numba.prange(n):
-        mt = cl = kn = fr = sm = gv = 0.0
+        mt = cl = kn = fr = sm = gv = wm = 0.0
         for s in range(indptr[i], indptr[i + 1]):
             e = eid[s]
             if status[e] != TIE_ACTIVE:
@@ -137,16 +149,17 @@ def _expected_contacts(indptr, nbr, eid, kind, closeness, status, rates, f, prob
             j = nbr[s]
             pm = -math.expm1(-rates[kind[e]] * closeness[e] * f[i] * f[j])
             mt += pm
-            cl += pm * closeness[e]
             k = kind[e]
+            cl += pm * closeness[e] * weight[k]
+            wm += pm * weight[k]
             if k == HOUSEHOLD or k == FAMILY:
                 kn += pm
             elif k == FRIEND:
                 fr += pm
             sm += pm * (prob[j, 0] + prob[i, 0] * prob[j, 1])
             gv += pm * (prob[i, 0] + prob[j, 0] * prob[i, 1])
-        meetings[i], close[i], kin[i], friends[i], smiles[i], given[i] = mt, cl, kn, fr, sm, gv
-    return meetings, close, kin, friends, smiles, given
+        meetings[i], close[i], kin[i], friends[i], smiles[i], given[i], felt[i] = mt, cl, kn, fr, sm, gv, wm
+    return meetings, close, kin, friends, smiles, given, felt
 
 
 @pjit

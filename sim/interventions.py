@@ -164,8 +164,7 @@ class Programmes:
         st = self._state[k]
         if iv.kind == "social_cognition":
             st["ids"] = np.flatnonzero(mask)
-            st["vigilance0"] = people.vigilance[st["ids"]].copy()
-            st["desired0"] = people.desired[st["ids"]].copy()
+            st["factor"] = np.float32(1.0)
         elif iv.kind == "group_activity":
             st["was_member"] = people.group_member[mask].copy()
             people.group_member[mask] = True
@@ -202,8 +201,12 @@ class Programmes:
         done = min(max(day - iv.start_day + 1, 0), iv.duration_days) / iv.duration_days
         after = max(day - (iv.start_day + iv.duration_days - 1), 0)
         factor = np.float32(1.0 - iv.reappraisal * done * 0.5 ** (after / iv.relapse_half_life_days))
-        people.vigilance[st["ids"]] = st["vigilance0"] * factor
-        people.desired[st["ids"]] = st["desired0"] * factor
+        # multiplicative on today's values (the change since yesterday's factor), so desire keeps drifting under it
+        # (sim.dynamics.desire) and the programme's effect composes with it
+        ratio = factor / st.get("factor", np.float32(1.0))
+        people.vigilance[st["ids"]] *= ratio
+        people.desired[st["ids"]] *= ratio
+        st["factor"] = factor
 
 
 def apply_shocks(day: int, scenario: Scenario, people: People, ties: Ties, rng: np.random.Generator) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim import mortality
-from sim._core import DAYS_PER_YEAR, HOUSEHOLD, TIE_KINDS
+from sim._core import DAYS_PER_YEAR, HOUSEHOLD, NO_DAY, TIE_KINDS
 
 #: Age bands of the summary's loneliness-by-age rows (years; the last is open).
 AGE_BANDS = ((18, 30), (30, 45), (45, 65), (65, 75), (75, 200))
@@ -67,10 +67,14 @@ def agents_frame(sim) -> pd.DataFrame:
     df = pd.DataFrame({
         "agent_id": np.arange(sim.n, dtype=np.int32),
         "age": p.age, "sex": np.where(p.sex == 1, "male", "female"),
-        "partnered": p.partner >= 0, "widowed": p.widowed, "lives_alone": household_ties(sim) == 0,
+        "partnered": p.partner >= 0, "widowed": p.widowed,
+        # the day the partner died (negative: before day 0), missing for the never widowed
+        "widowed_day": pd.Series(p.widowed_day, dtype="Int32").mask(p.widowed_day == NO_DAY),
+        "lives_alone": household_ties(sim) == 0,
         "employed": p.employed, "group_member": p.group_member,
         "mood": p.mood, "emotion": pd.Categorical.from_codes(p.emotion, ["neutral", "content", "discontent"]),
-        "loneliness": p.loneliness, "health": p.health, "habit": p.habit, "desired_contacts": p.desired,
+        "loneliness": p.loneliness, "health": p.health, "habit": p.habit, "grief": p.grief,
+        "in_adversity": p.adversity, "ill": p.ill, "desired_contacts": p.desired,
         "sociability": p.sociability, "vigilance": p.vigilance,
         "contacts_per_day": p.contact_rate, "kin_contacts_per_day": p.contact_family,
         "friend_contacts_per_day": p.contact_friend,

@@ -7,7 +7,8 @@ fixed point, then simulate ``burn_in_days`` unrecorded days.
 The day (one step = one day), each phase reading what the previous one left:
 
 0. calendar — shocks start or end (isolation level c); programmes enrol and act; people retire
-   (interventions, dynamics.life_events)
+   (interventions, dynamics.life_events); weekly, desire drifts and episodes of adversity and illness
+   start or end (dynamics.desire, dynamics.episodes)
 1. contacts and 2. smiles — which ties meet; smiles on each meeting, some returned   (dynamics.meetings)
 3. kind acts — rarer, larger, paid forward, bringing people closer or starting ties   (dynamics.kindness)
 4. contagion and mood — SISa emotional states from today's meetings; mood gains      (dynamics.contagion, .mood)
@@ -36,15 +37,17 @@ import numpy as np
 import pandas as pd
 
 from sim import mortality, readouts, streams
-from sim._core import BLOCK, CONTENT, DAYS_PER_YEAR, DISCONTENT, PARTNER, kernel_threads, pjit
+from sim._core import BLOCK, CONTENT, DAYS_PER_YEAR, DISCONTENT, kernel_threads, pjit
 from sim.config import Scenario
 from sim.contexts import town_network
 from sim.demography import draw_demography
 from sim.dynamics.contagion import reference_meeting_probability, sisa_step
+from sim.dynamics.desire import LIFE_COURSE_DAYS, drift_desire
+from sim.dynamics.episodes import step_episodes
 from sim.dynamics.habits import update_habit
 from sim.dynamics.health import update_health
 from sim.dynamics.kindness import do_kind_acts
-from sim.dynamics.life_events import grieve, retire
+from sim.dynamics.life_events import bury, retire
 from sim.dynamics.loneliness import update_loneliness
 from sim.dynamics.meetings import kind_rates, meet
 from sim.dynamics.mood import resting_mood, update_mood
@@ -53,7 +56,7 @@ from sim.guards import check_finite
 from sim.initial import init_people, settle
 from sim.interventions import Programmes, apply_shocks
 from sim.networks import build_graph
-from sim.survey import SurveyAnswers, classify, take_survey
+from sim.survey import SurveyAnswers, take_survey
 from sim.ties import Ties
 
 TIMESERIES_COLUMNS = [
@@ -173,6 +176,10 @@ class Simulation:
         multiplier = apply_shocks(self.day, sc, p, ties, rng) if recording else 1.0
         prog = self.programmes.effects(self.day, p, ties, key(streams.PROGRAMMES)) if recording else None
         retired = retire(p, ties) if recording else 0
+        if self.tick % LIFE_COURSE_DAYS == 0:  # the slow processes of the life course, weekly
+            life_key = key(streams.LIFE_EVENTS)
+            drift_desire(p, sc, streams.phase_key(life_key, 0, 0))
+            step_episodes(p, sc, streams.phase_key(life_key, 0, 1))
         # 1-2. contacts and smiles
         mt = meet(p, ties, sc, multiplier, key(streams.CONTACTS), key(streams.SMILES),
                   prog.smile_log_odds if prog else None)
@@ -185,7 +192,7 @@ class Simulation:
                                      key(streams.CONTAGION))
         # The day's per-person totals in one pass: mood gain, received connection (amount, closeness), meetings.
         gain, received, received_close, meetings, smiles_today = _day_totals(
-            mt.per_person, mt.closeness, mt.smiles_given, mt.smiles_received, kind.given, kind.received,
+            mt.per_person, mt.felt, mt.closeness, mt.smiles_given, mt.smiles_received, kind.given, kind.received,
             _or_empty(prog.self_mood_gain if prog else None), _or_empty(prog.visits if prog else None),
             _or_empty(prog.visit_closeness if prog else None),
             sc.smiles.giver_mood_gain, sc.smiles.receiver_mood_gain, sc.kindness.giver_mood_gain,
@@ -217,31 +224,8 @@ class Simulation:
         return take_survey(self.people, self.scenario, self.key(streams.SURVEY))
 
     def _bury(self, dead: np.ndarray) -> int:
-        """The dead leave the network; each of their ties' other ends grieves in proportion to the tie's
-        closeness (loneliness jumps toward 1); a surviving partner is widowed."""
-        if dead.size == 0:
-            return 0
-        p, ties, sc = self.people, self.ties, self.scenario
-        p.alive[dead] = False
-        p.death_day[dead] = self.day
-        slots = ties.slots_of(dead)
-        slots = slots[ties.status[slots] != 0]
-        ends = np.concatenate([ties.u[slots], ties.v[slots]])
-        closeness = np.concatenate([ties.closeness[slots], ties.closeness[slots]])
-        partner_tie = np.concatenate([ties.kind[slots] == PARTNER] * 2)
-        survivors = p.alive[ends]
-        widowed = ends[survivors & partner_tie]
-        p.widowed[widowed] = True
-        p.partner[widowed] = -1
-        p.partner[dead] = -1
-        ties.remove(slots[ties.status[slots] == 1])
-        ties.set_status(slots, 0)
-        grieve(p, ends[survivors], closeness[survivors], sc.loneliness.bereavement_shock)
-        for arr in (p.lonely, p.isolated, p.pay_forward):
-            arr[dead] = False
-        p.relative_hazard[dead] = 1.0
-        classify(p, sc)
-        return int(dead.size)
+        """The dead leave the network; their survivors are widowed and grieve (:func:`sim.dynamics.life_events.bury`)."""
+        return bury(self.people, self.ties, dead, self.day, self.scenario)
 
     def _record(self, mt, kind, changes, deaths: int, expected: float, retired: int) -> None:
         p = self.people
@@ -339,11 +323,12 @@ def _or_empty(arr: np.ndarray | None) -> np.ndarray:
 
 
 @pjit
-def _day_totals(meetings_today, close_today, smiles_given, smiles_received, kind_given, kind_received, self_gain,
+def _day_totals(meetings_today, felt_today, close_today, smiles_given, smiles_received, kind_given, kind_received, self_gain,
                 visits, visit_closeness, gain_smile_give, gain_smile_receive, gain_kind_give, gain_kind_receive,
                 value_smile, value_kind, total_smiles_given, total_kind_given):
-    """Per person: mood gain (before diminishing returns), received connection (amount and closeness-weighted,
-    contact-equivalents per day) and meetings (programme visits count as contact), smiles given + received;
+    """Per person: mood gain (before diminishing returns), received connection (amount — meetings weighted by
+    their kind's connection weight — and closeness-weighted, contact-equivalents per day) and meetings
+    (programme visits count as contact), smiles given + received;
     and the running totals of acts given."""
     n = meetings_today.size
     gain = np.empty(n, np.float32)
@@ -354,7 +339,7 @@ def _day_totals(meetings_today, close_today, smiles_given, smiles_received, kind
     for i in numba.prange(n):
         g = (gain_smile_give * smiles_given[i] + gain_smile_receive * smiles_received[i]
              + gain_kind_give * kind_given[i] + gain_kind_receive * kind_received[i])
-        r = meetings_today[i] + value_smile * smiles_received[i] + value_kind * kind_received[i]
+        r = felt_today[i] + value_smile * smiles_received[i] + value_kind * kind_received[i]
         c = close_today[i]
         m = float(meetings_today[i])
         if self_gain.size:

@@ -32,6 +32,7 @@ class People:
     group_member: np.ndarray   # bool: takes part in a group (club, congregation, organisation) at least monthly
     # -- stable traits
     desired: np.ndarray        # desired connection, contact-equivalents per day (float32)
+    desire_z: np.ndarray       # standard-normal part of log desired connection that drifts (float32; dynamics.desire)
     sociability: np.ndarray    # multiplier (float32, median 1) on the friend circles a person joins
     vigilance: np.ndarray      # loneliness target per unit negative mood (float32; social-threat bias)
     # -- state
@@ -45,6 +46,10 @@ class People:
     contact_friend: np.ndarray  # moving average of meetings with friends per day
     health: np.ndarray         # physiological reserve, 0..1 (float32)
     habit: np.ndarray          # smile/kindness habit strength, 0..1 (float32)
+    adversity: np.ndarray      # bool: in an episode of adversity (dynamics.episodes)
+    ill: np.ndarray            # bool: in an episode of illness that limits going out (dynamics.episodes)
+    grief: np.ndarray          # grief added to the loneliness target, 0..1 (float32; dynamics.grief)
+    widowed_day: np.ndarray    # int32: recorded day the partner died (negative: before day 0); NO_DAY if never
     degree: np.ndarray         # current number of active ties (int32)
     isolation_index: np.ndarray  # int8: isolation index true score, 0..4 (sim.survey)
     isolated: np.ndarray       # bool, derived: isolation index >= cutoff (objective)

@@ -39,7 +39,7 @@ _ONE = np.uint64(1)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2^-53
 
 # Phases of the day that draw random numbers (the key's second coordinate); at most 64.
-CONTACTS, SMILES, KIND_ACTS, CONTAGION, SURVEY, PROGRAMMES = range(6)
+CONTACTS, SMILES, KIND_ACTS, CONTAGION, SURVEY, PROGRAMMES, LIFE_EVENTS = range(7)
 
 
 @jit

@@ -9,6 +9,7 @@ Modules, lowest first (each imports only those before it): ``errors`` (the user-
 
 from sim.config.errors import ScenarioError
 from sim.config.expand import MAX_POINTS, MAX_RUNS, SweepPoint, check_sweep, count_points, expand_sweep, iter_points
+from sim.config.life_events import AdversityConfig, GriefConfig, IllnessConfig, LifeEventsConfig
 from sim.config.loading import load_scenario, load_scenario_lines, parse_set_options, validate_scenario
 from sim.config.mechanisms import (
     ContactsConfig,
@@ -32,7 +33,8 @@ from sim.config.survey import SurveyConfig
 
 __all__ = [
     "MAX_POINTS", "MAX_RUNS", "ContactsConfig", "ContextsConfig", "SurveyConfig", "TieKindConfig", "ContagionConfig",
-    "HabitsConfig", "HealthConfig", "InterventionConfig",
+    "AdversityConfig", "GriefConfig", "HabitsConfig", "HealthConfig", "IllnessConfig", "InterventionConfig",
+    "LifeEventsConfig",
     "IsolationConfig", "KindnessConfig", "LineMap", "LonelinessConfig", "MoodConfig", "MortalityConfig",
     "NetworkConfig", "OutputConfig", "PopulationConfig", "Scenario", "ScenarioError", "ShockConfig",
     "SmilesConfig", "SweepConfig", "SweepPoint", "TiesConfig", "check_sweep", "count_points", "expand_sweep",

@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from sim.config.base import Strict
 from sim.config.errors import ScenarioError
+from sim.config.life_events import LifeEventsConfig
 from sim.config.mechanisms import (
     ContactsConfig,
     ContagionConfig,
@@ -118,6 +119,7 @@ class Scenario(Strict):
     habits: HabitsConfig = Field(default_factory=HabitsConfig)
     ties: TiesConfig = Field(default_factory=TiesConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
+    life_events: LifeEventsConfig = Field(default_factory=LifeEventsConfig)
     mortality: MortalityConfig = Field(default_factory=MortalityConfig)
     survey: SurveyConfig = Field(default_factory=SurveyConfig)
     shocks: list[ShockConfig] = Field(default_factory=list, description="Isolation shocks (level c).")

@@ -5,9 +5,11 @@ widow or widower.
   64.7 for men, Center for Retirement Research 2022 [S]); on the recorded day an employed person
   reaches it, they stop working and their work ties end.
 * **Widowhood** — when ``mortality.simulate_deaths`` is on and a partner dies, the survivor loses the
-  partner tie, is marked widowed and grieves (the bereavement shock, larger for closer ties: see
-  :func:`grieve`). With deaths off nobody dies, so nobody is widowed during the run; the widowed at
-  day 0 are drawn by age and sex (``population.partners.widowed_share``).
+  partner tie, is marked widowed, takes the shock of the news (:func:`grieve`) and grieves
+  (:mod:`sim.dynamics.grief`: grief that fades over a year or two, and kin and friends stepping in);
+  :func:`bury` does all of it. With deaths off nobody dies, so nobody is widowed during the run; the
+  widowed at day 0 are drawn by age and sex (``population.partners.widowed_share``) from the same
+  selection as the partnered, with their grief from the years since the death.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim._core import BLOCK, TIE_ACTIVE, WORK, pjit
+from sim._core import BLOCK, PARTNER, TIE_ACTIVE, WORK, pjit
+from sim.config import Scenario
+from sim.dynamics.grief import bereave
 from sim.state import People
+from sim.survey import classify
 from sim.ties import Ties
 
 
@@ -73,7 +78,39 @@ def _fill_due(employed, alive, age, retirement_age, offsets):
 
 
 def grieve(people: People, mourners: np.ndarray, closeness: np.ndarray, shock: float) -> None:
-    """Loneliness of each mourner jumps toward 1 by ``shock`` x the closeness of the tie lost (a person
-    losing several ties takes each in turn)."""
+    """The shock of the news: loneliness of each mourner jumps toward 1 by ``shock`` x the closeness of the tie
+    lost (a person losing several ties takes each in turn). The grief that follows is :mod:`sim.dynamics.grief`."""
     for i, c in zip(mourners.tolist(), closeness.tolist()):
         people.loneliness[i] += np.float32(shock * c) * (np.float32(1.0) - people.loneliness[i])
+
+
+def bury(people: People, ties: Ties, dead: np.ndarray, day: int, scenario: Scenario) -> int:
+    """The dead leave the network; a surviving partner is widowed (``widowed_day`` = ``day``); everyone tied to
+    the dead takes the shock of the news (:func:`grieve`) and grieves (:func:`sim.dynamics.grief.bereave`).
+    Returns the number of dead."""
+    if dead.size == 0:
+        return 0
+    p = people
+    p.alive[dead] = False
+    p.death_day[dead] = day
+    slots = ties.slots_of(dead)
+    slots = slots[ties.status[slots] != 0]
+    ends = np.concatenate([ties.u[slots], ties.v[slots]])
+    closeness = np.concatenate([ties.closeness[slots], ties.closeness[slots]])
+    kinds = np.concatenate([ties.kind[slots], ties.kind[slots]])
+    survivors = p.alive[ends]
+    widowed = ends[survivors & (kinds == PARTNER)]
+    p.widowed[widowed] = True
+    p.widowed_day[widowed] = day
+    p.partner[widowed] = -1
+    p.partner[dead] = -1
+    ties.remove(slots[ties.status[slots] == TIE_ACTIVE])
+    ties.set_status(slots, 0)
+    grieve(p, ends[survivors], closeness[survivors], scenario.loneliness.bereavement_shock)
+    bereave(p, ends[survivors], closeness[survivors], kinds[survivors], scenario)
+    for arr in (p.lonely, p.isolated, p.pay_forward, p.adversity, p.ill):
+        arr[dead] = False
+    p.grief[dead] = 0.0
+    p.relative_hazard[dead] = 1.0
+    classify(p, scenario)
+    return int(dead.size)

@@ -57,6 +57,7 @@ class Meetings:
     smiles_first: int           # smiles started today
     smiles_returned: int        # smiles returned today
     codes: np.ndarray | None = None  # uint8 per tie slot: today's outcome byte (MET and smile bits), for tests
+    felt: np.ndarray | None = None  # float32 meetings weighted by their kind's connection_weight (felt connection)
 
     def met(self) -> np.ndarray:
         """Slot ids of the ties that met today."""
@@ -69,19 +70,29 @@ class Meetings:
 
 
 def contact_factors(people: People, scenario: Scenario) -> np.ndarray:
-    """Per person: the factor f_i (0–1, float32) on the meeting rate of each of their ties today."""
-    c = scenario.contacts
-    return _factors(people.alive, people.loneliness, people.health, np.float32(c.withdrawal_per_loneliness),
-                    np.float32(c.health_weight))
+    """Per person: the factor f_i (float32) on the meeting rate of each of their ties today: withdrawal,
+    frailty, illness (``life_events.illness.contact_factor``) and support in grief (1 + support_per_grief x g)."""
+    c, ev = scenario.contacts, scenario.life_events
+    ill = np.float32(ev.illness.contact_factor if ev.enabled else 1.0)
+    return _factors(people.alive, people.loneliness, people.health, people.ill, people.grief,
+                    np.float32(c.withdrawal_per_loneliness), np.float32(c.health_weight), ill,
+                    np.float32(ev.grief.support_per_grief))
 
 
 @pjit
-def _factors(alive, loneliness, health, withdrawal, health_weight):
+def _factors(alive, loneliness, health, ill, grief, withdrawal, health_weight, ill_factor, support):
     out = np.empty(alive.size, np.float32)
     for i in numba.prange(alive.size):
-        out[i] = ((np.float32(1.0) - withdrawal * loneliness[i]) * (np.float32(1.0) - health_weight * (1.0 - health[i]))
-                  if alive[i] else np.float32(0.0))
+        f = (np.float32(1.0) - withdrawal * loneliness[i]) * (np.float32(1.0) - health_weight * (1.0 - health[i]))
+        if ill[i]:
+            f *= ill_factor
+        out[i] = f * (np.float32(1.0) + support * grief[i]) if alive[i] else np.float32(0.0)
     return out
+
+
+def connection_weights(scenario: Scenario) -> np.ndarray:
+    """Per tie kind (float32[6]): the weight of a meeting in felt connection (``ties.<kind>.connection_weight``)."""
+    return np.array([k.connection_weight for k in scenario.ties.kinds()], np.float32)
 
 
 def kind_rates(scenario: Scenario, multiplier: float = 1.0) -> np.ndarray:
@@ -101,11 +112,12 @@ def meet(people: People, ties: Ties, scenario: Scenario, multiplier: float, key_
     prob = smile_probabilities(people, scenario.smiles, smile_boost)
     codes = _tie_pass(kc, ks, ties.m, ties.status, ties.u, ties.v, ties.kind, ties.closeness, ties.base,
                       np.float32(decay_factor(scenario.ties.closeness_days)), rates, f, prob)
-    out = _per_person(codes, ties.indptr, ties.nbr, ties.eid, ties.kind, ties.closeness, people.emotion)
-    _tail(codes, ties.indexed, ties.m, ties.u, ties.v, ties.kind, ties.closeness, people.emotion, *out)
+    weight = connection_weights(scenario)
+    out = _per_person(codes, ties.indptr, ties.nbr, ties.eid, ties.kind, ties.closeness, weight, people.emotion)
+    _tail(codes, ties.indexed, ties.m, ties.u, ties.v, ties.kind, ties.closeness, weight, people.emotion, *out)
     started = int(out[8].sum(dtype=np.int64))
     return Meetings(*out[:8], count=int(out[0].sum(dtype=np.int64)) // 2, smiles_first=started,
-                    smiles_returned=int(out[6].sum(dtype=np.int64)) - started, codes=codes)
+                    smiles_returned=int(out[6].sum(dtype=np.int64)) - started, codes=codes, felt=out[9])
 
 
 @jit
@@ -157,7 +169,7 @@ def _smiles_of(code, lower):
 
 
 @pjit
-def _per_person(codes, indptr, nbr, eid, kind, closeness, emotion):
+def _per_person(codes, indptr, nbr, eid, kind, closeness, weight, emotion):
     n = emotion.size
     meetings = np.zeros(n, np.int32)
     content = np.zeros(n, np.int32)
@@ -168,9 +180,10 @@ def _per_person(codes, indptr, nbr, eid, kind, closeness, emotion):
     given = np.zeros(n, np.int32)
     received = np.zeros(n, np.int32)
     started = np.zeros(n, np.int32)
+    felt = np.zeros(n, np.float32)
     for i in numba.prange(n):
         mt = ct = dc = kn = fr = gv = rc = st = 0
-        cl = np.float32(0.0)
+        cl = wm = np.float32(0.0)
         for s in range(indptr[i], indptr[i + 1]):
             e = eid[s]
             code = codes[e]
@@ -183,19 +196,20 @@ def _per_person(codes, indptr, nbr, eid, kind, closeness, emotion):
             k = kind[e]
             kn += (k == HOUSEHOLD) | (k == FAMILY)
             fr += k == FRIEND
-            cl += closeness[e]
+            cl += closeness[e] * weight[k]
+            wm += weight[k]
             g, r, first = _smiles_of(code, i < j)
             gv += g
             rc += r
             st += first
         meetings[i], content[i], discontent[i], kin[i], friends[i] = mt, ct, dc, kn, fr
-        close[i], given[i], received[i], started[i] = cl, gv, rc, st
-    return meetings, content, discontent, kin, friends, close, given, received, started
+        close[i], given[i], received[i], started[i], felt[i] = cl, gv, rc, st, wm
+    return meetings, content, discontent, kin, friends, close, given, received, started, felt
 
 
 @jit
-def _tail(codes, start, m, u, v, kind, closeness, emotion, meetings, content, discontent, kin, friends, close,
-          given, received, started):
+def _tail(codes, start, m, u, v, kind, closeness, weight, emotion, meetings, content, discontent, kin, friends, close,
+          given, received, started, felt):
     """Add the ties not yet in the index (slots ``start..m``) to both ends' tallies."""
     for e in range(start, m):
         code = codes[e]
@@ -209,7 +223,8 @@ def _tail(codes, start, m, u, v, kind, closeness, emotion, meetings, content, di
             discontent[i] += emotion[j] == DISCONTENT
             kin[i] += (k == HOUSEHOLD) | (k == FAMILY)
             friends[i] += k == FRIEND
-            close[i] += closeness[e]
+            close[i] += closeness[e] * weight[k]
+            felt[i] += weight[k]
             g, r, first = _smiles_of(code, i < j)
             given[i] += g
             received[i] += r
