@@ -19,7 +19,7 @@ from sim.config import Scenario
 from sim.demography import Demography
 from sim.dynamics.contagion import sisa_mean_field, sisa_resting_fractions
 from sim.dynamics.episodes import draw_initial
-from sim.dynamics.grief import initial_grief
+from sim.dynamics.grief import initial_adaptation, initial_grief
 from sim.dynamics.health import expected_health
 from sim.dynamics.kindness import expected_acts
 from sim.dynamics.loneliness import loneliness_target
@@ -65,6 +65,7 @@ def init_people(cfg: Scenario, demo: Demography, ties: Ties, rng: np.random.Gene
     widowed = demo.widowed_if_single & (partner < 0)
     widowed_day = np.where(widowed, -np.round(demo.widowed_years * DAYS_PER_YEAR), NO_DAY).astype(np.int32)
     grief = initial_grief(demo.widowed_years, widowed, cfg, cfg.ties.partner.closeness_mean)
+    adaptation = initial_adaptation(demo.desired, demo.widowed_years, widowed, cfg)
     people = People(
         age=demo.age, sex=demo.sex, alive=np.ones(n, bool), partner=partner,
         widowed=widowed, employed=demo.employed.copy(),
@@ -72,7 +73,7 @@ def init_people(cfg: Scenario, demo: Demography, ties: Ties, rng: np.random.Gene
         desired=demo.desired, desire_z=demo.desire_z, sociability=demo.sociability, vigilance=demo.vigilance,
         mood=mood, emotion=emotion, loneliness=z(f32), perceived=z(f32), perceived_close=z(f32),
         contact_rate=z(f32), contact_family=z(f32), contact_friend=z(f32), health=health, habit=habit,
-        adversity=z(bool), ill=z(bool), grief=grief, widowed_day=widowed_day,
+        adversity=z(bool), ill=z(bool), grief=grief, adaptation=adaptation, widowed_day=widowed_day,
         degree=ties.degree, isolation_index=z(np.int8), isolated=z(bool), lonely=z(bool),
         relative_hazard=np.ones(n, f32), pay_forward=z(bool), death_day=np.full(n, -1, np.int32),
         isolated0=z(bool), lonely0=z(bool), smiles_given=z(np.int32), kind_given=z(np.int32),

@@ -49,6 +49,7 @@ class People:
     adversity: np.ndarray      # bool: in an episode of adversity (dynamics.episodes)
     ill: np.ndarray            # bool: in an episode of illness that limits going out (dynamics.episodes)
     grief: np.ndarray          # grief added to the loneliness target, 0..1 (float32; dynamics.grief)
+    adaptation: np.ndarray     # adaptation to a loss still to come, log-desire units (float32; dynamics.grief)
     widowed_day: np.ndarray    # int32: recorded day the partner died (negative: before day 0); NO_DAY if never
     degree: np.ndarray         # current number of active ties (int32)
     isolation_index: np.ndarray  # int8: isolation index true score, 0..4 (sim.survey)

@@ -90,6 +90,18 @@ class GriefConfig(Strict):
         "Assumption for the size.",
         low=0.0, high=3.0, ge=0, le=20,
     )
+    adaptation: float = assumption(
+        0.3, "Lasting adaptation to the loss of a partner: over adaptation_days the widowed's desired connection "
+        "falls by this much on the log scale (exp(-0.3) = 0.74), as people adjust what they expect of their social "
+        "lives (Lucas et al. 2003: adaptation to widowhood, slow and incomplete). Calibrated (experiments/"
+        "calibrate_panel.py) with partner_loss to a decline of loneliness over the first 1.5 years (Utz et al. 2014) "
+        "and the widowed's odds ratio at 65+ (ONS 2016-17).",
+        low=0.0, high=0.6, ge=0, le=3,
+    )
+    adaptation_days: float = assumption(
+        365.0, "e-folding time, days, of the adaptation to a partner's loss. Assumption.",
+        low=180.0, high=1095.0, log=True, gt=0, le=36500,
+    )
     widowed_years_mean: float = Field(
         8.0, gt=0, le=60,
         description="Mean years since the partner's death of the people widowed at day 0 (exponential, at most the "

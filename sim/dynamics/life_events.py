@@ -111,6 +111,7 @@ def bury(people: People, ties: Ties, dead: np.ndarray, day: int, scenario: Scena
     for arr in (p.lonely, p.isolated, p.pay_forward, p.adversity, p.ill):
         arr[dead] = False
     p.grief[dead] = 0.0
+    p.adaptation[dead] = 0.0
     p.relative_hazard[dead] = 1.0
     classify(p, scenario)
     return int(dead.size)

@@ -21,12 +21,14 @@ contact_window_days``) feed the isolation index's 'less than monthly contact' it
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
 from sim._core import decay_factor, pjit
 from sim.config import Scenario
-from sim.dynamics.grief import fade_factor
+from sim.dynamics.grief import adaptation_rate, fade_factor
 from sim.state import People
 from sim.survey import classify
 
@@ -75,19 +77,20 @@ def update_loneliness(people: People, scenario: Scenario, received: np.ndarray, 
     f32 = np.float32
     _perceive_and_adjust(people.perceived, people.perceived_close, people.contact_rate, people.contact_family,
                          people.contact_friend, people.loneliness, people.desired, people.vigilance, people.mood,
-                         people.adversity, people.grief,
+                         people.adversity, people.grief, people.adaptation,
                          np.asarray(received, f32), np.asarray(received_close, f32), np.asarray(meetings, f32),
                          met_kin, met_friends, people.alive, f32(decay_factor(lon.perception_days)),
                          f32(decay_factor(scenario.survey.isolation_index.contact_window_days)),
                          f32(decay_factor(lon.adjustment_days)), adversity_weight(scenario), fade_factor(scenario),
-                         f32(lon.emotional_weight), f32(lon.intimacy_share))
+                         adaptation_rate(scenario), f32(lon.emotional_weight), f32(lon.intimacy_share))
     classify(people, scenario)
 
 
 @pjit
 def _perceive_and_adjust(perceived, perceived_close, contact_rate, contact_family, contact_friend, loneliness,
-                         desired, vigilance, mood, adversity, grief, received, received_close, meetings, met_kin,
-                         met_friends, alive, k_perceive, k_contact, k_adjust, adversity_w, grief_fade, weight, share):
+                         desired, vigilance, mood, adversity, grief, adaptation, received, received_close, meetings,
+                         met_kin, met_friends, alive, k_perceive, k_contact, k_adjust, adversity_w, grief_fade,
+                         k_adapt, weight, share):
     for i in numba.prange(perceived.size):
         if not alive[i]:
             continue
@@ -97,6 +100,10 @@ def _perceive_and_adjust(perceived, perceived_close, contact_rate, contact_famil
         contact_family[i] += (met_kin[i] - contact_family[i]) * k_contact
         contact_friend[i] += (met_friends[i] - contact_friend[i]) * k_contact
         grief[i] *= grief_fade
+        if adaptation[i] > 0:  # the widowed adjust what they want (sim.dynamics.grief)
+            step = adaptation[i] * k_adapt
+            desired[i] *= np.float32(math.exp(-step))
+            adaptation[i] -= step
         extra = adversity_w * adversity[i] + grief[i]
         target = _target(perceived[i], perceived_close[i], desired[i], vigilance[i], mood[i], extra, weight, share)
         loneliness[i] += (target - loneliness[i]) * k_adjust

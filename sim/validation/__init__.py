@@ -19,6 +19,9 @@ Studies
    mean time in the content and discontent states, estimated from the simulated transitions.
 5. ``dose_response`` — expected deaths per 1,000 person-years across isolation levels at both
    ends of the hazard-ratio intervals.
+6. ``programme_trial`` — one simulated trial per programme against its published effect.
+9. ``panel`` — how loneliness moves: a simulated panel (yearly surveys, monthly states) against panel
+   studies: stability, turnover, partners and households, widowhood, steadiness by age band.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.validation import big_joy, contagion, dose_response, mortality, population, programmes
+from sim.validation import big_joy, contagion, dose_response, mortality, panel, population, programmes
 from sim.validation.common import REPO, STUDY_ORDER, VALIDATION_COLUMNS, StudyResult
 from sim.validation.schema import check_experiment, read_experiment
 
@@ -39,6 +42,7 @@ STUDIES: dict[str, Callable[..., StudyResult]] = {
     "mortality": mortality.study_mortality, "big_joy": big_joy.study_big_joy, "population": population.study_population,
     "contagion": contagion.study_contagion, "dose_response": dose_response.study_dose_response,
     "programme_trial": programmes.study_programme_trial,  # one experiment per programme (issue 12)
+    "panel": panel.study_panel,  # how loneliness moves over time (issue 18)
 }
 
 

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 VALIDATION_COLUMNS = ["study", "quantity", "published_low", "published_high", "model_estimate",
                       "model_low", "model_high", "inside"]
 STUDY_ORDER = ["population", "mortality", "big_joy", "contagion", "dose_response", "programme_cbt",
-               "programme_groups", "programme_phone_calls"]
+               "programme_groups", "programme_phone_calls", "panel"]
 
 
 @dataclass

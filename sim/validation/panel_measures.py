@@ -11,7 +11,8 @@ one run; :func:`panel_measures` turns it into the study's quantities:
   true score; Russell 1996's UCLA r = .73 with alpha .89–.94 gives ≈ .78–.82);
 * **persistence and turnover** — P(lonely a year later | lonely now) beside P(lonely the next day | lonely
   now); yearly onset and recovery; episodic (lonely in some but not all of three yearly waves) and
-  sustained (all three) shares (Surkalim et al. 2023, HRS 50+: 15.5–20.1% and 3.6–4.6%);
+  sustained (all three) shares over three biennial waves (yearly when the run is shorter than four years;
+  Surkalim et al. 2023, HRS 50+: 15.5–20.1% and 3.6–4.6%);
 * **partners and households at 65+** — prevalence ratio of loneliness without vs with a partner (50+:
   ELSI-Brazil 2.7, 2.2–3.3), odds ratio widowed vs partnered (ONS 3.6 for "often/always"), living alone
   crude and net of partner status (Mantel–Haenszel over partner status, sex and age band; Wei et al. 2022:
@@ -121,8 +122,9 @@ def panel_measures(run: dict[str, Any]) -> dict[str, float]:
         out["persist_1d"] = float(ld[both1 & l0].mean())
         out["onset_1y"] = float(l1[both & ~l0].mean())
         out["recovery_1y"] = float(1 - out["persist_1y"])
-    if len(years) >= 2:
-        waves = [0, *years[:2]]
+    # HRS is biennial: three consecutive waves span four years; with fewer years, yearly waves
+    waves = [0, 730, 1460] if 1460 in sv else ([0, *years[:2]] if len(years) >= 2 else None)
+    if waves:
         present = np.all([sv[w] > 0 for w in waves], axis=0)
         older = present & (run["start_age"] >= 50)
         count = np.sum([sv[w] >= cut for w in waves], axis=0)

@@ -90,6 +90,24 @@ class HazardPublished(_Published):
     hr_loneliness: Triple | None = None
 
 
+class PanelPublished(_Published):
+    """Study 9's published bands ([low, high]): stability, turnover, partners and households, widowhood, steadiness."""
+
+    stability_1y: Interval
+    persistence_gap: Interval
+    episodic_50: Interval
+    sustained_50: Interval
+    pr_no_partner_50: Interval
+    or_widowed_65: Interval
+    or_alone_crude_65: Interval
+    or_alone_net_65: Interval
+    kin_vs_partnered_65: Interval
+    widow_peak: Interval
+    widow_decline: Interval
+    widow_contact: Interval
+    band_drift: Interval
+
+
 class _Experiment(Strict):
     """Keys every experiment file may have."""
 
@@ -111,6 +129,13 @@ class PopulationExperiment(_Experiment):
 
     study: Literal["population"]
     published: PopulationPublished
+
+
+class PanelExperiment(_Experiment):
+    """Study 9: how loneliness moves in a simulated panel."""
+
+    study: Literal["panel"]
+    published: PanelPublished
 
 
 class BigJoyExperiment(_Experiment):
@@ -240,7 +265,7 @@ class MortalityExperiment(_Experiment):
 STUDY_MODELS: dict[str, type[_Experiment]] = {
     "mortality": MortalityExperiment, "big_joy": BigJoyExperiment, "population": PopulationExperiment,
     "contagion": ContagionExperiment, "dose_response": DoseResponseExperiment,
-    "programme_trial": ProgrammeTrialExperiment,
+    "programme_trial": ProgrammeTrialExperiment, "panel": PanelExperiment,
 }
 
 
