@@ -19,9 +19,9 @@ age curves' probabilities, through a Gaussian copula whose latent variable corre
 often has a partner and a group, so a person without either more often wants less (the shares by age
 are unchanged; the correlation with the whole desire is ``selection_correlation`` × √w, and it does
 not decay as the changing part drifts).
-The widowed are the next band of the same latent variable (people who had a partner), with the years
-since the death drawn so their grief at day 0 is what the same process would have left
-(:mod:`sim.dynamics.grief`).
+The widowed are drawn from the same latent band as the partnered (the ever-partnered; who among them
+has lost the partner is independent of desire), with the years since the death drawn so their grief
+and adaptation at day 0 are what the same process would have left (:mod:`sim.dynamics.grief`).
 """
 
 from __future__ import annotations
@@ -96,12 +96,16 @@ def draw_demography(cfg: Scenario, n: int, rng: np.random.Generator) -> Demograp
     u_partner = ndtr(-(sel * z_stable + np.sqrt(1 - sel * sel) * z[4]))
     u_group = ndtr(-(sel * z_stable + np.sqrt(1 - sel * sel) * z[5]))
     share = pop.partners.share.at(age, male)
-    wants_partner = u_partner < share
     with_family = u_family < pop.households.with_family.at(age)
-    # The widowed come from the same selection as the partnered (the next band of the same copula: people who had
-    # a partner and lost them), so they are not a low-desire group; P(widowed) by age and sex is as configured.
+    # The widowed come from the same selection as the partnered: the copula picks the ever-partnered (share +
+    # widowed share), and among them who has lost the partner is independent of desire, so the widowed want what
+    # the partnered want; P(partnered) and P(widowed) by age and sex are as configured.
     widowed_share = np.minimum(pop.partners.widowed_share.at(age, male), 1 - share)
-    widowed_if_single = (u_partner >= share) & (u_partner < share + widowed_share)
+    ever = share + widowed_share
+    ever_partnered = u_partner < ever
+    lost = rng.random(n) < widowed_share / np.maximum(ever, 1e-12)
+    wants_partner = ever_partnered & ~lost
+    widowed_if_single = ever_partnered & lost
     # years since the death: exponential, at most the years since 40 (widowhood before 40 is rare)
     span = np.maximum(age - 40.0, 0.5)
     mean_years = cfg.life_events.grief.widowed_years_mean

@@ -36,7 +36,8 @@ def cli():
 def tiny_world(edges, n, kind=None, closeness=1.0, seed=0, **overrides):
     """A hand-made town: ``n`` people aged 40, all in groups, none partnered or employed; ``edges`` as ties
     of ``kind`` (default friend; or one code per edge) and ``closeness``; neutral mood and emotion, no
-    loneliness, habit 0.3, full health. Returns (scenario, people, ties)."""
+    loneliness, habit 0.3, full health; no episodes of adversity or illness (``life_events.enabled`` false
+    unless overridden). Returns (scenario, people, ties)."""
     import numpy as np
 
     from sim._core import FRIEND
@@ -45,13 +46,14 @@ def tiny_world(edges, n, kind=None, closeness=1.0, seed=0, **overrides):
     from sim.networks import EdgeList
     from sim.ties import Ties
 
-    sc = Scenario().with_overrides({"population.size": n, **overrides})
+    sc = Scenario().with_overrides({"population.size": n, "life_events.enabled": False, **overrides})
     f32 = np.float32
     demo = Demography(age=np.full(n, 40, f32), sex=(np.arange(n) % 2).astype(np.int8),
                       wants_partner=np.zeros(n, bool), with_family=np.zeros(n, bool),
-                      widowed_if_single=np.zeros(n, bool), employed=np.zeros(n, bool),
+                      widowed_if_single=np.zeros(n, bool), widowed_years=np.zeros(n, f32), employed=np.zeros(n, bool),
                       retirement_age=np.full(n, 65, f32), group_member=np.ones(n, bool),
-                      sociability=np.ones(n, f32), desired=np.full(n, 2.0, f32), vigilance=np.full(n, 0.3, f32))
+                      sociability=np.ones(n, f32), desired=np.full(n, 2.0, f32), desire_z=np.zeros(n, f32),
+                      vigilance=np.full(n, 0.3, f32))
     u = np.array([min(a, b) for a, b in edges], np.int32)
     v = np.array([max(a, b) for a, b in edges], np.int32)
     order = np.lexsort((v, u))

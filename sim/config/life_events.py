@@ -91,8 +91,8 @@ class GriefConfig(Strict):
         low=0.0, high=3.0, ge=0, le=20,
     )
     adaptation: float = assumption(
-        0.3, "Lasting adaptation to the loss of a partner: over adaptation_days the widowed's desired connection "
-        "falls by this much on the log scale (exp(-0.3) = 0.74), as people adjust what they expect of their social "
+        0.5, "Lasting adaptation to the loss of a partner: over adaptation_days the widowed's desired connection "
+        "falls by this much on the log scale (exp(-0.5) = 0.61), as people adjust what they expect of their social "
         "lives (Lucas et al. 2003: adaptation to widowhood, slow and incomplete). Calibrated (experiments/"
         "calibrate_panel.py) with partner_loss to a decline of loneliness over the first 1.5 years (Utz et al. 2014) "
         "and the widowed's odds ratio at 65+ (ONS 2016-17).",

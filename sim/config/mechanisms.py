@@ -240,9 +240,9 @@ class TiesConfig(Strict):
         "new partnerships are not modelled). Closeness varies: some partnerships are not close. Assumption.",
     )
     household: TieKindConfig = Field(
-        default_factory=lambda: _kind(2.0, 0.6, 6.0, 0.0, 0.35),
+        default_factory=lambda: _kind(2.0, 0.6, 6.0, 0.0, 0.15),
         description="Family living together (an adult child with a parent, siblings): meets most days. Assumption. "
-        "Its connection weight is 0.35: a co-resident relative is company, not a partner (ELSI-Brazil: living with children "
+        "Its connection weight is 0.15: a co-resident relative is company, not a partner (ELSI-Brazil: living with children "
         "is not associated with loneliness once the partner is accounted for; Wei et al. 2022: living alone's odds "
         "ratio falls from 2.61 to 1.96 net of marital status); calibrated (experiments/calibrate_panel.py).",
     )

@@ -58,6 +58,7 @@ def panel_run(sim, survey_years: int) -> dict[str, Any]:
     surveys: dict[int, np.ndarray] = {}
     snaps: list[dict[str, np.ndarray]] = []
     widowed0 = p.widowed.copy()
+    widowed_day0 = p.widowed_day.copy()
     start_age = p.age.copy()
     survey_days = {0, 1} | {365 * k for k in range(1, survey_years + 1)}
     for day in range(sim.scenario.days + 1):
@@ -70,7 +71,8 @@ def panel_run(sim, survey_years: int) -> dict[str, Any]:
         if day == sim.scenario.days:
             break
         sim.step()
-    return {"surveys": surveys, "snaps": snaps, "widowed0": widowed0, "death_day": p.death_day.copy(),
+    return {"surveys": surveys, "snaps": snaps, "widowed0": widowed0, "widowed_day0": widowed_day0,
+            "death_day": p.death_day.copy(),
             "sex": p.sex.copy(), "start_age": start_age, "cutoff": cutoff, "widowed_end": p.widowed.copy(),
             "lonely_cutoff": sim.scenario.survey.ucla3.lonely_cutoff,
             "partner_death": np.where(p.widowed_day >= 0, p.widowed_day, -1)}
@@ -154,6 +156,14 @@ def panel_measures(run: dict[str, Any]) -> dict[str, float]:
     wr = old & (run["partner_death"] >= 0) & ~partnered
     out["lonely_widowed_before_65plus"] = float(lonely[w0].mean()) if w0.any() else float("nan")
     out["lonely_widowed_during_65plus"] = float(lonely[wr].mean()) if wr.any() else float("nan")
+    # like with like: widowed within the last two years, at day 0 (widowed before the run) and at the end
+    # (widowed during it), 65+
+    s0 = snaps[0]
+    recent0 = s0["alive"] & (s0["age"] >= 65) & run["widowed0"] & (run["widowed_day0"] > -730)
+    end_day = snaps[-1]["day"]
+    recent_end = old & ~partnered & (run["partner_death"] >= 0) & (run["partner_death"] > end_day - 730)
+    out["lonely_widowed_recent_before_65plus"] = float(s0["lonely"][recent0].mean()) if recent0.any() else float("nan")
+    out["lonely_widowed_recent_during_65plus"] = float(lonely[recent_end].mean()) if recent_end.any() else float("nan")
     out.update(_widowhood(run))
     out.update(_steadiness(run))
     return out
