@@ -20,7 +20,7 @@ from sim.demography import Demography
 from sim.dynamics.contagion import sisa_mean_field, sisa_resting_fractions
 from sim.dynamics.episodes import draw_initial
 from sim.dynamics.grief import initial_adaptation, initial_grief
-from sim.dynamics.health import expected_health
+from sim.dynamics.health import expected_health, steady_health
 from sim.dynamics.kindness import expected_acts
 from sim.dynamics.loneliness import loneliness_target
 from sim.dynamics.meetings import connection_weights, contact_factors, kind_rates
@@ -63,7 +63,8 @@ def init_people(cfg: Scenario, demo: Demography, ties: Ties, rng: np.random.Gene
         return np.zeros(n, dt)
 
     widowed = demo.widowed_if_single & (partner < 0)
-    widowed_day = np.where(widowed, -np.round(demo.widowed_years * DAYS_PER_YEAR), NO_DAY).astype(np.int32)
+    days_since = np.round(demo.widowed_years.astype(np.float64) * DAYS_PER_YEAR).astype(np.int32)
+    widowed_day = np.where(widowed, -days_since, np.int32(NO_DAY)).astype(np.int32)
     grief = initial_grief(demo.widowed_years, widowed, cfg, cfg.ties.partner.closeness_mean)
     adaptation = initial_adaptation(demo.desired, demo.widowed_years, widowed, cfg)
     people = People(
@@ -90,7 +91,9 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
       expected mood gain g (smiles and kind acts given and received) and k = 1 − exp(−1/relaxation_days);
     * habit h* = γ a / (γ a + φ), from h ← h + γ a (1 − h) − h φ with a = smiles + kind_act_weight x acts
       given per day, γ = gain_per_act, φ = 1 − exp(−1/fade_days);
-    * perceived connection and reported contact = their expected daily inputs; loneliness = its target.
+    * perceived connection and reported contact = their expected daily inputs; loneliness = its target;
+    * health = its fixed point at that loneliness, isolation and mood (:func:`sim.dynamics.health.steady_health`),
+      plus each person's own day-0 deviation from the age-expected reserve.
     """
     p, sc = people, scenario
     rates = kind_rates(sc)
@@ -102,6 +105,7 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
     along_ties = 1.0 - sc.kindness.stranger_fraction
     alive = p.alive
     received_acts = np.zeros(p.n, np.float32)
+    health_offset = p.health - expected_health(p.age)  # each person's own deviation from the age-expected reserve
     for _ in range(SETTLE_ITERATIONS):
         f = contact_factors(p, sc)
         prob = smile_probabilities(p, sc.smiles)
@@ -125,6 +129,9 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
         p.contact_family[:] = kin
         p.contact_friend[:] = friends
         p.loneliness[:] = np.where(alive, loneliness_target(p, sc), 0.0)
+        classify(p, sc)
+        p.health[:] = np.where(alive, np.clip(steady_health(p, sc.health, smiles_in + smiles_out) + health_offset, 0, 1),
+                               p.health)
     classify(p, sc)
 
 

@@ -11,9 +11,10 @@ Each person is in or out of an episode of each kind; the slow processes are step
 * **Illness** (``life_events.illness``): every tie of the ill person meets at ``contact_factor`` times its rate
   (:mod:`sim.dynamics.meetings`), the onset rising with age (functional limitation: Luhmann & Hawkley 2016).
 
-Expected form: a two-state Markov chain, stationary share in an episode = λd / (1 + λd) with λ the onset rate
-per day and d the mean duration in days (:func:`stationary_share`); day 0 draws from it (:func:`draw_initial`),
-and ``tests/test_life_events.py`` checks that the simulated share stays there.
+Expected form: a two-state Markov chain, stationary share in an episode = p_start / (p_start + p_end) with the
+interval's probabilities above (≈ λd / (1 + λd), λ the onset rate per day and d the mean duration in days:
+:func:`stationary_share`); day 0 draws from it (:func:`draw_initial`), and ``tests/test_life_events.py``
+checks that the simulated share stays there.
 """
 
 from __future__ import annotations
@@ -30,10 +31,14 @@ from sim.state import People
 from sim.streams import uniform
 
 
-def stationary_share(onset_per_year: np.ndarray | float, duration_days: float) -> np.ndarray:
-    """Share of time in an episode at onset rate ``onset_per_year`` and mean duration ``duration_days``."""
-    x = np.asarray(onset_per_year, np.float64) / DAYS_PER_YEAR * duration_days
-    return x / (1.0 + x)
+def stationary_share(onset_per_year: np.ndarray | float, duration_days: float,
+                     step_days: int = LIFE_COURSE_DAYS) -> np.ndarray:
+    """Share of time in an episode of the chain stepped every ``step_days``: p_start / (p_start + p_end), with
+    p_start = 1 − exp(−onset_per_year × step / 365) and p_end = 1 − exp(−step / duration_days) (→ λd / (1 + λd)
+    for short steps)."""
+    start = -np.expm1(-np.asarray(onset_per_year, np.float64) * step_days / DAYS_PER_YEAR)
+    end = -math.expm1(-step_days / duration_days)
+    return start / (start + end)
 
 
 def draw_initial(people: People, scenario: Scenario, rng: np.random.Generator) -> None:

@@ -40,6 +40,18 @@ def _wear_and_recover(health, age, loneliness, isolated, mood, smiles, alive, we
         health[i] = min(max(h, 0.0), 1.0)
 
 
+def steady_health(people: People, cfg: HealthConfig, smiles_per_day: np.ndarray) -> np.ndarray:
+    """The fixed point of the daily equation for each person at their current loneliness, isolation and mood, with
+    ``smiles_per_day`` expected smiles (given and received): h* = E(age) − wear × buffer / recovery, clipped to
+    0..1 (float32). The settled start (:mod:`sim.initial`) places health here; without it health would slide
+    from the age-expected reserve to h* over the first years of a run (e-folding 1 / recovery_per_year)."""
+    s = np.asarray(smiles_per_day, np.float64)
+    wear = cfg.wear_per_year_lonely * people.loneliness + cfg.wear_per_year_isolated * people.isolated
+    buffer = np.maximum(1.0 - cfg.mood_buffer * np.maximum(people.mood, 0.0) - cfg.smile_buffer * s / (s + 2.0), 0.0)
+    h = expected_health(people.age) - wear * buffer / cfg.recovery_per_year
+    return np.clip(h, 0.0, 1.0).astype(np.float32)
+
+
 @jit
 def expected_health_at(age: float) -> float:
     """Age-expected physiological reserve, 0..1: 1 at 18 falling to ~0.4 at 100 (a relative scale; assumption)."""
