@@ -266,3 +266,31 @@ def test_the_unpartnered_living_with_kin_are_lonelier_when_kin_count_for_less():
         kin = (p.partner < 0) & (household_ties(sim) > 0)
         return float(p.loneliness[kin].mean())
     assert lonely_with_kin(0.1) > lonely_with_kin(1.0) + 0.02
+
+
+# ---------------------------------------------------------------- switches: responsiveness and homophily
+def test_a_lonely_partner_gives_less_close_connection_when_responsiveness_loss_is_on():
+    edges = [(0, 1), (2, 3)]
+    over = {"ties.friend.rate_per_day": 50.0}
+    for q, expected in ((0.0, [1.0, 1.0, 1.0, 1.0]), (0.5, [0.6, 1.0, 1.0, 1.0])):
+        sc, people, ties = tiny_world(edges, 4, closeness=1.0, **over, **{"loneliness.responsiveness_loss": q})
+        people.loneliness[:] = [0.0, 0.8, 0.0, 0.0]  # person 1 is lonely: person 0 receives less from them
+        mt = meet(people, ties, sc, 1.0, np.uint64(1), np.uint64(2))
+        assert list(mt.per_person) == [1, 1, 1, 1] and mt.closeness == pytest.approx(expected)
+
+
+def test_homophily_makes_new_friends_alike_in_loneliness():
+    from sim.dynamics.ties import close_triads
+
+    def gap_of_new_ties(h):
+        n = 3000
+        edges = [(i, (i + d) % n) for i in range(n) for d in (1, 2, 3)]
+        sc, people, ties = tiny_world(edges, n, **{"ties.homophily_loneliness": h,
+                                                   "ties.triadic_closure_per_year": 300.0})
+        people.loneliness[:] = np.random.default_rng(4).random(n).astype(np.float32) * 0.9
+        before = ties.m
+        close_triads(people, ties, sc.ties, sc.contacts, np.random.default_rng(9))
+        u, v = ties.u[before:ties.m], ties.v[before:ties.m]
+        assert u.size > 50
+        return float(np.abs(people.loneliness[u] - people.loneliness[v]).mean())
+    assert gap_of_new_ties(8.0) < 0.7 * gap_of_new_ties(0.0)

@@ -166,6 +166,13 @@ class LonelinessConfig(Strict):
         "social loneliness). Calibrated jointly (experiments/calibrate.py, step population) with the overlap and "
         "the loneliness of the partnered and unpartnered.",
     )
+    responsiveness_loss: float = Field(
+        0.0, ge=0, le=1,
+        description="How much a lonely person's behaviour lowers what their ties receive: a meeting with j gives "
+        "closeness x (1 - q L_j) of close connection (q; 0 = off, the default). Cacioppo & Hawkley's loneliness "
+        "model: the lonely are less responsive and less trusting, which confirms their expectations (Hawkley & "
+        "Cacioppo 2010) [C, qualitative]; no published figure gives q: off by default, a switch for modellers.",
+    )
     intimacy_share: float = Field(
         0.722, gt=0, le=1,
         description="Close connection a person wants, as a share of their desired connection (closeness-weighted "
@@ -280,6 +287,13 @@ class TiesConfig(Strict):
     new_tie_closeness: float = assumption(
         0.3, "Closeness (0–1) of a tie formed during the run. Assumption.",
         low=0.15, high=0.5, gt=0, lt=1,
+    )
+    homophily_loneliness: float = Field(
+        0.0, ge=0, le=50,
+        description="Homophily in tie formation beyond age: a friend's friend k becomes i's friend with probability "
+        "exp(-h |L_i - L_k|), so people befriend people whose loneliness is like theirs (h; 0 = off, the default). "
+        "Lonely people cluster in networks (Cacioppo, Fowler & Christakis 2009) but whether by selection or by "
+        "contagion is not settled, and no published figure gives h: off by default, a switch for modellers.",
     )
     closeness_days: float = assumption(
         180.0, "e-folding time, days, of a tie's closeness back to its base when no kind acts keep it up "

@@ -113,8 +113,11 @@ def meet(people: People, ties: Ties, scenario: Scenario, multiplier: float, key_
     codes = _tie_pass(kc, ks, ties.m, ties.status, ties.u, ties.v, ties.kind, ties.closeness, ties.base,
                       np.float32(decay_factor(scenario.ties.closeness_days)), rates, f, prob)
     weight = connection_weights(scenario)
-    out = _per_person(codes, ties.indptr, ties.nbr, ties.eid, ties.kind, ties.closeness, weight, people.emotion)
-    _tail(codes, ties.indexed, ties.m, ties.u, ties.v, ties.kind, ties.closeness, weight, people.emotion, *out)
+    q = np.float32(scenario.loneliness.responsiveness_loss)
+    out = _per_person(codes, ties.indptr, ties.nbr, ties.eid, ties.kind, ties.closeness, weight, people.emotion,
+                      people.loneliness, q)
+    _tail(codes, ties.indexed, ties.m, ties.u, ties.v, ties.kind, ties.closeness, weight, people.emotion,
+          people.loneliness, q, *out)
     started = int(out[8].sum(dtype=np.int64))
     return Meetings(*out[:8], count=int(out[0].sum(dtype=np.int64)) // 2, smiles_first=started,
                     smiles_returned=int(out[6].sum(dtype=np.int64)) - started, codes=codes, felt=out[9])
@@ -169,7 +172,7 @@ def _smiles_of(code, lower):
 
 
 @pjit
-def _per_person(codes, indptr, nbr, eid, kind, closeness, weight, emotion):
+def _per_person(codes, indptr, nbr, eid, kind, closeness, weight, emotion, loneliness, responsiveness_loss):
     n = emotion.size
     meetings = np.zeros(n, np.int32)
     content = np.zeros(n, np.int32)
@@ -196,7 +199,10 @@ def _per_person(codes, indptr, nbr, eid, kind, closeness, weight, emotion):
             k = kind[e]
             kn += (k == HOUSEHOLD) | (k == FAMILY)
             fr += k == FRIEND
-            cl += closeness[e] * weight[k]
+            c = closeness[e] * weight[k]
+            if responsiveness_loss > 0:  # the lonely give less of themselves (loneliness.responsiveness_loss)
+                c *= np.float32(1.0) - responsiveness_loss * loneliness[j]
+            cl += c
             wm += weight[k]
             g, r, first = _smiles_of(code, i < j)
             gv += g
@@ -208,7 +214,8 @@ def _per_person(codes, indptr, nbr, eid, kind, closeness, weight, emotion):
 
 
 @jit
-def _tail(codes, start, m, u, v, kind, closeness, weight, emotion, meetings, content, discontent, kin, friends, close,
+def _tail(codes, start, m, u, v, kind, closeness, weight, emotion, loneliness, responsiveness_loss, meetings, content,
+          discontent, kin, friends, close,
           given, received, started, felt):
     """Add the ties not yet in the index (slots ``start..m``) to both ends' tallies."""
     for e in range(start, m):
@@ -223,7 +230,7 @@ def _tail(codes, start, m, u, v, kind, closeness, weight, emotion, meetings, con
             discontent[i] += emotion[j] == DISCONTENT
             kin[i] += (k == HOUSEHOLD) | (k == FAMILY)
             friends[i] += k == FRIEND
-            close[i] += closeness[e] * weight[k]
+            close[i] += closeness[e] * weight[k] * (1.0 - responsiveness_loss * loneliness[j])
             felt[i] += weight[k]
             g, r, first = _smiles_of(code, i < j)
             given[i] += g

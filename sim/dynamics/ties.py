@@ -7,7 +7,8 @@ lonely ends dissolve faster, Cacioppo, Fowler & Christakis 2009; partners, house
 dissolve — they end at death — and work ties end at retirement, :mod:`sim.dynamics.life_events`).
 Each living person attempts triadic closure at ``triadic_closure_per_year`` x (1 - withdrawal x L) per
 year: pick a random tie j, then a random tie k of j; if both ties are active and k is not already tied
-to i, the friend tie i–k forms (closeness ``new_tie_closeness``). Kind acts to strangers add
+to i, the friend tie i–k forms (closeness ``new_tie_closeness``), with probability exp(−h |L_i − L_k|) when
+homophily by loneliness is switched on (``homophily_loneliness`` h, off by default). Kind acts to strangers add
 acquaintance ties too (:mod:`sim.dynamics.kindness`).
 Sampling is O(events): candidates are drawn at the largest rate and thinned.
 """
@@ -71,6 +72,10 @@ def close_triads(people: People, ties: Ties, cfg: TiesConfig, contacts_cfg: Cont
     ok = (e2 >= 0) & (k != tries)
     ok[ok] = ties.status[e2[ok]] == TIE_ACTIVE
     ok &= people.alive[np.maximum(k, 0)]
+    if cfg.homophily_loneliness > 0 and ok.any():  # befriend people like oneself (ties.homophily_loneliness)
+        idx = np.flatnonzero(ok)
+        gap = np.abs(people.loneliness[tries[idx]] - people.loneliness[k[idx]])
+        ok[idx] = rng.random(idx.size) < np.exp(-cfg.homophily_loneliness * gap)
     if not ok.any():
         return 0
     return ties.add(tries[ok], k[ok], cfg.new_tie_closeness, FRIEND)
