@@ -9,22 +9,20 @@ acts in place of random ones, so the burn-in (``burn_in_days``) only has to add 
 
 from __future__ import annotations
 
-import math
-
-import numba
 import numpy as np
 
-from sim._core import DAYS_PER_YEAR, FAMILY, FRIEND, HOUSEHOLD, NO_DAY, PARTNER, TIE_ACTIVE, decay_factor, pjit
+from sim._core import DAYS_PER_YEAR, NO_DAY, PARTNER
 from sim.config import Scenario
 from sim.demography import Demography
 from sim.dynamics.contagion import sisa_mean_field, sisa_resting_fractions
 from sim.dynamics.episodes import draw_initial
 from sim.dynamics.grief import initial_adaptation, initial_grief
+from sim.dynamics.habits import steady_habit
 from sim.dynamics.health import expected_health, steady_health
-from sim.dynamics.kindness import expected_acts
+from sim.dynamics.kindness import expected_acts, expected_acts_received, hold_closeness
 from sim.dynamics.loneliness import loneliness_target
-from sim.dynamics.meetings import connection_weights, contact_factors, kind_rates
-from sim.dynamics.smiles import smile_probabilities
+from sim.dynamics.meetings import expected_contacts
+from sim.dynamics.mood import resting_mood, steady_mood
 from sim.state import People
 from sim.survey import classify
 from sim.ties import Ties
@@ -84,45 +82,33 @@ def init_people(cfg: Scenario, demo: Demography, ties: Ties, rng: np.random.Gene
 
 
 def settle(people: People, ties: Ties, scenario: Scenario) -> None:
-    """Place mood, habit, perceived connection, reported contact and loneliness at the fixed point of their
-    daily equations, with expected meetings, smiles and kind acts in place of random ones:
+    """Place mood, habit, the closeness kind acts hold up, perceived connection, reported contact, loneliness and
+    health at the fixed point of their daily equations, with expected meetings, smiles and kind acts in place of
+    random ones. Each mechanism's expected form lives beside its step:
 
-    * mood m* = (k rest + g/2) / (k + g/2), from m ← m + (rest − m) k + g (1 − m)/2 with the day's
-      expected mood gain g (smiles and kind acts given and received) and k = 1 − exp(−1/relaxation_days);
-    * habit h* = γ a / (γ a + φ), from h ← h + γ a (1 − h) − h φ with a = smiles + kind_act_weight x acts
-      given per day, γ = gain_per_act, φ = 1 − exp(−1/fade_days);
-    * perceived connection and reported contact = their expected daily inputs; loneliness = its target;
-    * health = its fixed point at that loneliness, isolation and mood (:func:`sim.dynamics.health.steady_health`),
-      plus each person's own day-0 deviation from the age-expected reserve.
+    * contacts and smiles: :func:`sim.dynamics.meetings.expected_contacts`;
+    * kind acts: :func:`sim.dynamics.kindness.expected_acts` (plus paying forward),
+      :func:`~sim.dynamics.kindness.expected_acts_received`, :func:`~sim.dynamics.kindness.hold_closeness`;
+    * mood: :func:`sim.dynamics.mood.steady_mood`; habit: :func:`sim.dynamics.habits.steady_habit`;
+    * perceived connection and reported contact = their expected daily inputs; loneliness = its target
+      (:func:`sim.dynamics.loneliness.loneliness_target`);
+    * health: :func:`sim.dynamics.health.steady_health`, plus each person's own day-0 deviation from the
+      age-expected reserve.
     """
     p, sc = people, scenario
-    rates = kind_rates(sc)
-    weight = connection_weights(sc)
-    levels = np.array([sc.mood.neutral_level, sc.mood.content_level, sc.mood.discontent_level], np.float32)
-    k_mood = decay_factor(sc.mood.relaxation_days)
-    fade = decay_factor(sc.habits.fade_days)
-    relax = decay_factor(sc.ties.closeness_days)
-    along_ties = 1.0 - sc.kindness.stranger_fraction
     alive = p.alive
     received_acts = np.zeros(p.n, np.float32)
     health_offset = p.health - expected_health(p.age)  # each person's own deviation from the age-expected reserve
     for _ in range(SETTLE_ITERATIONS):
-        f = contact_factors(p, sc)
-        prob = smile_probabilities(p, sc.smiles)
-        meetings, close, kin, friends, smiles_in, smiles_out, felt = _expected_contacts(
-            ties.indptr, ties.nbr, ties.eid, ties.kind, ties.closeness, ties.status, rates, weight, f, prob)
+        meetings, close, kin, friends, smiles_in, smiles_out, felt = expected_contacts(p, ties, sc)
         # own acts, plus paying forward (with probability pay_forward_probability if any act was received)
         acts = expected_acts(p, sc.kindness) + sc.kindness.pay_forward_probability * -np.expm1(-received_acts)
-        received_acts = _expected_acts_received(ties.indptr, ties.nbr, ties.status, ties.eid, acts, p.degree, along_ties)
-        # closeness held up by the kind acts along each tie: c* = base + gain x acts per day / relax (at most 1)
-        _held_closeness(ties.u, ties.v, ties.status, ties.base, ties.closeness, acts, p.degree,
-                        np.float32(along_ties * sc.kindness.closeness_gain / relax))
+        received_acts = expected_acts_received(ties, acts, p.degree, sc.kindness)
+        hold_closeness(ties, acts, p.degree, sc.kindness, sc.ties)
         gain = (sc.smiles.giver_mood_gain * smiles_out + sc.smiles.receiver_mood_gain * smiles_in
                 + sc.kindness.giver_mood_gain * acts + sc.kindness.receiver_mood_gain * received_acts)
-        rest = levels[p.emotion] - sc.mood.loneliness_drag * p.loneliness
-        p.mood[:] = np.where(alive, np.clip((k_mood * rest + gain / 2) / (k_mood + gain / 2), -1, 1), p.mood)
-        practice = sc.habits.gain_per_act * (smiles_out + sc.habits.kind_act_weight * acts)
-        p.habit[:] = np.where(alive, practice / (practice + fade), p.habit)
+        p.mood[:] = np.where(alive, steady_mood(resting_mood(p, sc.mood), gain, sc.mood), p.mood)
+        p.habit[:] = np.where(alive, steady_habit(smiles_out, acts, sc.habits), p.habit)
         p.perceived[:] = felt + sc.smiles.connection_value * smiles_in + sc.kindness.connection_value * received_acts
         p.perceived_close[:] = close
         p.contact_rate[:] = meetings
@@ -133,67 +119,3 @@ def settle(people: People, ties: Ties, scenario: Scenario) -> None:
         p.health[:] = np.where(alive, np.clip(steady_health(p, sc.health, smiles_in + smiles_out) + health_offset, 0, 1),
                                p.health)
     classify(p, sc)
-
-
-@pjit
-def _expected_contacts(indptr, nbr, eid, kind, closeness, status, rates, weight, f, prob):
-    """Per person, expected per day: meetings, closeness-weighted felt meetings, meetings with kin and with
-    friends, smiles received (the other smiles, or returns one's own smile) and given, and meetings weighted
-    by their kind's connection weight (felt connection)."""
-    n = f.size
-    meetings = np.zeros(n, np.float32)
-    close = np.zeros(n, np.float32)
-    kin = np.zeros(n, np.float32)
-    friends = np.zeros(n, np.float32)
-    smiles = np.zeros(n, np.float32)
-    given = np.zeros(n, np.float32)
-    felt = np.zeros(n, np.float32)
-    for i in numba.prange(n):
-        mt = cl = kn = fr = sm = gv = wm = 0.0
-        for s in range(indptr[i], indptr[i + 1]):
-            e = eid[s]
-            if status[e] != TIE_ACTIVE:
-                continue
-            j = nbr[s]
-            pm = -math.expm1(-rates[kind[e]] * closeness[e] * f[i] * f[j])
-            mt += pm
-            k = kind[e]
-            cl += pm * closeness[e] * weight[k]
-            wm += pm * weight[k]
-            if k == HOUSEHOLD or k == FAMILY:
-                kn += pm
-            elif k == FRIEND:
-                fr += pm
-            sm += pm * (prob[j, 0] + prob[i, 0] * prob[j, 1])
-            gv += pm * (prob[i, 0] + prob[j, 0] * prob[i, 1])
-        meetings[i], close[i], kin[i], friends[i], smiles[i], given[i], felt[i] = mt, cl, kn, fr, sm, gv, wm
-    return meetings, close, kin, friends, smiles, given, felt
-
-
-@pjit
-def _held_closeness(u, v, status, base, closeness, acts, degree, scale):
-    """Each active tie's closeness where kind acts along it balance its relaxation to ``base``:
-    base + scale x (acts of each end per day / that end's ties), at most 1 (in place)."""
-    for e in numba.prange(u.size):
-        if status[e] != TIE_ACTIVE:
-            continue
-        a, b = u[e], v[e]
-        along = acts[a] / max(degree[a], 1) + acts[b] / max(degree[b], 1)
-        closeness[e] = min(base[e] + scale * along, np.float32(1.0))
-
-
-@pjit
-def _expected_acts_received(indptr, nbr, status, eid, acts, degree, along_ties):
-    """Per person: expected kind acts received per day along ties (each giver picks one of their ties at random)."""
-    n = acts.size
-    out = np.zeros(n, np.float32)
-    for i in numba.prange(n):
-        r = 0.0
-        for s in range(indptr[i], indptr[i + 1]):
-            if status[eid[s]] != TIE_ACTIVE:
-                continue
-            j = nbr[s]
-            if degree[j] > 0:
-                r += acts[j] * along_ties / degree[j]
-        out[i] = r
-    return out

@@ -44,6 +44,7 @@ from sim.demography import draw_demography
 from sim.dynamics.contagion import reference_meeting_probability, sisa_step
 from sim.dynamics.desire import LIFE_COURSE_DAYS, drift_desire
 from sim.dynamics.episodes import step_episodes
+from sim.dynamics.exchanges import exchange_totals
 from sim.dynamics.habits import update_habit
 from sim.dynamics.health import update_health
 from sim.dynamics.kindness import do_kind_acts
@@ -59,6 +60,9 @@ from sim.networks import build_graph
 from sim.survey import SurveyAnswers, take_survey
 from sim.ties import Ties
 
+#: The means :func:`_alive_means` returns, in its order (each a column of the time series).
+MEAN_COLUMNS = ("mean_mood", "mean_loneliness", "loneliness_prevalence", "isolation_prevalence", "content_share",
+                "discontent_share", "mean_health", "mean_habit", "mean_relative_hazard", "mean_degree")
 TIMESERIES_COLUMNS = [
     "alive", "mean_mood", "mean_loneliness", "loneliness_prevalence", "isolation_prevalence",
     "content_share", "discontent_share", "mean_health", "mean_habit", "mean_relative_hazard",
@@ -190,22 +194,16 @@ class Simulation:
         if sc.contagion.enabled:
             p.emotion[:] = sisa_step(p, mt.met_content, mt.met_discontent, sc.contagion, self.p_meet, rest,
                                      key(streams.CONTAGION))
-        # The day's per-person totals in one pass: mood gain, received connection (amount, closeness), meetings.
-        gain, received, received_close, meetings, smiles_today = _day_totals(
-            mt.per_person, mt.felt, mt.closeness, mt.smiles_given, mt.smiles_received, kind.given, kind.received,
-            _or_empty(prog.self_mood_gain if prog else None), _or_empty(prog.visits if prog else None),
-            _or_empty(prog.visit_closeness if prog else None),
-            sc.smiles.giver_mood_gain, sc.smiles.receiver_mood_gain, sc.kindness.giver_mood_gain,
-            sc.kindness.receiver_mood_gain, sc.smiles.connection_value, sc.kindness.connection_value,
-            p.smiles_given, p.kind_given)
-        update_mood(p, sc.mood, gain, rest)
+        # what the day's meetings, smiles, kind acts and programme contacts give each person (one pass)
+        day = exchange_totals(p, sc, mt, kind, prog)
+        update_mood(p, sc.mood, day.mood_gain, rest)
         # 5. loneliness, reported contact, the instruments' true scores; habits
-        update_loneliness(p, sc, received, received_close, meetings, mt.met_kin, mt.met_friends)
+        update_loneliness(p, sc, day.received, day.received_close, day.meetings, mt.met_kin, mt.met_friends)
         update_habit(p, sc.habits, mt.smiles_given, kind.given)
         # 6. ties
         changes = update_ties(p, ties, sc.ties, sc.contacts, rng)  # (no partner tie dissolves: the flags stand)
         # 7. health
-        update_health(p, sc.health, smiles_today)
+        update_health(p, sc.health, day.smiles)
         # 8. mortality
         if recording:
             before = self.ledger.hazard_years.copy()
@@ -231,10 +229,11 @@ class Simulation:
         p = self.people
         alive, m = _alive_means(p.alive, p.mood, p.loneliness, p.lonely, p.isolated, p.emotion, p.health, p.habit,
                                 p.relative_hazard, p.degree)
-        self._series[self.day] = [
-            alive, *m[:9], mt.count, mt.smiles, mt.smiles_returned, kind.total, self.ties.count_active(), m[9],
-            changes.formed + kind.new_ties, changes.dissolved, deaths, expected, retired,
-        ]
+        row = {"alive": alive, **dict(zip(MEAN_COLUMNS, m)), "contacts": mt.count, "smiles": mt.smiles,
+               "smiles_returned": mt.smiles_returned, "kind_acts": kind.total, "ties": self.ties.count_active(),
+               "ties_formed": changes.formed + kind.new_ties, "ties_dissolved": changes.dissolved, "deaths": deaths,
+               "expected_deaths": expected, "retirements": retired}
+        self._series[self.day] = [row[c] for c in TIMESERIES_COLUMNS]
 
     # ------------------------------------------------------------------ outputs (sim.readouts)
     def timeseries(self) -> pd.DataFrame:
@@ -316,40 +315,3 @@ def _alive_means(alive, mood, loneliness, lonely, isolated, emotion, health, hab
         sums += partial[blk]
     count = sums[10]
     return count, sums[:10] / max(count, 1.0)
-
-
-def _or_empty(arr: np.ndarray | None) -> np.ndarray:
-    return np.zeros(0, np.float32) if arr is None else arr
-
-
-@pjit
-def _day_totals(meetings_today, felt_today, close_today, smiles_given, smiles_received, kind_given, kind_received, self_gain,
-                visits, visit_closeness, gain_smile_give, gain_smile_receive, gain_kind_give, gain_kind_receive,
-                value_smile, value_kind, total_smiles_given, total_kind_given):
-    """Per person: mood gain (before diminishing returns), received connection (amount — meetings weighted by
-    their kind's connection weight — and closeness-weighted, contact-equivalents per day) and meetings
-    (programme visits count as contact), smiles given + received;
-    and the running totals of acts given."""
-    n = meetings_today.size
-    gain = np.empty(n, np.float32)
-    received = np.empty(n, np.float32)
-    received_close = np.empty(n, np.float32)
-    meetings = np.empty(n, np.float32)
-    smiles_today = np.empty(n, np.float32)
-    for i in numba.prange(n):
-        g = (gain_smile_give * smiles_given[i] + gain_smile_receive * smiles_received[i]
-             + gain_kind_give * kind_given[i] + gain_kind_receive * kind_received[i])
-        r = felt_today[i] + value_smile * smiles_received[i] + value_kind * kind_received[i]
-        c = close_today[i]
-        m = float(meetings_today[i])
-        if self_gain.size:
-            g += self_gain[i]
-        if visits.size:
-            r += visits[i]
-            c += visits[i] * visit_closeness[i]
-            m += visits[i]
-        gain[i], received[i], received_close[i], meetings[i] = g, r, c, m
-        smiles_today[i] = smiles_given[i] + smiles_received[i]
-        total_smiles_given[i] += smiles_given[i]
-        total_kind_given[i] += kind_given[i]
-    return gain, received, received_close, meetings, smiles_today

@@ -3,6 +3,17 @@
 The network changes every day (ties dissolve, form, are suspended by shocks), which a bare CSR cannot
 absorb without a rebuild; so ties live in slots of a table and a CSR index over the table is rebuilt
 once 5% of it has changed (see :class:`Ties`).
+
+Where each column changes during a day (the table only stores; mechanisms change it through
+:meth:`Ties.add`, :meth:`Ties.remove` and :meth:`Ties.set_status`):
+
+* ``closeness`` fades toward ``base`` every day (e-folding ``ties.closeness_days``) inside the meeting kernel
+  (:func:`sim.dynamics.meetings.meet`, in the same pass that decides which ties meet); kind acts lift it
+  (:func:`sim.dynamics.kindness.do_kind_acts`); the settled start holds it where kind acts balance the fading
+  (:func:`sim.dynamics.kindness.hold_closeness`);
+* ties dissolve and form by triadic closure in :mod:`sim.dynamics.ties`; strangers' kind acts start
+  acquaintance ties (:mod:`sim.dynamics.kindness`); retirement and death end ties (:mod:`sim.dynamics.life_events`);
+  shocks suspend them and programmes add group ties (:mod:`sim.interventions`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from sim._core import ACQUAINTANCE, TIE_ACTIVE, jit, pjit
+from sim._core import ACQUAINTANCE, TIE_ACTIVE, decay_factor, jit, pjit
 from sim.config import KindnessConfig, TiesConfig
 from sim.dynamics.smiles import HABIT_REFERENCE
 from sim.state import People
@@ -172,3 +172,49 @@ def _choose_pay_forward(key, received, probability, pay_forward):
     """Tomorrow's pay-it-forward: each receiver once, with the configured probability (uniform i)."""
     for i in numba.prange(received.size):
         pay_forward[i] = received[i] > 0 and uniform(key, i) < probability
+
+
+# ---------------------------------------------------------------- expected form (the settled start)
+def expected_acts_received(ties: Ties, acts: np.ndarray, degree: np.ndarray, cfg: KindnessConfig) -> np.ndarray:
+    """Per person: expected kind acts received per day along ties when each person gives ``acts`` a day, each to
+    one of their ties at random (the share ``1 - stranger_fraction`` that goes along ties)."""
+    return _acts_received(ties.indptr, ties.nbr, ties.status, ties.eid, acts, degree, 1.0 - cfg.stranger_fraction)
+
+
+def hold_closeness(ties: Ties, acts: np.ndarray, degree: np.ndarray, cfg: KindnessConfig, ties_cfg: TiesConfig) -> None:
+    """Set each active tie's closeness where the kind acts along it (``acts`` per day from each end) balance its
+    relaxation to its base (in place): c* = base + gain x acts along the tie per day / (1 − e^{−1/closeness_days}).
+    Closeness fades in the meeting kernel (:func:`sim.dynamics.meetings.meet`); kind acts lift it in
+    :func:`do_kind_acts`."""
+    relax = decay_factor(ties_cfg.closeness_days)
+    _held(ties.u, ties.v, ties.status, ties.base, ties.closeness, acts, degree,
+          np.float32((1.0 - cfg.stranger_fraction) * cfg.closeness_gain / relax))
+
+
+@pjit
+def _held(u, v, status, base, closeness, acts, degree, scale):
+    """Each active tie's closeness where kind acts along it balance its relaxation to ``base``:
+    base + scale x (acts of each end per day / that end's ties), at most 1 (in place)."""
+    for e in numba.prange(u.size):
+        if status[e] != TIE_ACTIVE:
+            continue
+        a, b = u[e], v[e]
+        along = acts[a] / max(degree[a], 1) + acts[b] / max(degree[b], 1)
+        closeness[e] = min(base[e] + scale * along, np.float32(1.0))
+
+
+@pjit
+def _acts_received(indptr, nbr, status, eid, acts, degree, along_ties):
+    """Per person: expected kind acts received per day along ties (each giver picks one of their ties at random)."""
+    n = acts.size
+    out = np.zeros(n, np.float32)
+    for i in numba.prange(n):
+        r = 0.0
+        for s in range(indptr[i], indptr[i + 1]):
+            if status[eid[s]] != TIE_ACTIVE:
+                continue
+            j = nbr[s]
+            if degree[j] > 0:
+                r += acts[j] * along_ties / degree[j]
+        out[i] = r
+    return out

@@ -236,3 +236,48 @@ def _tail(codes, start, m, u, v, kind, closeness, weight, emotion, loneliness, r
             given[i] += g
             received[i] += r
             started[i] += first
+
+
+# ---------------------------------------------------------------- expected form (the settled start)
+def expected_contacts(people: People, ties: Ties, scenario: Scenario) -> tuple[np.ndarray, ...]:
+    """Per person, expected per day with today's contact factors and smile probabilities: meetings,
+    closeness-weighted felt meetings, meetings with kin, with friends, smiles received and given, and felt
+    meetings — the mean of what :func:`meet` draws (``tests/test_structure_mechanisms.py`` checks they agree)."""
+    return _expected_contacts(ties.indptr, ties.nbr, ties.eid, ties.kind, ties.closeness, ties.status,
+                              kind_rates(scenario), connection_weights(scenario), contact_factors(people, scenario),
+                              smile_probabilities(people, scenario.smiles))
+
+
+@pjit
+def _expected_contacts(indptr, nbr, eid, kind, closeness, status, rates, weight, f, prob):
+    """Per person, expected per day: meetings, closeness-weighted felt meetings, meetings with kin and with
+    friends, smiles received (the other smiles, or returns one's own smile) and given, and meetings weighted
+    by their kind's connection weight (felt connection)."""
+    n = f.size
+    meetings = np.zeros(n, np.float32)
+    close = np.zeros(n, np.float32)
+    kin = np.zeros(n, np.float32)
+    friends = np.zeros(n, np.float32)
+    smiles = np.zeros(n, np.float32)
+    given = np.zeros(n, np.float32)
+    felt = np.zeros(n, np.float32)
+    for i in numba.prange(n):
+        mt = cl = kn = fr = sm = gv = wm = 0.0
+        for s in range(indptr[i], indptr[i + 1]):
+            e = eid[s]
+            if status[e] != TIE_ACTIVE:
+                continue
+            j = nbr[s]
+            pm = -math.expm1(-rates[kind[e]] * closeness[e] * f[i] * f[j])
+            mt += pm
+            k = kind[e]
+            cl += pm * closeness[e] * weight[k]
+            wm += pm * weight[k]
+            if k == HOUSEHOLD or k == FAMILY:
+                kn += pm
+            elif k == FRIEND:
+                fr += pm
+            sm += pm * (prob[j, 0] + prob[i, 0] * prob[j, 1])
+            gv += pm * (prob[i, 0] + prob[j, 0] * prob[i, 1])
+        meetings[i], close[i], kin[i], friends[i], smiles[i], given[i], felt[i] = mt, cl, kn, fr, sm, gv, wm
+    return meetings, close, kin, friends, smiles, given, felt

@@ -5,6 +5,9 @@ The resting level depends on the emotional state (content / neutral / discontent
 from loneliness; ``gain`` sums today's smiles and kind acts given and received and any
 self-directed micro-acts. The factor (1 - mood)/2 gives diminishing returns and larger gains
 to those who start low, as the Big Joy dose–response reports (science.md §3).
+
+Expected form (:func:`steady_mood`): with a constant daily gain g the fixed point is
+m* = (k rest + g/2) / (k + g/2), k = 1 − exp(−1/relaxation_days); the settled start uses it.
 """
 
 from __future__ import annotations
@@ -44,3 +47,9 @@ def _relax_and_gain(mood, rest, gain, alive, k):
             m = mood[i]
             m = m + (rest[i] - m) * k + gain[i] * (1.0 - m) * 0.5
             mood[i] = min(max(m, -1.0), 1.0)
+
+
+def steady_mood(rest: np.ndarray, gain: np.ndarray, cfg: MoodConfig) -> np.ndarray:
+    """The fixed point of the daily equation at resting level ``rest`` and a constant daily ``gain`` (clipped)."""
+    k = decay_factor(cfg.relaxation_days)
+    return np.clip((k * rest + gain / 2) / (k + gain / 2), -1, 1)
