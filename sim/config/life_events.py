@@ -26,7 +26,8 @@ class AdversityConfig(Strict):
 
     onset_per_year: float = assumption(
         0.12, "Rate at which an episode of adversity starts, per person per year (outside an episode). Calibrated "
-        "with duration_days and loneliness_weight (experiments/calibrate_panel.py) to the panel figures: a year's "
+        "with duration_days and loneliness_weight, by hand against the panel study (experiments/panel.yaml; "
+        "docs/validation.md, study 9), to the panel figures: a year's "
         "persistence of loneliness well below the next-day retest, onsets and recoveries (LASA; Surkalim et al. "
         "2023: episodic 15.5–20.1%, sustained 3.6–4.6% of HRS 50+).",
         low=0.04, high=0.3, log=True, ge=0, le=5,
@@ -71,7 +72,8 @@ class GriefConfig(Strict):
 
     partner_loss: float = assumption(
         0.7, "Grief (added to the loneliness target, 0–1 scale) on the death of a partner, per unit of the tie's "
-        "closeness. Calibrated (experiments/calibrate_panel.py) to a peak of loneliness in the first months after the "
+        "closeness. Set by hand against the panel study (experiments/panel.yaml) to a peak of loneliness in the first "
+        "months after the "
         "death, declining over the first 1.5 years (Niino et al. 2024; Utz et al. 2014).",
         low=0.2, high=0.8, ge=0, le=1,
     )
@@ -94,7 +96,7 @@ class GriefConfig(Strict):
         0.5, "Lasting adaptation to the loss of a partner: over adaptation_days the widowed's desired connection "
         "falls by this much on the log scale (exp(-0.5) = 0.61), as people adjust what they expect of their social "
         "lives (Lucas et al. 2003: adaptation to widowhood, slow and incomplete). Calibrated (experiments/"
-        "calibrate_panel.py) with partner_loss to a decline of loneliness over the first 1.5 years (Utz et al. 2014) "
+        "panel.yaml, by hand) with partner_loss to a decline of loneliness over the first 1.5 years (Utz et al. 2014) "
         "and the widowed's odds ratio at 65+ (ONS 2016-17).",
         low=0.0, high=0.6, ge=0, le=3,
     )

@@ -251,7 +251,7 @@ class TiesConfig(Strict):
         description="Family living together (an adult child with a parent, siblings): meets most days. Assumption. "
         "Its connection weight is 0.15: a co-resident relative is company, not a partner (ELSI-Brazil: living with children "
         "is not associated with loneliness once the partner is accounted for; Wei et al. 2022: living alone's odds "
-        "ratio falls from 2.61 to 1.96 net of marital status); calibrated (experiments/calibrate_panel.py).",
+        "ratio falls from 2.61 to 1.96 net of marital status); set by hand against the panel study (experiments/panel.yaml).",
     )
     family: TieKindConfig = Field(
         default_factory=lambda: _kind(0.141, 0.5, 1.2, 0.0),

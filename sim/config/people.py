@@ -152,7 +152,7 @@ class PopulationConfig(Strict):
     desire_stable_share: float = assumption(
         0.5, "Share of the variance of log desired connection (across people) that lasts a lifetime; the rest changes "
         "over the years (desire_change_years). Partnering and group membership select on the lasting part. "
-        "Assumption, calibrated with desire_change_years (experiments/calibrate_panel.py).",
+        "Assumption, set by hand with desire_change_years against the panel study (experiments/panel.yaml).",
         low=0.2, high=0.9, ge=0, le=1,
     )
     desire_change_years: float = assumption(
@@ -160,7 +160,8 @@ class PopulationConfig(Strict):
         "Ornstein-Uhlenbeck process on its log, stationary at the day-0 spread): what people want of their social "
         "lives drifts as they age and their circumstances change, so loneliness is trait-like in rank order but not "
         "fixed (Mund et al. 2020: as stable as personality traits, not more). 0 keeps it fixed. Calibrated with "
-        "life_events.adversity (experiments/calibrate_panel.py) to the 1-year stability of the true UCLA score, "
+        "life_events.adversity, by hand against the panel study (experiments/panel.yaml), to the 1-year stability "
+        "of the true UCLA score, "
         "0.78-0.82 (Russell 1996).",
         low=2.0, high=30.0, log=True, ge=0, le=1000,
     )
