@@ -153,14 +153,14 @@ class LonelinessConfig(Strict):
         low=15.0, high=60.0, log=True, gt=0,
     )
     mood_bias: float = rate(
-        0.779,
+        0.665,
         "Median over people of social-threat vigilance: added to the loneliness target per unit of negative "
         "mood (Hawkley & Cacioppo 2010); it varies across people (population.vigilance_sigma) and "
         "social-cognition programmes lower it (Masi et al. 2011). Calibrated jointly (experiments/calibrate.py, "
         "step population) with the loneliness of the well connected (62% of the lonely at 65+ are not isolated).",
     )
     emotional_weight: float = probability(
-        0.17,
+        0.212,
         "Weight of the emotional gap (too little close connection: a partner, confidants) against the social "
         "gap (too little contact) in the loneliness target (Weiss 1973; de Jong Gierveld's emotional and "
         "social loneliness). Calibrated jointly (experiments/calibrate.py, step population) with the overlap and "
@@ -174,7 +174,7 @@ class LonelinessConfig(Strict):
         "Cacioppo 2010) [C, qualitative]; no published figure gives q: off by default, a switch for modellers.",
     )
     intimacy_share: float = Field(
-        0.722, gt=0, le=1,
+        0.629, gt=0, le=1,
         description="Close connection a person wants, as a share of their desired connection (closeness-weighted "
         "contact-equivalents per day). Calibrated jointly with population.desired_contacts_median "
         "(experiments/calibrate.py, step population).",
@@ -254,13 +254,13 @@ class TiesConfig(Strict):
         "ratio falls from 2.61 to 1.96 net of marital status); set by hand against the panel study (experiments/panel.yaml).",
     )
     family: TieKindConfig = Field(
-        default_factory=lambda: _kind(0.141, 0.5, 1.2, 0.0),
+        default_factory=lambda: _kind(0.188, 0.5, 1.2, 0.0),
         description="Kin living apart. A kin group shares one closeness (close-knit or distant families). Pew "
         "2006: 73% talk to a family member they do not live with on an average day [C]. Rate calibrated (experiments/"
         "calibrate.py, step population) to 15% meeting relatives less than monthly (Eurostat EU-SILC 2015).",
     )
     friend: TieKindConfig = Field(
-        default_factory=lambda: _kind(0.235, 0.5, 4.0, 0.1),
+        default_factory=lambda: _kind(0.245, 0.5, 4.0, 0.1),
         description="Friends. Dissolution 0.1 per year: about half of personal ties are replaced in 7 years "
         "(Mollenhorst, Volker & Flap 2014; ln 2 / 7). Rate calibrated (experiments/calibrate.py, step "
         "population) to 11% meeting friends less than monthly (Eurostat EU-SILC 2015).",

@@ -103,7 +103,7 @@ class GroupsConfig(Strict):
     """Participation in groups: clubs, religious services, volunteering, civic organisations."""
 
     membership: AgeCurve = Field(
-        default_factory=lambda: AgeCurve(ages=[18, 45, 65, 90], values=[0.5, 0.5, 0.868, 0.868]),
+        default_factory=lambda: AgeCurve(ages=[18, 45, 65, 90], values=[0.5, 0.5, 0.873, 0.873]),
         description="Share taking part in a group (clubs, religious services, volunteering, organisations) at least "
         "monthly, by age. ELSA wave 5 (52+): 'almost half were detached from civic participation and leisure "
         "activities' (Jivraj, Nazroo & Barnes 2012) [C]; the 65+ level calibrated (experiments/calibrate.py) to "
@@ -129,7 +129,7 @@ class PopulationConfig(Strict):
     )
     female_fraction: float = probability(0.51, "Share of women (US Census 2020, [S]).")
     desired_contacts_median: float = Field(
-        1.95,
+        1.700,
         gt=0,
         description="Median desired connection per day, in contact-equivalents per day (a contact, or "
         "a bundle of smiles/kind acts worth one), at age 45. Calibrated jointly (experiments/calibrate.py, "
@@ -143,7 +143,7 @@ class PopulationConfig(Strict):
     )
     desire_by_age: AgeCurve = Field(
         default_factory=lambda: AgeCurve(ages=[18, 30, 45, 65, 80, 90],
-                                         values=[0.920, 1.377, 1.0, 0.976, 0.578, 0.578]),
+                                         values=[0.943, 1.316, 1.0, 1.055, 0.58, 0.58]),
         description="Multiplier on desired connection by age (1 at 45; 80 and over share one value): young adults "
         "expect more connection than they have (Luhmann & Hawkley 2016: loneliness elevated in young adulthood), "
         "and the oldest lose ties they once had. Calibrated jointly (experiments/calibrate.py, step population) "
@@ -171,7 +171,7 @@ class PopulationConfig(Strict):
         low=0.25, high=0.75, ge=0, le=3,
     )
     desire_sociability_correlation: float = Field(
-        0.055, ge=-1, le=1,
+        0.061, ge=-1, le=1,
         description="Correlation of the log of desired connection with the log of sociability: people partly build "
         "the networks they want, so a small network often goes with a small desire (Mund et al. 2020: "
         "loneliness is trait-like; Hughes et al. 2004: isolation and loneliness correlate only modestly). "
@@ -179,13 +179,13 @@ class PopulationConfig(Strict):
         "Barnes et al. 2021 and Kotwal et al. 2021: near 0, so the size of a network says little about desire.",
     )
     selection_correlation: float = Field(
-        0.7, ge=0, lt=1,
+        0.709, ge=0, lt=1,
         description="Correlation of the latent propensity to live with a partner and to join a group with the "
         "log of desired connection (a Gaussian copula: the shares by age stay as configured). Calibrated "
         "jointly (experiments/calibrate.py, step population) with the isolation-loneliness overlap.",
     )
     vigilance_sigma: float = Field(
-        0.874, ge=0, le=3, description="Log-normal spread (sigma of log) across people of social-threat vigilance, the "
+        1.041, ge=0, le=3, description="Log-normal spread (sigma of log) across people of social-threat vigilance, the "
         "weight of negative mood in loneliness (median: loneliness.mood_bias). Calibrated jointly "
         "(experiments/calibrate.py, step population) with the overlap."
     )

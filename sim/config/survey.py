@@ -17,19 +17,19 @@ class Ucla3Config(Strict):
     isolated), each 1 hardly ever / 2 some of the time / 3 often; total 3–9."""
 
     item_sd: float = Field(
-        0.316, gt=0, le=2,
+        0.327, gt=0, le=2,
         description="Measurement error of one item on the 0–1 loneliness scale (SD of the item's latent response). "
         "Calibrated jointly (experiments/calibrate.py, step population) so Cronbach's alpha in the baseline "
         "town is 0.72 (Hughes et al. "
         "2004, via secondary sources [S]).",
     )
     low_threshold: float = Field(
-        0.544, ge=0, le=1, description="Latent loneliness (0–1) above which an item is answered 'some of the time'. "
+        0.595, ge=0, le=1, description="Latent loneliness (0–1) above which an item is answered 'some of the time'. "
         "Calibrated jointly (experiments/calibrate.py, step population) to 43% at 60+ answering 'some of the time' "
         "or more on any item (Perissinotto et al. 2012)."
     )
     high_threshold: float = Field(
-        0.741, ge=0, le=1, description="Latent loneliness (0–1) above which an item is answered 'often'. Calibrated "
+        0.752, ge=0, le=1, description="Latent loneliness (0–1) above which an item is answered 'often'. Calibrated "
         "jointly (experiments/calibrate.py, step population) with the prevalence of a score of 6 or more."
     )
     lonely_cutoff: int = Field(
