@@ -44,12 +44,9 @@ def test_drifting_desire_keeps_its_spread_and_loses_rank_at_the_configured_rate(
     assert z.mean() == pytest.approx(0.0, abs=0.02) and z.std() == pytest.approx(1.0, abs=0.02)
     phi = persistence(weeks * LIFE_COURSE_DAYS, 2.0)
     assert np.corrcoef(z0, z)[0, 1] == pytest.approx(phi, abs=0.01)
-    # desired connection moves with exp(sigma * change of z) and with the age curve over the weeks stepped
-    # (tiny_world's people stay 40: each step applies the curve's change over its 7 days)
+    # desired connection moves with exp(sigma * change of z) (the age profile stays as day 0 drew it)
     sigma = sc.population.desired_contacts_sigma
-    curve = sc.population.desire_by_age
-    week_ratio = curve.at(np.array([40.0]))[0] / curve.at(np.array([40.0 - 7 / 365]))[0]
-    assert np.log(people.desired) == pytest.approx(log_d0 + sigma * (z - z0) + weeks * np.log(week_ratio), abs=2e-3)
+    assert np.log(people.desired) == pytest.approx(log_d0 + sigma * (z - z0), abs=2e-3)
 
 
 def test_fixed_desire_when_the_time_scale_is_zero():

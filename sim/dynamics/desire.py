@@ -6,9 +6,12 @@ The changing part is an Ornstein–Uhlenbeck process, stationary at N(0, 1), ren
 τ = ``population.desire_change_years``; it is stepped every ``LIFE_COURSE_DAYS`` days with the exact
 transition
 
-    z ← φ z + √(1 − φ²) ε,   φ = exp(−Δt / τ),   ε ~ N(0, 1),
+    z ← φ z + √(1 − φ²) ε,   φ = exp(−Δt / τ),   ε ~ N(0, 1).
 
-and the age curve is followed as people age. The cross-section is unchanged (the stationary law is the day-0
+The age profile stays where day 0 put it (a person's desire does not follow ``desire_by_age`` as they age):
+the age curve is a cross-section, and without partnering and new adults entering at 18, letting desire follow
+it made the youngest band 16 points lonelier over five years (measured: docs/validation.md, study 9). The
+cross-section is unchanged (the stationary law is the day-0
 law), but a person's rank moves: loneliness is trait-like, "as stable as personality traits, not more"
 (Mund et al. 2020), and the 1-year stability of its true score is ≈ 0.78–0.82 (Russell 1996).
 
@@ -39,26 +42,22 @@ def persistence(days: float, years: float) -> float:
 
 
 def drift_desire(people: People, scenario: Scenario, key: np.uint64, days: int = LIFE_COURSE_DAYS) -> None:
-    """Step z by ``days`` and rescale desired connection by the change of exp(σ_D √(1−w) z) and of the age curve
-    (multiplicatively, so a programme's lasting change of desire composes with the drift)."""
+    """Step z by ``days`` and rescale desired connection by the change of exp(σ_D √(1−w) z) (multiplicatively, so
+    a programme's lasting change of desire composes with the drift)."""
     pop = scenario.population
     phi = persistence(days, pop.desire_change_years)
     if phi >= 1.0:
         return
-    age = people.age
-    curve_now = pop.desire_by_age.at(age)
-    curve_before = pop.desire_by_age.at(age - days / DAYS_PER_YEAR)
-    age_ratio = (curve_now / np.maximum(curve_before, 1e-12)).astype(np.float32)
     sigma = pop.desired_contacts_sigma * math.sqrt(1.0 - pop.desire_stable_share)
-    _drift(people.desire_z, people.desired, people.alive, age_ratio, np.float32(phi),
+    _drift(people.desire_z, people.desired, people.alive, np.float32(phi),
            np.float32(math.sqrt(1.0 - phi * phi)), np.float32(sigma), np.uint64(key))
 
 
 @pjit
-def _drift(z, desired, alive, age_ratio, phi, noise, sigma, key):
+def _drift(z, desired, alive, phi, noise, sigma, key):
     for i in numba.prange(z.size):
         if not alive[i]:
             continue
         new = phi * z[i] + noise * np.float32(normal(key, i))
-        desired[i] *= age_ratio[i] * np.float32(math.exp(sigma * (new - z[i])))
+        desired[i] *= np.float32(math.exp(sigma * (new - z[i])))
         z[i] = new
