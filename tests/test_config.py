@@ -15,7 +15,7 @@ def write(tmp_path, text, name="s.yaml"):
 
 def test_defaults_validate_and_carry_units_and_sources():
     sc = Scenario()
-    assert sc.population.size == 10_000 and sc.mortality.hr_isolation == 1.456 and sc.mortality.hr_loneliness == 1.129
+    assert sc.population.size == 10_000 and sc.mortality.hr_isolation == 1.462 and sc.mortality.hr_loneliness == 1.106
     schema = Scenario.model_json_schema()
     desc = json.dumps(schema)
     assert "per day" in desc and "per year" in desc and "Wang et al. 2023" in desc and "Hinsz" in desc

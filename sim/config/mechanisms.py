@@ -342,14 +342,14 @@ class MortalityConfig(Strict):
     gompertz_a_per_year: float = Field(9.11e-5, gt=0, description="Gompertz A, per year (sex-averaged fit 40–85).")
     gompertz_b_per_year: float = Field(0.0792, gt=0, description="Gompertz β, per year of age (doubling ≈ 8.75 y).")
     hr_isolation: float = Field(
-        1.456, gt=0, description="Hazard ratio of being isolated now (true isolation index >= 2) vs not. Calibrated "
+        1.462, gt=0, description="Hazard ratio of being isolated now (true isolation index >= 2) vs not. Calibrated "
         "(experiments/calibrate.py hazard_ratios) so that a cohort analysis like those Wang et al. 2023 pooled "
         "(exposure surveyed once at baseline, Cox adjusted for age and sex: experiments/mortality.yaml) finds their "
         "1.32 (95% CI 1.26–1.39): a ratio measured once is diluted, as people move in and out of isolation and "
         "the survey misclassifies some. Set 1.32 to use the published marginal ratio as it is."
     )
     hr_loneliness: float = Field(
-        1.129, gt=0, description="Hazard ratio of being lonely now (true UCLA-3 score >= 6) vs not. Calibrated with "
+        1.106, gt=0, description="Hazard ratio of being lonely now (true UCLA-3 score >= 6) vs not. Calibrated with "
         "hr_isolation so the same cohort analysis finds Wang et al. 2023's 1.14 (95% CI 1.08–1.20); below 1.14 "
         "because the lonely are more often isolated too (which a marginal ratio absorbs), more than dilution "
         "lowers it."
