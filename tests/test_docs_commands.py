@@ -23,6 +23,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,31 +231,67 @@ def _expand(args: list[str], work: Path) -> set[str]:
     return files
 
 
-@pytest.mark.slow
-def test_every_documented_command_runs(tmp_path):
-    """The documents' commands, in their order, each reduced, all exit 0; then each document's Python blocks
-    run as one program (about five minutes on 2 cores)."""
+def _workspace(tmp_path: Path) -> Path:
     for name in ("scenarios", "experiments"):
         shutil.copytree(ROOT / name, tmp_path / name)
     (tmp_path / "docs").mkdir()
+    return tmp_path
+
+
+def _run_all(plan: list[tuple[Command, list[str]]], work: Path) -> list[str]:
+    """Run the planned commands in ``work``; one line per command that did not exit 0."""
     failures = []
-    for cmd, args in _plan(documented_commands(), tmp_path):
-        res = subprocess.run([sys.executable, "-m", "sim", *args], cwd=tmp_path, capture_output=True, text=True,
-                             timeout=900)
+    for cmd, args in plan:
+        res = subprocess.run([sys.executable, "-m", "sim", *args], cwd=work, capture_output=True, text=True, timeout=900)
         if res.returncode != 0:
             failures.append(f"{cmd.source}: `{cmd.text}` (run as: lonesim {' '.join(args)}) exited {res.returncode}: "
                             + " | ".join(res.stderr.strip().splitlines()[-3:]))
         elif cmd.stdout_to:
-            (tmp_path / cmd.stdout_to).write_text(res.stdout)
-    for path in DOCUMENTS:  # then each document's Python, after the commands made the folders it reads
+            (work / cmd.stdout_to).write_text(res.stdout)
+    return failures
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_every_documented_command_runs(tmp_path):
+    """The documents' commands but the validation studies, in their order, each reduced, all exit 0."""
+    work = _workspace(tmp_path)
+    plan = [(c, a) for c, a in _plan(documented_commands(), work) if a[0] != "experiment"]
+    failures = _run_all(plan, work)
+    assert not failures, "\n".join(failures)
+    assert re.search(r"^\| `seed` \|", (work / "docs" / "parameters.md").read_text(), re.M)
+    assert (work / "results" / "isolation_sweep_check" / "summary.csv").is_file()  # report of the --out sweep
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_documented_validation_command_runs(tmp_path):
+    """``lonesim experiment experiments/*.yaml --quick`` (docs/validation.md) — it once stopped at the mortality
+    study with KeyError 'alive_landmark' — runs every study; the one-file commands are covered by it."""
+    work = _workspace(tmp_path)
+    plan = [(c, a) for c, a in _plan(documented_commands(), work) if a[0] == "experiment"]
+    assert len(plan) == 1 and "--quick" in plan[0][1]
+    failures = _run_all(plan, work)
+    assert not failures, "\n".join(failures)
+    table = pd.read_csv(work / "results" / "experiments" / "quick" / "validation.csv")
+    studies = {"population", "mortality", "big_joy", "contagion", "dose_response", "programme_trial"}
+    assert studies <= set(table["study"]) and not (work / "results" / "reference").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_documented_python_runs(tmp_path):
+    """Each document's ```python blocks run as one program, after the documented ``lonesim run`` commands made
+    the folders they read."""
+    work = _workspace(tmp_path)
+    failures = _run_all([(c, a) for c, a in _plan(documented_commands(), work) if a[0] == "run"], work)
+    for path in DOCUMENTS:
         name = str(path.relative_to(ROOT))
         code = python_blocks(path)
         if not code or name in PYTHON_FRAGMENTS:
             continue
-        res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        res = subprocess.run([sys.executable, "-c", code], cwd=work, capture_output=True, text=True, timeout=900,
                              env={**os.environ, "MPLBACKEND": "Agg"})
         if res.returncode != 0:
             failures.append(f"{name}: its Python blocks failed: " + " | ".join(res.stderr.strip().splitlines()[-3:]))
     assert not failures, "\n".join(failures)
-    assert (tmp_path / "results" / "experiments" / "quick" / "validation" / "mortality.csv").is_file()
-    assert re.search(r"^\| `seed` \|", (tmp_path / "docs" / "parameters.md").read_text(), re.M)
