@@ -274,7 +274,8 @@ def test_documented_validation_command_runs(tmp_path):
     failures = _run_all(plan, work)
     assert not failures, "\n".join(failures)
     table = pd.read_csv(work / "results" / "experiments" / "quick" / "validation.csv")
-    studies = {"population", "mortality", "big_joy", "contagion", "dose_response", "programme_trial"}
+    studies = {"population", "mortality", "big_joy", "contagion", "dose_response", "programme_cbt", "programme_groups",
+               "programme_phone_calls"}
     assert studies <= set(table["study"]) and not (work / "results" / "reference").exists()
 
 
