@@ -236,8 +236,8 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
                                                  ("hr_lonely", "C1", pub["hr_loneliness"]))):
             ax.axvspan(band[0], band[2], color=color, alpha=0.15,
                        label=f"Wang 2023 {'isolation' if k == 0 else 'loneliness'} {band[0]}–{band[2]}")
-            ax.errorbar(table[col], y + (0.15 if k else -0.15),
-                        xerr=[table[col] - table[col + "_low"], table[col + "_high"] - table[col]],
+            ax.errorbar(table[col].to_numpy(), y + (0.15 if k else -0.15),  # arrays: a one-row Series warns
+                        xerr=[(table[col] - table[col + "_low"]).to_numpy(), (table[col + "_high"] - table[col]).to_numpy()],
                         fmt="o", color=color, label=f"model: {'isolated' if k == 0 else 'lonely'} vs not")
         ax.set_yticks(y, [f"{r.variant}\n({r.combination}, {r.hr_isolation_set:g}/{r.hr_loneliness_set:g})"
                           for r in table.itertuples()], fontsize=7)
