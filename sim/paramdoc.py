@@ -7,6 +7,7 @@ Each row: the YAML key path, its default, and the field description (unit and so
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import typing
 from typing import Any
@@ -80,7 +81,9 @@ def _model_for(annotation: Any, value: Any) -> type[BaseModel] | None:
 
 
 def _comment(text: str, indent: str) -> list[str]:
-    return [f"{indent}# {line}" for line in textwrap.wrap(" ".join(text.split()), width=max(40, 110 - len(indent)))]
+    text = re.sub(r"\[[^\]]{0,40}\]", lambda m: m.group(0).replace(" ", "\0"), " ".join(text.split()))  # keep [a, b] whole
+    lines = textwrap.wrap(text, width=max(40, 110 - len(indent)), break_long_words=False, break_on_hyphens=False)
+    return [f"{indent}# {line.replace(chr(0), ' ')}" for line in lines]
 
 
 def _annotated(model: type[BaseModel], data: dict[str, Any], indent: str = "") -> list[str]:
