@@ -128,8 +128,8 @@ def study_programme_trial(exp: dict, workers: int = 2, overrides: dict | None = 
                            "mean_ucla3_usual_life": float(np.mean([x["mean_usual"] for x in v["replicates"]])),
                            "n_per_group": float(np.mean([x["n_programme"] for x in v["replicates"]]))}
                           for k, v in effects.items()])
-    size = {"phone_calls": f"call_value {iv.call_value:g}", "group_activity": f"group_tie_closeness "
-            f"{iv.group_tie_closeness:g}", "social_cognition": f"reappraisal {iv.reappraisal:g}"}.get(iv.kind, "")
+    field = {"phone_calls": "call_value", "group_activity": "group_tie_closeness", "social_cognition": "reappraisal"}
+    size = f"{field[iv.kind]} {getattr(iv, field[iv.kind]):g}" if iv.kind in field else ""  # (each kind its own size)
     base = effects.get("baseline")
     notes = [f"{exp.get('replicates', 4)} replicates of {arm.population.size:,} people; {iv.kind} ({size}), "
              f"{iv.targeting} {iv.coverage:.0%} eligible, days {iv.start_day}-{iv.start_day + iv.duration_days - 1}, "
