@@ -39,8 +39,8 @@ def test_a_field_of_another_kind_is_refused_with_one_line_naming_file_line_and_k
     assert res.stderr.splitlines() == [
         f"error: {path}:8: interventions[0].group_size: unknown key 'group_size': not a field of a smile_campaign "
         "programme (it belongs to group_activity)",
-        f"error: {path}:9: interventions[1].kind: missing or unknown programme kind (choose one of: "
-        + ", ".join(PROGRAMME_KINDS) + ") (got 'nope')",
+        f"error: {path}:9: interventions[1].kind: Input should be "
+        + ", ".join(f"'{k}'" for k in PROGRAMME_KINDS[:-1]) + f" or '{PROGRAMME_KINDS[-1]}' (got 'nope')",
         f"error: {path}:12: interventions[2].group_sise: unknown key 'group_sise' (did you mean 'group_size'?)",
         f"error: {path}:17: comparison.arms[0].call_value: unknown key 'call_value': not a field of a befriending "
         "programme (it belongs to phone_calls)",

@@ -166,10 +166,11 @@ def _kind(value: Any) -> str | None:
 def _union(models: tuple[type[ProgrammeBase], ...]) -> Any:
     """The discriminated union of ``models``, each tagged with its kind."""
     tagged = tuple(Annotated[m, Tag(typing.get_args(m.model_fields["kind"].annotation)[0])] for m in models)
-    kinds = ", ".join(typing.get_args(m.model_fields["kind"].annotation)[0] for m in models)
+    kinds = [repr(typing.get_args(m.model_fields["kind"].annotation)[0]) for m in models]
+    expected = ", ".join(kinds[:-1]) + f" or {kinds[-1]}"  # the words of pydantic's own error for a Literal
     return Annotated[typing.Union[tagged],  # noqa: UP007
                      Discriminator(_kind, custom_error_type="programme_kind",
-                                   custom_error_message=f"missing or unknown programme kind (choose one of: {kinds})")]
+                                   custom_error_message=f"Input should be {expected}")]
 
 
 #: An ``interventions:`` item: the model of its ``kind`` (a pydantic discriminated union).
