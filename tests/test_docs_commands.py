@@ -60,7 +60,7 @@ REDUCED = {
     "run": [*TOWN, "--set", "days=20"],
     "sweep": [*TOWN, "--set", "days=20", "--set", "sweep.replicates=1"],
     "compare": [*TOWN, "--set", "days=120", "--set", "comparison.replicates=1", "--set", "comparison.horizon_years=0.25"],
-    "sensitivity": [*TOWN, "--set", "days=10"],
+    "sensitivity": [*TOWN, "--set", "days=10", "--set", "sensitivity.replicates=1"],
     "experiment": [],
 }
 
