@@ -12,6 +12,7 @@ user would set):
 * ``default``: lonesim as shipped: threads chosen from the free cores (``sim/_threads.py``), OpenMP
   threads waiting passively;
 * ``LONESIM_THREADS=1``: one thread;
+* ``LONESIM_THREADS=free``: only the cores other processes leave free (``sim/_threads.py``);
 * ``v0.2 (2 threads, spinning)``: what v0.2 did: every core, OpenMP's default spin-wait
   (``LONESIM_THREADS=2 OMP_WAIT_POLICY=active``; only with ``--old``, the default).
 
@@ -49,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 MODES = {
     "default": {},
     "LONESIM_THREADS=1": {"LONESIM_THREADS": "1"},
+    "LONESIM_THREADS=free": {"LONESIM_THREADS": "free"},
     "v0.2 (2 threads, spinning)": {"LONESIM_THREADS": "2", "OMP_WAIT_POLICY": "active"},
 }
 
@@ -185,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--old-days", type=int, default=10,
                     help="days timed in the v0.2 setting (slow under load; default 10)")
+    ap.add_argument("--modes", default="default,LONESIM_THREADS=1",
+                    help=f"thread settings, comma-separated, from: {', '.join(MODES)} (default: the first two)")
+    ap.add_argument("--conditions", default="quiet,one busy process,two runs at once",
+                    help="conditions, comma-separated (default: all three)")
     ap.add_argument("--no-old", dest="old", action="store_false", help="skip the v0.2 setting")
     ap.add_argument("--starsim", action="store_true", help="add Starsim's bare SIS on the same graph (quiet)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -194,12 +200,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(fn(a.people, a.days, a.scenario, a.seed)))
         return 0
 
-    modes = list(MODES) if a.old else [m for m in MODES if not m.startswith("v0.2")]
+    modes = [m for m in a.modes.split(",") if m]
+    if a.old:
+        modes.append("v0.2 (2 threads, spinning)")
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise SystemExit(f"--modes: unknown {unknown} (choose from: {', '.join(MODES)})")
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"{a.people:,} people, {a.days} days a measurement, {a.repeat} rounds; {os.cpu_count()} cores; "
           f"load average {_load():.1f} at {started}", flush=True)
     table = {}
-    for condition in ("quiet", "one busy process", "two runs at once"):
+    for condition in a.conditions.split(","):
         table[condition] = measure(condition, modes, a)
     starsim: dict | str | None = None
     if a.starsim:

@@ -13,9 +13,9 @@ iteration writes only its own element, random numbers come from counter-based st
 (:mod:`sim.streams`), and sums are of integers or taken over fixed-size blocks (:data:`BLOCK`) in a
 fixed order. ``fastmath`` stays off: results must not depend on the compiler's reassociation.
 
-Threads: as many as there are free cores (:mod:`sim._threads`: the cores this process may use, less
-those other processes keep busy, looked at again every few seconds) unless ``LONESIM_THREADS`` fixes the
-number; sweeps cap each worker process at cores / workers threads.
+Threads: the cores this process may use, waiting passively (:mod:`sim._threads`), unless
+``LONESIM_THREADS`` fixes the number (``free``: only the cores other processes leave free); sweeps cap
+each worker process at cores / workers threads.
 """
 
 from __future__ import annotations

@@ -1,24 +1,26 @@
-"""How many threads the parallel kernels use: the cores this process may run on, less what others keep busy.
+"""How many threads the parallel kernels use, and how they wait, on a machine other work shares.
 
 A parallel kernel (``numba.prange``) splits its loop into one equal piece per thread and waits for the
-last piece. When another process holds a core, the thread that shares it gets half a core and every
-loop waits for it: on the 2-core development machine a 1M-person day took 1.2-1.5x the one-thread time
-beside one busy process, and up to 16x beside a mixed load (issue 20; benchmarks/contention.py). So:
+last piece. On the 2-core development machine a 1M-person day took 1.2-1.5x the one-thread time beside
+one busy process, and up to 16x beside a mixed load (issue 20), because GNU OpenMP's threads *spin*
+while they wait: a thread that has finished its piece burns the core that its descheduled sibling, or
+another process, needs. So (benchmarks/README.md, "Threads on a shared machine"):
 
 * OpenMP threads wait **passively** (``OMP_WAIT_POLICY=passive``, set before the runtime starts unless
-  the user set it): a thread that has finished its piece sleeps instead of spinning on a core that a
-  descheduled sibling or another process needs.
-* The thread count follows the machine (:func:`choose`): the cores in ``os.sched_getaffinity``, capped by
-  numba's pool and by :func:`set_threads` (a sweep worker's share of the cores), less the cores that
-  *other* processes kept busy since the last look. That is measured from ``/proc/stat`` (CPU time of the
-  cores this process may use) minus this process's own CPU time (``os.times``), over the wall time in
-  between: no sampling pause, two small file reads. It is looked at again every :data:`RECHECK_S` seconds
-  (:func:`sim._core.kernel_threads` asks once a simulated day, so ~every 10-40 days at 1M people).
-* ``LONESIM_THREADS`` (read at import) fixes the count and turns the adaptation off; so does
-  ``set_threads(n, adapt=False)``.
+  the user set it): a thread that has finished its piece sleeps.
+* The kernels use the cores this process may run on (``os.sched_getaffinity``; numba's pool counts
+  every core of the machine), capped by :func:`set_threads` (a sweep worker's share of the cores, so
+  workers x threads never exceed them). With passive waiting, two threads beat one even on a heavily
+  loaded machine (0.66-0.86x of the one-thread day at load averages 8-17, interleaved in one process).
+* ``LONESIM_THREADS=N`` (read at import) fixes the count. ``LONESIM_THREADS=free`` (or
+  ``set_threads(n, adapt=True)``) uses only the cores other processes leave free (:func:`choose`): the
+  cores less those that *others* kept busy since the last look, measured from ``/proc/stat`` (CPU time of
+  this process's cores) minus this process's own CPU time (``os.times``), looked at again every
+  :data:`RECHECK_S` seconds. That is the polite setting for a shared server; it is not the default
+  because, measured, it made the run slower (one thread where two passive threads did better).
 
 Results do not depend on any of this: the kernels give the same bits on any number of threads
-(sim/_core.py; tests/test_streams.py).
+(sim/_core.py; tests/test_streams.py, tests/test_threads.py).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ MIN_LOOK_S = 0.05
 TAKEN_ABOVE = 0.5
 
 _cap: int = numba.config.NUMBA_NUM_THREADS  # at most this many (set_threads / a sweep worker's share)
-_adapt: bool = True                         # follow the machine's load (off under LONESIM_THREADS)
+_adapt: bool = False                        # use only the cores others leave free (LONESIM_THREADS=free)
 _chosen: int | None = None                  # the last choice
 _last: tuple[float, float, float] | None = None  # (wall s, busy CPU s of our cores, own CPU s) at the last look
 
@@ -105,7 +107,8 @@ def threads_for(cap: int, cores: int, others: float) -> int:
 
 
 def choose() -> int:
-    """The number of threads for the next parallel kernels (see the module docstring)."""
+    """The number of threads for the next parallel kernels: the cap, or with adaptation on the cores
+    other processes left free since the last look (see the module docstring)."""
     global _chosen, _last
     cap = max(1, min(_cap, numba.config.NUMBA_NUM_THREADS))
     if not _adapt or cap == 1:
@@ -132,15 +135,15 @@ def last_choice() -> int:
     return cap if not _adapt or _chosen is None else min(_chosen, cap)
 
 
-def set_threads(count: int | None, adapt: bool = True) -> int:
-    """Use at most ``count`` threads in the parallel kernels (None: every core numba may use); with
-    ``adapt`` (the default) fewer while other processes keep cores busy. Returns the count set now.
+def set_threads(count: int | None, adapt: bool = False) -> int:
+    """Use at most ``count`` threads in the parallel kernels (None: every core this process may run on);
+    with ``adapt``, fewer while other processes keep cores busy (:func:`choose`). Returns the count set.
 
     >>> set_threads(1)
     1
     """
     global _cap, _adapt, _chosen
-    pool = numba.config.NUMBA_NUM_THREADS
+    pool = min(numba.config.NUMBA_NUM_THREADS, available_cores())
     _cap = pool if count is None else max(1, min(int(count), pool))
     _adapt = adapt
     _chosen = None
@@ -149,5 +152,10 @@ def set_threads(count: int | None, adapt: bool = True) -> int:
 
 
 _last = _look()  # the first interval runs from import to the first kernel_threads
-if os.environ.get("LONESIM_THREADS"):
-    set_threads(int(os.environ["LONESIM_THREADS"]), adapt=False)
+_env = os.environ.get("LONESIM_THREADS", "").strip().lower()
+if _env == "free":
+    set_threads(None, adapt=True)
+elif _env:
+    set_threads(int(_env))
+else:  # the cores of the affinity (numba's pool counts the machine's); numba's own setting is left alone
+    _cap = max(1, min(numba.config.NUMBA_NUM_THREADS, available_cores()))  # until a kernel_threads

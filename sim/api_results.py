@@ -135,8 +135,11 @@ class BatchResult:
                              "manifest.json: use sim.load or RunResult.load)")
         kind = BATCH_KINDS[found[0]]
         manifest = _read_json(folder / found[0])
-        index, by = {"sweep": _sweep_index, "comparison": _comparison_index,
-                     "sensitivity": _sensitivity_index}[kind](folder, manifest)
+        try:
+            index, by = {"sweep": _sweep_index, "comparison": _comparison_index,
+                         "sensitivity": _sensitivity_index}[kind](folder, manifest)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise SweepError(f"{folder / found[0]}: not a lonesim {kind} manifest ({type(exc).__name__}: {exc})") from None
         return cls(kind, folder, manifest, index, by)
 
     @property

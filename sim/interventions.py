@@ -69,8 +69,8 @@ def call_schedule(day_of_programme: int, iv: InterventionConfig) -> float:
     """Calls per day on day ``day_of_programme`` (0-based) of a ``phone_calls`` programme: one a day for
     the first ``daily_call_days`` days, then ``calls_per_week`` / 7 (an expected number per day).
 
-    >>> from sim.config import InterventionConfig
-    >>> iv = InterventionConfig(kind="phone_calls", duration_days=28)
+    >>> from sim.config import programme
+    >>> iv = programme(kind="phone_calls", duration_days=28)
     >>> [round(call_schedule(d, iv), 3) for d in (0, 4, 5, 27)]
     [1.0, 1.0, 0.286, 0.286]
     """

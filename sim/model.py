@@ -11,6 +11,11 @@ lays out only the people it draws (sim/viz/layout.py).
 Mesa objects cost about 2–3 KB per person and seconds per hundred thousand to build, so agents
 and the ``Network`` space are built only up to ``AGENT_THRESHOLD`` people unless asked for
 (``agents=True``); above it the model runs on arrays alone and ``people`` is empty.
+
+The ``Network`` space (``model.grid``) follows the tie table: it is built from the active ties and,
+after every step, the ties that began or ended that day are added to or removed from it through
+Mesa's public ``add_connection`` / ``remove_connection`` (:meth:`ConnectionModel.sync_space`), so a
+person's ``cell.neighborhood`` is always the people it has an active tie with.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from typing import Any
 
 import mesa
 import networkx as nx
-from mesa.discrete_space import FixedAgent, Network
+import numpy as np
+from mesa.discrete_space import Cell, FixedAgent, Network
 
 from sim.config import Scenario, load_scenario
 from sim.simulation import TIMESERIES_COLUMNS, Simulation
@@ -124,9 +130,11 @@ class ConnectionModel(mesa.Model):
         build_agents = agents if agents is not None else self.sim.n <= AGENT_THRESHOLD
         self.grid: Network | None = None
         self.layout: dict[int, tuple[float, float]] | None = None
+        self._space_keys = np.zeros(0, dtype=np.int64)  # the ties the space holds (tie_keys)
         if build_agents:
             graph = self.graph()
             self.grid = Network(graph, random=self.random, layout=None)
+            self._space_keys = self.tie_keys()
             for i in range(self.sim.n):
                 Person(self, i, self.grid[i])
             if layout:
@@ -146,6 +154,7 @@ class ConnectionModel(mesa.Model):
             self.running = False
             return
         self.sim.step()
+        self.sync_space()
         self.datacollector.collect(self)
         if self.sim.day >= self.config.days:
             self.running = False
@@ -180,6 +189,36 @@ class ConnectionModel(mesa.Model):
         ids = self.sim.ties.active_ids()
         g.add_edges_from(zip(self.sim.ties.u[ids].tolist(), self.sim.ties.v[ids].tolist()))
         return g
+
+    def tie_keys(self) -> np.ndarray:
+        """The pairs of people with an active tie, each once, as sorted int64 keys ``low * 2**32 + high``."""
+        ties = self.sim.ties
+        ids = ties.active_ids()
+        u, v = ties.u[ids].astype(np.int64), ties.v[ids].astype(np.int64)
+        return np.unique(np.minimum(u, v) << 32 | np.maximum(u, v))
+
+    def sync_space(self) -> tuple[int, int]:
+        """Bring the Network space in step with the tie table: connect the cells of pairs whose first tie
+        began since the last call, disconnect those whose last tie ended, and give people who joined the
+        town since then a cell and an agent. Returns (connections added, connections removed).
+
+        Called after every step; the cost is one pass over the active ties (a few ms per 10,000 ties)
+        plus one Mesa call per change."""
+        if self.grid is None:
+            return 0, 0
+        for i in range(len(self.grid.all_cells.cells), self.sim.n):  # an open population grows
+            self.grid.add_cell(Cell(i, random=self.random))
+            Person(self, i, self.grid[i])
+        now = self.tie_keys()
+        added = np.setdiff1d(now, self._space_keys, assume_unique=True)
+        removed = np.setdiff1d(self._space_keys, now, assume_unique=True)
+        low_mask = 2**32 - 1
+        for key in removed.tolist():
+            self.grid.remove_connection(self.grid[key >> 32], self.grid[key & low_mask])
+        for key in added.tolist():
+            self.grid.add_connection(self.grid[key >> 32], self.grid[key & low_mask])
+        self._space_keys = now
+        return int(added.size), int(removed.size)
 
     def scenario_yaml(self) -> str:
         """YAML of the effective scenario (slider values included), ready for ``lonesim run``."""

@@ -7,6 +7,7 @@ Each row: the YAML key path, its default, and the field description (unit and so
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import typing
 from typing import Any
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 
 from sim.config import Scenario
 from sim.config.base import assumption_range
+from sim.config.paths import section_models
 
 HEADER = """# Scenario parameters
 
@@ -28,9 +30,26 @@ target; **Assumption** means no published anchor: sweep it before leaning on it.
 """
 
 
-def _rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str]]:
+def _fields(models: list[type[BaseModel]]) -> dict[str, Any]:
+    """The fields of one section model, or of every member of a union of them, each name once: the fields
+    all members share that come first (a programme's kind, days, coverage, targeting), then each kind's
+    own in member order, then the other shared ones (a comparison arm's name and cost)."""
+    first = list(models[0].model_fields)
+    shared = [n for n in first if all(n in m.model_fields for m in models)]
+    own = next((i for i, n in enumerate(first) if n not in shared), len(first))
+    lead = [n for n in first[:own] if n in shared]
+    out: dict[str, Any] = {n: models[0].model_fields[n] for n in lead}
+    for m in models:
+        for name, field in m.model_fields.items():
+            if name not in shared:
+                out.setdefault(name, field)
+    out.update({n: models[0].model_fields[n] for n in shared if n not in out})
+    return out
+
+
+def _rows(model: type[BaseModel] | list[type[BaseModel]], prefix: str = "") -> list[tuple[str, str, str]]:
     rows = []
-    for name, field in model.model_fields.items():
+    for name, field in _fields(model if isinstance(model, list) else [model]).items():
         path = f"{prefix}{name}"
         ann = field.annotation
         inner = [a for a in (typing.get_args(ann) or (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
@@ -38,9 +57,10 @@ def _rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str]
             rows.append((path, "", field.description or (inner[0].__doc__ or "").strip().split("\n")[0]))
             rows.extend(_rows(inner[0], path + "."))
             continue
-        if typing.get_origin(ann) is list and inner:
+        members = section_models(ann) if typing.get_origin(ann) is list else []
+        if members:  # a list of sections, or of a union of them (programmes: one model per kind)
             rows.append((f"{path}[]", "[]", field.description or ""))
-            rows.extend(_rows(inner[0], f"{path}[]."))
+            rows.extend(_rows(members, f"{path}[]."))
             continue
         default = field.get_default(call_default_factory=True)
         shown = "required" if field.is_required() else json.dumps(default if not isinstance(default, BaseModel) else None)
@@ -80,7 +100,9 @@ def _model_for(annotation: Any, value: Any) -> type[BaseModel] | None:
 
 
 def _comment(text: str, indent: str) -> list[str]:
-    return [f"{indent}# {line}" for line in textwrap.wrap(" ".join(text.split()), width=max(40, 110 - len(indent)))]
+    text = re.sub(r"\[[^\]]{0,40}\]", lambda m: m.group(0).replace(" ", "\0"), " ".join(text.split()))  # keep [a, b] whole
+    lines = textwrap.wrap(text, width=max(40, 110 - len(indent)), break_long_words=False, break_on_hyphens=False)
+    return [f"{indent}# {line.replace(chr(0), ' ')}" for line in lines]
 
 
 def _annotated(model: type[BaseModel], data: dict[str, Any], indent: str = "") -> list[str]:

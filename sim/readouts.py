@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim import mortality
-from sim._core import DAYS_PER_YEAR, HOUSEHOLD, NO_DAY, TIE_KINDS
+from sim._core import DAYS_PER_YEAR, HOUSEHOLD, NO_DAY, TIE_KINDS, jit
 
 #: Age bands of the summary's loneliness-by-age rows (years; the last is open).
 AGE_BANDS = ((18, 30), (30, 45), (45, 65), (65, 75), (75, 200))
@@ -95,10 +95,40 @@ def edges_frame(sim) -> pd.DataFrame:
     """The active ties at the end, sorted by (source, target), with their kind and closeness."""
     t = sim.ties
     ids = t.active_ids()
-    ids = ids[np.lexsort((t.v[ids], t.u[ids]))]
+    ids = ids[order_by_pair(sim.n, t.u[ids], t.v[ids])]
     return pd.DataFrame({"source": t.u[ids], "target": t.v[ids],
                          "kind": pd.Categorical.from_codes(t.kind[ids], list(TIE_KINDS)),
                          "closeness": t.closeness[ids]})
+
+
+def order_by_pair(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The permutation ``np.lexsort((v, u))`` for node ids in [0, n) (ties in input order): a counting
+    sort by ``u``, then an insertion sort by ``v`` within each node's few entries. O(n + ties) where
+    lexsort's two stable sorts took ~1.5 s of a 1M-person run's output."""
+    return _order_by_pair(n, np.asarray(u), np.asarray(v))
+
+
+@jit
+def _order_by_pair(n, u, v):
+    start = np.zeros(n + 1, np.int64)
+    for e in range(u.size):
+        start[u[e] + 1] += 1
+    for a in range(n):
+        start[a + 1] += start[a]
+    fill = start[:-1].copy()
+    order = np.empty(u.size, np.int64)
+    for e in range(u.size):
+        order[fill[u[e]]] = e
+        fill[u[e]] += 1
+    for a in range(n):
+        for i in range(start[a] + 1, start[a + 1]):
+            x = order[i]
+            j = i - 1
+            while j >= start[a] and v[order[j]] > v[x]:
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = x
+    return order
 
 
 def survey_frame(sim) -> pd.DataFrame | None:

@@ -116,3 +116,17 @@ def assert_one_clear_error(res: subprocess.CompletedProcess, *expected: str) -> 
     for text in expected:
         assert text in err, (text, err[-2000:])
     return err
+
+
+#: The model's own tests (mechanisms, kernels, health, random streams, the SIS reference, the Mesa layer):
+#: `pytest -m model` runs them alone (about a minute). Files here are marked whole; a file may also mark
+#: itself with `pytestmark = pytest.mark.model`.
+MODEL_TEST_FILES = {"test_mechanisms.py", "test_health.py", "test_kernels_reference.py", "test_streams.py",
+                    "test_reference_sis.py", "test_mesa_layer.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test of :data:`MODEL_TEST_FILES` with ``model``."""
+    for item in items:
+        if item.path.name in MODEL_TEST_FILES:
+            item.add_marker(pytest.mark.model)

@@ -165,8 +165,9 @@ def test_connection_model_works_with_mesa_batch_run():
 
 
 def test_quickstart_notebook_runs_and_draws_a_figure():
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    import nbclient  # the test extras (pyproject.toml): a missing one fails here rather than skipping
+    import nbformat
+
     nb = nbformat.read(ROOT / "docs" / "quickstart.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert sum(len(c.source.strip().splitlines()) for c in code) <= 5  # five lines from import to a figure
@@ -176,3 +177,18 @@ def test_quickstart_notebook_runs_and_draws_a_figure():
     outputs = [o for c in code for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs), "the notebook shows no figure"
+
+
+def test_load_refuses_what_is_not_a_finished_folder(tmp_path):
+    with pytest.raises(SweepError, match="not a lonesim batch folder"):
+        sim.load(tmp_path)
+    (tmp_path / "sweep.json").write_text('{"points": [{"point": 0}]}')
+    with pytest.raises(SweepError, match="not a lonesim sweep manifest"):
+        sim.load(tmp_path)
+    (tmp_path / "sweep.json").write_text('{"points": [], "swept": []}')
+    with pytest.raises(SweepError, match="no finished runs yet"):
+        sim.load(tmp_path)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "manifest.json").write_text("{}")
+    with pytest.raises(SweepError, match="not a finished lonesim run folder"):
+        sim.load(tmp_path / "run")

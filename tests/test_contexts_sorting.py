@@ -1,5 +1,6 @@
-"""The population network's sorts (sim/contexts.py) give exactly the order of the numpy sorts they replaced
-(issue 20: the 10M-person network build), so towns are byte-identical to before."""
+"""The population network's sorts (sim/contexts.py) and the edges table's (sim/readouts.py) give exactly
+the order of the numpy sorts they replaced (issue 20: the 10M-person network build, the city run's output),
+so towns and files are byte-identical to before."""
 
 from __future__ import annotations
 
@@ -48,3 +49,13 @@ def test_merge_ties_keeps_the_closer_kind_and_the_first_listed():
     assert np.array_equal(got.u, lo) and np.array_equal(got.v, hi)
     assert np.array_equal(got.kind, k) and np.array_equal(got.closeness, c)
     assert got.u.dtype == np.int32 and got.kind.dtype == np.int8 and got.closeness.dtype == np.float32
+
+
+def test_edges_frame_order_is_lexsort_by_source_then_target():
+    from sim.readouts import order_by_pair
+
+    rng = np.random.default_rng(6)
+    for n, m in ((1, 0), (5, 40), (3000, 100_000)):
+        u = rng.integers(0, n, m).astype(np.int32)
+        v = rng.integers(0, n, m).astype(np.int32)  # repeated pairs too: input order kept
+        assert np.array_equal(order_by_pair(n, u, v), np.lexsort((v, u)))

@@ -459,6 +459,6 @@ def test_the_other_commands_with_hostile_input(tmp_path):
         res = lonesim_limited(*args, memory_mb=VALIDATE_MB * 3)
         assert_one_clear_error(res)
     res = lonesim_limited("defaults")
-    assert res.returncode == 0 and Scenario.model_validate(__import__("yaml").safe_load(res.stdout)) == Scenario()
+    assert res.returncode == 0 and Scenario.model_validate(__import__("yaml").safe_load(res.stdout)) == Scenario(seed=20261126)
     res = lonesim_limited("nosuchcommand")
     assert_one_clear_error(res, "No such command")

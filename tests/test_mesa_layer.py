@@ -58,3 +58,24 @@ def test_large_models_run_on_arrays_alone():
     assert len(m.people) == 0 and m.grid is None and m.sim.day == 1
     with pytest.raises(TypeError, match="unknown keyword"):
         ConnectionModel(n_peple=10)
+
+
+def test_the_network_space_follows_the_ties_for_120_days():
+    """Every agent's cell neighbours are exactly the people it has an active tie with, after 120 days in
+    which ties began and ended (issue 17: a day-0 copy had gone stale by then)."""
+    model = ConnectionModel(n_people=300, days=120, seed=11)
+    day0 = set(model.tie_keys().tolist())
+    for _ in range(120):
+        model.step()
+    assert model.sim.day == 120
+    now = set(model.tie_keys().tolist())
+    assert len(now - day0) > 5 and len(day0 - now) > 5, "the test needs ties that began and ended"
+    ties = model.sim.ties
+    ids = ties.active_ids()
+    partners: dict[int, set[int]] = {i: set() for i in range(model.sim.n)}
+    for a, b in zip(ties.u[ids].tolist(), ties.v[ids].tolist()):
+        partners[a].add(b)
+        partners[b].add(a)
+    for person in model.people:
+        assert {c.coordinate for c in person.cell.neighborhood} == partners[person.index], person.index
+    assert {tuple(sorted(e)) for e in model.grid.G.edges} == {tuple(sorted(e)) for e in model.graph().edges}

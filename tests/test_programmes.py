@@ -11,7 +11,7 @@ import pytest
 
 from sim import streams
 from sim._core import ACQUAINTANCE, FRIEND
-from sim.config import InterventionConfig
+from sim.config import programme
 from sim.interventions import Programmes, call_schedule
 from sim.runs import compare_stats as cs
 from sim.runs.tracking import TrackPlan, run_tracked, trial_allocation
@@ -46,7 +46,7 @@ def test_calls_are_daily_then_twice_a_week_worth_call_value_at_closeness_one():
         assert seen[day][enrolled] == pytest.approx(1.5)  # daily calls
     for day in (5, 11):
         assert seen[day][enrolled] == pytest.approx(1.5 * 2 / 7)  # then twice a week
-    assert call_schedule(0, InterventionConfig(kind="phone_calls", daily_call_days=0, calls_per_week=7)) == 1.0
+    assert call_schedule(0, programme(kind="phone_calls", daily_call_days=0, calls_per_week=7)) == 1.0
 
 
 def test_befriending_and_calls_together_give_the_mean_closeness_of_their_contacts():
@@ -116,9 +116,9 @@ def test_reappraisal_lowers_vigilance_and_desire_linearly_then_relapses_with_the
 def test_most_connected_enrols_the_hub_and_aged_65plus_only_the_old():
     star = [(0, k) for k in range(1, 10)]
     sc, people, ties = tiny_world(star, 10)
-    iv = InterventionConfig(kind="befriending", coverage=0.1, targeting="most_connected")
+    iv = programme(kind="befriending", coverage=0.1, targeting="most_connected")
     assert np.flatnonzero(enrol(people, ties, iv, sc, KEY)).tolist() == [0]
-    old = InterventionConfig(kind="befriending", coverage=0.3, targeting="aged_65plus")
+    old = programme(kind="befriending", coverage=0.3, targeting="aged_65plus")
     people.age[:] = 40
     people.age[[2, 5]] = [70, 65]
     assert np.flatnonzero(enrol(people, ties, old, sc, KEY)).tolist() == [2, 5]  # 3 asked for, only 2 are 65+
@@ -131,10 +131,10 @@ def test_nominated_friends_finds_the_hub_without_knowing_the_network():
     """In a star, almost every random person's random friend is the hub (Kim et al. 2015)."""
     star = [(0, k) for k in range(1, 20)]
     sc, people, ties = tiny_world(star, 20)
-    iv = InterventionConfig(kind="befriending", coverage=0.05, targeting="nominated_friends")
+    iv = programme(kind="befriending", coverage=0.05, targeting="nominated_friends")
     hub = sum(int(enrol(people, ties, iv, sc, np.uint64(k))[0]) for k in range(200))
     assert hub / 200 == pytest.approx(19 / 20, abs=0.05)
-    rnd = InterventionConfig(kind="befriending", coverage=0.05, targeting="random")
+    rnd = programme(kind="befriending", coverage=0.05, targeting="random")
     assert sum(int(enrol(people, ties, rnd, sc, np.uint64(k))[0]) for k in range(200)) < 30
 
 
@@ -143,21 +143,21 @@ def test_screened_loneliest_and_most_isolated_pick_by_the_survey_score():
                                                      "survey.isolation_index.misreport_probability": 0.0})
     people.loneliness[:] = np.linspace(0, 0.2, 200)
     people.loneliness[[7, 99, 150]] = 0.9  # UCLA-3 9 at negligible item error
-    iv = InterventionConfig(kind="befriending", coverage=0.015, targeting="loneliest")
+    iv = programme(kind="befriending", coverage=0.015, targeting="loneliest")
     assert np.flatnonzero(enrol(people, ties, iv, sc, KEY)).tolist() == [7, 99, 150]
     people.partner[:] = 0
     people.contact_family[:] = people.contact_friend[:] = 1.0
     people.partner[[3, 60]] = -1
     people.contact_friend[[3, 60, 61]] = 0.0
     people.group_member[[3, 60]] = False
-    iso = InterventionConfig(kind="befriending", coverage=0.01, targeting="most_isolated")
+    iso = programme(kind="befriending", coverage=0.01, targeting="most_isolated")
     assert np.flatnonzero(enrol(people, ties, iso, sc, KEY)).tolist() == [3, 60]  # index 3 each
 
 
 def test_screening_with_measurement_error_enrols_mostly_but_not_only_the_loneliest():
     sim = Simulation(small(**{"population.size": 3000, "days": 1}))
     p = sim.people
-    iv = InterventionConfig(kind="befriending", coverage=0.1, targeting="loneliest")
+    iv = programme(kind="befriending", coverage=0.1, targeting="loneliest")
     chosen = enrol(p, sim.ties, iv, sim.scenario, KEY)
     top = p.loneliness >= np.quantile(p.loneliness, 0.9)
     assert p.loneliness[chosen].mean() > p.loneliness[~chosen].mean() + 0.2
@@ -167,9 +167,9 @@ def test_screening_with_measurement_error_enrols_mostly_but_not_only_the_lonelie
 def test_friend_nomination_reaches_more_connected_people_than_random_in_a_town():
     sim = Simulation(small(**{"population.size": 3000, "days": 1}))
     deg = sim.people.degree.astype(float)
-    nominated = enrol(sim.people, sim.ties, InterventionConfig(kind="befriending", coverage=0.2,
+    nominated = enrol(sim.people, sim.ties, programme(kind="befriending", coverage=0.2,
                                                                 targeting="nominated_friends"), sim.scenario, KEY)
-    random = enrol(sim.people, sim.ties, InterventionConfig(kind="befriending", coverage=0.2), sim.scenario, KEY)
+    random = enrol(sim.people, sim.ties, programme(kind="befriending", coverage=0.2), sim.scenario, KEY)
     assert nominated.sum() == random.sum() == 600
     # the friendship paradox: a random person's random contact has more ties than a random person. The
     # population network's degrees vary little (partners, kin groups: SD ~3.8 around ~11.6), so the gain

@@ -1,6 +1,7 @@
-"""Threads that suit a shared machine (issue 20; sim/_threads.py): the kernels use the free cores, sleep
-instead of spinning while they wait, never oversubscribe a sweep, obey LONESIM_THREADS, and give the same
-bits whatever the count, even when it changes in the middle of a run."""
+"""Threads that suit a shared machine (issue 20; sim/_threads.py): the kernels sleep instead of spinning
+while they wait, use the cores of the process's affinity (only the free ones under LONESIM_THREADS=free),
+never oversubscribe a sweep, obey LONESIM_THREADS, and give the same bits whatever the count, even when it
+changes in the middle of a run."""
 
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ def _busy(stop) -> None:
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) != 2, reason="measured on a 2-core machine")
-def test_beside_a_busy_process_a_large_town_uses_one_thread():
-    """What a user sees on a 2-core laptop with something else running: the kernels drop to the free core."""
+def test_free_setting_beside_a_busy_process_uses_one_thread():
+    """LONESIM_THREADS=free on a 2-core machine with something else running: the kernels drop to the free core."""
     stop = mp.Event()
     burner = mp.Process(target=_busy, args=(stop,), daemon=True)
     burner.start()
@@ -59,11 +60,22 @@ def test_beside_a_busy_process_a_large_town_uses_one_thread():
             "from sim._core import kernel_threads\n"
             "time.sleep(1.0)\n"  # an interval for the first look: the busy process holds a core throughout
             "with kernel_threads(100_000):\n"
-            "    print(json.dumps([_threads.choose(), _threads.last_choice()]))\n")
+            "    print(json.dumps([_threads.choose(), _threads.last_choice()]))\n", LONESIM_THREADS="free")
     finally:
         stop.set()
         burner.join()
     assert json.loads(out) == [1, 1]
+
+
+def test_by_default_the_kernels_use_the_cores_of_the_affinity():
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "import numba; from sim import _threads; from sim._core import kernel_threads\n"
+            "with kernel_threads(100_000):\n"
+            "    print(numba.get_num_threads(), _threads._adapt)")
+    assert _python(code) == "1 False"  # numba's pool has a thread per core of the machine; one core is ours
+    code = ("import os, numba; from sim import _threads; "
+            "print(_threads.choose() == min(len(os.sched_getaffinity(0)), numba.config.NUMBA_NUM_THREADS))")
+    assert _python(code) == "True"
 
 
 def test_lonesim_threads_fixes_the_count_whatever_the_load():
@@ -92,7 +104,7 @@ def test_same_bits_when_the_thread_count_changes_during_the_run(monkeypatch):
         monkeypatch.setattr(_threads, "MIN_LOOK_S", 0.0)
         monkeypatch.setattr(_threads, "others_busy", lambda before, after: next(flips))
         monkeypatch.setattr(_threads, "available_cores", lambda: 2)
-        _threads.set_threads(2)
+        _threads.set_threads(2, adapt=True)
         chosen = []
         sim = Simulation(sc)
         for _ in range(sc.days):

@@ -74,16 +74,9 @@ def main(argv: list[str] | None = None, prog_name: str = "lonesim") -> None:  # 
                    "population.size smaller)", err=True)
         code = 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line instead of a traceback
-        if is_interrupt(exc):  # a Ctrl-C that landed inside a compiled call (see is_interrupt)
-            typer.echo(f"interrupted{interrupted_by()}", err=True)
-            code = interrupted_status()
-        else:
-            if os.environ.get("LONESIM_DEBUG"):
-                raise
-            first = (str(exc).strip().splitlines() or [""])[0][:300]
-            echo_lines("error: ", f"internal error: {type(exc).__name__}: {first} (this is a bug in lonesim; "
-                       "run again with LONESIM_DEBUG=1 for the traceback and report it)")
-            code = 1
+        if not is_interrupt(exc) and os.environ.get("LONESIM_DEBUG"):
+            raise
+        code = _unexpected(exc)
     code = code if isinstance(code, int) else 0
     if code in _INTERRUPTED_CODES:
         # A Ctrl-C that landed inside code run from a string (``exec``/``eval``: namedtuple, dataclass and
@@ -99,6 +92,18 @@ def main(argv: list[str] | None = None, prog_name: str = "lonesim") -> None:  # 
         # hooks take more than a few seconds.
         threading.Thread(target=_exit_soon, args=(code,), daemon=True, name="lonesim-exit-watch").start()
     sys.exit(code)
+
+
+def _unexpected(exc: Exception) -> int:
+    """One line for an exception no command handled; its exit status. A Ctrl-C that landed inside a
+    compiled call (see :func:`sim.cli.common.is_interrupt`) is an interruption, anything else a bug."""
+    if is_interrupt(exc):
+        typer.echo(f"interrupted{interrupted_by()}", err=True)
+        return interrupted_status()
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    echo_lines("error: ", f"internal error: {type(exc).__name__}: {first} (this is a bug in lonesim; "
+               "run again with LONESIM_DEBUG=1 for the traceback and report it)")
+    return 1
 
 
 def _exit_soon(code: int, seconds: float = 5.0) -> None:

@@ -79,12 +79,12 @@ def check_scheduler_or_fail(scheduler: str | None) -> None:
     if not scheduler:
         return
     from sim.runs.executors import check_scheduler_address, probe_scheduler
-    from sim.runs.layout import SweepError
+    from sim.runs.layout import BatchError
 
     try:
         check_scheduler_address(scheduler)
         probe_scheduler(scheduler)
-    except SweepError as exc:
+    except BatchError as exc:
         fail(str(exc))
 
 

@@ -3,49 +3,74 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from sim.cli.common import (
-    SET_HELP,
-    check_scheduler_or_fail,
-    fail,
-    interrupted_by,
-    interrupted_status,
-    is_interrupt,
-    load_or_fail,
+from sim.cli.batch import (
+    DEFAULT_WORKERS,
+    DRY_RUN_HELP,
+    EXECUTOR_HELP,
+    QUIET_HELP,
+    RESUME_HELP,
+    SCHEDULER_HELP,
+    WORKERS_HELP,
+    batch_errors,
+    check_executor,
+    finish,
+    kept_message,
+    where_runs,
 )
-from sim.config import ScenarioError, parse_set_options
+from sim.cli.common import SET_HELP, check_scheduler_or_fail, fail, load_or_fail
+from sim.cli.estimate import estimate_line
+from sim.config import LineMap, ScenarioError, parse_set_options
 
 
 def compare(
     scenario: Path = typer.Argument(..., help="Scenario YAML file with a comparison: block."),
     out: Path | None = typer.Option(None, "--out", "-o",
                                        help="Comparison folder (default results/<name>/compare-seed-<seed>)."),
-    workers: int = typer.Option(1, "--workers", "-w", help="Local worker processes (--executor process)."),
-    executor: str = typer.Option("process", "--executor", help="process (local processes) or dask (a cluster)."),
-    scheduler: str | None = typer.Option(None, "--scheduler",
-                                            help="Dask scheduler address for --executor dask, e.g. tcp://HOST:8786."),
-    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted comparison: keep finished runs."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and list the runs without running them."),
+    workers: int = typer.Option(DEFAULT_WORKERS, "--workers", "-w", help=WORKERS_HELP),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    scheduler: str | None = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    resume: bool = typer.Option(False, "--resume", help=RESUME_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
     sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     seed: int | None = typer.Option(None, "--seed", help="Root seed (overrides the scenario's)."),
     results: Path = typer.Option(Path("results"), "--results", help="Root folder for the default comparison folder."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Compare programmes and targeting rules: simulated trials, deaths averted per 1,000 enrolled, costs."""
-    from sim.config.paths import LineMap
-    from sim.runs.compare import default_comparison_folder, describe_plan, plan_comparison, run_comparison
-    from sim.runs.layout import SweepError
+    from sim.runs.compare import default_comparison_folder, describe_plan, run_comparison
 
-    if executor not in ("process", "dask"):
-        fail(f"--executor: unknown executor '{executor}' (choose process or dask)")
-    if executor == "process" and workers < 1:
-        fail(f"--workers must be at least 1 (got {workers})")
-    if executor == "dask" and not scheduler:
-        fail("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-    if executor == "process" and scheduler:
-        fail("--scheduler is only used with --executor dask")
+    kind = check_executor(executor, workers, scheduler)
+    sc, plan = plan_or_fail(scenario, sets, seed)
+    folder = out if out is not None else default_comparison_folder(results, sc)
+    if dry_run:
+        for line in describe_plan(plan, folder):
+            typer.echo(line)
+        typer.echo(estimate_line([(plan.scenario.population.size, horizon(plan))] * len(plan.runs),
+                                 workers if kind == "process" else None))
+        return
+    check_scheduler_or_fail(scheduler)  # before any folder exists: a silent server leaves nothing
+    if folder.exists() and not resume:
+        fail(f"{folder}: comparison folder already exists (add --resume to finish it, or choose another --out)")
+    if not quiet:
+        typer.echo(f"lonesim compare: {sc.name}: control + {len(plan.arms)} arms x {sc.comparison.replicates} "
+                   f"replicates = {len(plan.runs)} runs of {sc.population.size:,} people x {sc.days} days, "
+                   f"{where_runs(kind, workers, scheduler)}", err=True)
+    with batch_errors(kept_message(folder)):
+        outcome = run_comparison(plan, folder, executor=kind, workers=workers, scheduler=scheduler,
+                                 resume=resume, progress=not quiet)
+    if not quiet and not outcome.failed and not outcome.not_started:
+        _print_summary(folder)
+    finish(outcome, folder, quiet)
+
+
+def plan_or_fail(scenario: Path, sets: list[str] | None, seed: int | None) -> tuple[Any, Any]:
+    """The scenario and its comparison plan, or exit 2 with the error (file, key, line)."""
+    from sim.runs.compare import plan_comparison
+
     sc = load_or_fail(scenario, sets, seed)
     try:
         linemap = LineMap(scenario.read_text(encoding="utf-8"))
@@ -53,42 +78,12 @@ def compare(
         plan = plan_comparison(sc, source=str(scenario), linemap=linemap)
     except ScenarioError as exc:
         fail(str(exc))
-    folder = out if out is not None else default_comparison_folder(results, sc)
-    if dry_run:
-        for line in describe_plan(plan, folder):
-            typer.echo(line)
-        return
-    check_scheduler_or_fail(scheduler)  # before any folder exists: a silent server leaves nothing
-    if folder.exists() and not resume:
-        fail(f"{folder}: comparison folder already exists (add --resume to finish it, or choose another --out)")
-    if not quiet:
-        where = f"Dask scheduler {scheduler}" if executor == "dask" else f"{workers} worker process(es)"
-        typer.echo(f"lonesim compare: {sc.name}: control + {len(plan.arms)} arms x {sc.comparison.replicates} "
-                   f"replicates = {len(plan.runs)} runs of {sc.population.size:,} people x {sc.days} days, on {where}",
-                   err=True)
-    try:
-        outcome = run_comparison(plan, folder, executor=executor, workers=workers, scheduler=scheduler,
-                                 resume=resume, progress=not quiet)
-    except (SweepError, ScenarioError) as exc:
-        fail(str(exc))
-    except (KeyboardInterrupt, SystemError) as exc:
-        if not is_interrupt(exc):
-            raise
-        typer.echo(f"\ninterrupted{interrupted_by()}: finished runs are kept in {folder}; continue with --resume",
-                   err=True)
-        raise typer.Exit(code=interrupted_status()) from None
-    if outcome.failed or outcome.not_started:
-        for name, msg in outcome.failed:
-            typer.echo(f"error: run {name} failed: {msg}", err=True)
-        typer.echo(f"{len(outcome.failed)} of {outcome.total} runs failed"
-                   + (f", {outcome.not_started} not started" if outcome.not_started else "")
-                   + f"; finished runs are kept in {folder}: fix the cause and rerun with --resume", err=True)
-        raise typer.Exit(code=1)
-    if not quiet:
-        extra = f", {outcome.skipped} already finished (kept)" if outcome.skipped else ""
-        typer.echo(f"  {outcome.done} runs done{extra} in {outcome.seconds:.1f}s", err=True)
-        _print_summary(folder)
-    typer.echo(str(folder))
+    return sc, plan
+
+
+def horizon(plan: Any) -> int:
+    """Days each comparison run simulates, burn-in included."""
+    return plan.scenario.days + plan.scenario.burn_in_days
 
 
 def _print_summary(folder: Path) -> None:

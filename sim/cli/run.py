@@ -20,7 +20,7 @@ from sim.cli.common import (
     load_with_lines_or_fail,
     one_line,
 )
-from sim.config import Scenario, ScenarioError, load_scenario_lines, parse_set_options
+from sim.config import LineMap, Scenario, ScenarioError, load_scenario_lines, parse_set_options
 
 
 def run(
@@ -55,11 +55,11 @@ def run(
         for line in results_mod.clean_leftovers(target.parent):
             echo_lines("note: ", f"{target.parent}: {line}")
         t0 = time.perf_counter()
+        for block, command in batch_blocks(sc):
+            echo_lines("note: ", f"{scenario} has a {block}: block; `lonesim run` runs its base scenario once "
+                                 f"and ignores the block; `lonesim {command} {scenario}` runs the {block}")
         if not quiet:
             typer.echo(f"lonesim: {sc.name}: {people}, {sc.days} days, seed {sc.seed}", err=True)
-            if sc.sweep is not None:
-                typer.echo("  (this file has a sweep block: `lonesim run` runs its base scenario; "
-                           "`lonesim sweep` runs the sweep)", err=True)
         from sim.simulation import Simulation  # (numba: imported only once the input is known to be good)
 
         sim = Simulation(sc, progress=not quiet)
@@ -89,48 +89,97 @@ def run(
     typer.echo(str(target))
 
 
+#: The batch blocks a scenario file can hold, and the command that runs each.
+BATCH_COMMANDS = {"sweep": "sweep", "comparison": "compare", "sensitivity": "sensitivity"}
+
+
+def batch_blocks(sc: Scenario) -> list[tuple[str, str]]:
+    """(block, command) of each batch block the scenario has: ``("sweep", "sweep")``, ``("comparison", "compare")``."""
+    return [(block, command) for block, command in BATCH_COMMANDS.items() if getattr(sc, block) is not None]
+
+
 def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files."),
              sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP)) -> None:
-    """Check scenario files (schema, ranges, sweep blocks, edge-list files) without running them."""
-    from sim.config import iter_points
-    from sim.memory import check_fits, estimate_bytes, human
-    from sim.networks import load_edgelist
-
+    """Check scenario files without running them: the schema, ranges, edge-list files, and exactly the checks
+    of the command that runs the file's block (sweep, compare, sensitivity)."""
     bad = 0
     for f in files:
         try:
-            notes: list[str] = []
-            sc, linemap = load_scenario_lines(f, parse_set_options(sets), notes=notes)
-            people = f"{sc.population.size:,} people"
-            if sc.network.kind == "edgelist":
-                edges = load_edgelist(Path(sc.network.path))
-                people = f"{edges.n:,} people and {edges.m:,} ties from {Path(sc.network.path).name}"
-                notes += [f"note: {n}" for n in edges.notes]
-            largest, points = sc, 0
-            for _, _, point in (iter_points(sc, str(f), linemap, dumps=False) if sc.sweep else []):
-                points += 1  # every point is validated, one at a time
-                if estimate_bytes(point).total > estimate_bytes(largest).total:
-                    largest = point
-            # The check `run` and `sweep` make: a run this machine's memory cannot hold is refused here too.
-            # (Only this process's own address-space limit, `ulimit -v`, is a warning: the run may have another.)
-            try:
-                need = check_fits(largest, functools.partial(linemap.where, str(f))).total
-            except ScenarioError as exc:
-                if "of address space" not in str(exc):
-                    raise
-                notes.append(f"warning: {exc} (this validate's own limit; the run may have another)")
-                need = estimate_bytes(largest).total
-            reps = sc.sweep.replicates if sc.sweep else 1
-            typer.echo(f"ok: {one_line(str(f))} ({people}, {sc.days} days"
-                       + (f", sweep of {points} points x {reps} replicates" if sc.sweep else "")
-                       + f"; about {human(need)} of memory per run)")
-            for note in notes:
-                echo_lines(note.split(": ", 1)[0] + ": ", note)
+            validate_file(f, sets)
         except ScenarioError as exc:
             echo_lines("error: ", str(exc))
             bad += 1
     if bad:
         raise typer.Exit(code=2)
+
+
+def validate_file(f: Path, sets: list[str] | None) -> None:
+    """Check one file (raises ScenarioError); print ``ok: ...`` with what it holds, then its notes."""
+    from sim.memory import check_fits, estimate_bytes, human
+    from sim.networks import load_edgelist
+
+    notes: list[str] = []
+    overrides = parse_set_options(sets)
+    sc, linemap = load_scenario_lines(f, overrides, notes=notes)
+    people = f"{sc.population.size:,} people"
+    if sc.network.kind == "edgelist":
+        edges = load_edgelist(Path(sc.network.path))
+        people = f"{edges.n:,} people and {edges.m:,} ties from {Path(sc.network.path).name}"
+        notes += [f"note: {n}" for n in edges.notes]
+    largest, blocks = sc, []
+    for block, command in batch_blocks(sc):
+        what, biggest = BATCH_CHECKS[block](sc, f, linemap, notes)
+        blocks.append(f", {what} (lonesim {command})")
+        if estimate_bytes(biggest).total > estimate_bytes(largest).total:
+            largest = biggest
+    # The check `run` and `sweep` make: a run this machine's memory cannot hold is refused here too.
+    # (Only this process's own address-space limit, `ulimit -v`, is a warning: the run may have another.)
+    try:
+        need = check_fits(largest, functools.partial(linemap.where, str(f))).total
+    except ScenarioError as exc:
+        if "of address space" not in str(exc):
+            raise
+        notes.append(f"warning: {exc} (this validate's own limit; the run may have another)")
+        need = estimate_bytes(largest).total
+    typer.echo(f"ok: {one_line(str(f))} ({people}, {sc.days} days" + "".join(blocks)
+               + f"; about {human(need)} of memory per run)")
+    for note in notes:
+        echo_lines(note.split(": ", 1)[0] + ": ", note)
+
+
+def _check_sweep(sc: Scenario, f: Path, linemap: LineMap, notes: list[str]) -> tuple[str, Scenario]:
+    """``lonesim sweep``'s checks: every point is validated, one at a time; the point needing most memory."""
+    from sim.config import iter_points
+    from sim.memory import estimate_bytes
+
+    largest, points = sc, 0
+    for _, _, point in iter_points(sc, str(f), linemap, dumps=False):
+        points += 1
+        if estimate_bytes(point).total > estimate_bytes(largest).total:
+            largest = point
+    return f"sweep of {points} points x {sc.sweep.replicates} replicates", largest
+
+
+def _check_comparison(sc: Scenario, f: Path, linemap: LineMap, notes: list[str]) -> tuple[str, Scenario]:
+    """``lonesim compare``'s checks (the plan it would run)."""
+    from sim.runs.compare import plan_comparison
+
+    plan = plan_comparison(sc, source=str(f), linemap=linemap)
+    return f"comparison of control + {len(plan.arms)} arms x {sc.comparison.replicates} replicates", sc
+
+
+def _check_sensitivity(sc: Scenario, f: Path, linemap: LineMap, notes: list[str]) -> tuple[str, Scenario]:
+    """``lonesim sensitivity``'s checks (the plan it would run, and the parameters it leaves out)."""
+    from sim.runs.sensitivity import plan_sensitivity
+
+    plan = plan_sensitivity(sc, str(f), linemap)
+    if plan.unranged:
+        notes.append(f"warning: {len(plan.unranged)} parameter(s) described as assumptions have no range in the "
+                     f"schema yet and are left out: {', '.join(plan.unranged)}")
+    return f"sensitivity analysis ({plan.design.method}) of {plan.n_runs} runs", sc
+
+
+BATCH_CHECKS = {"sweep": _check_sweep, "comparison": _check_comparison, "sensitivity": _check_sensitivity}
 
 
 def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout (a new "

@@ -4,62 +4,49 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from sim.cli.common import (
-    SET_HELP,
-    check_scheduler_or_fail,
-    fail,
-    interrupted_by,
-    interrupted_status,
-    is_interrupt,
-    load_or_fail,
+from sim.cli.batch import (
+    DEFAULT_WORKERS,
+    DRY_RUN_HELP,
+    EXECUTOR_HELP,
+    QUIET_HELP,
+    RESUME_HELP,
+    SCHEDULER_HELP,
+    WORKERS_HELP,
+    batch_errors,
+    check_executor,
+    finish,
+    kept_message,
+    where_runs,
 )
-from sim.config import ScenarioError, parse_set_options
-
-EXECUTOR_NAMES = {"process": "process", "local": "process", "dask": "dask"}
+from sim.cli.common import SET_HELP, check_scheduler_or_fail, fail, load_or_fail
+from sim.cli.estimate import estimate_line
+from sim.config import LineMap, ScenarioError, parse_set_options
 
 
 def sensitivity(
     scenario: Path = typer.Argument(..., help="Scenario YAML file with a sensitivity: block."),
     out: Path | None = typer.Option(None, "--out", "-o",
                                        help="Analysis folder (default results/<name>/sensitivity-seed-<seed>)."),
-    workers: int = typer.Option(1, "--workers", "-w", help="Local worker processes (--executor local)."),
-    executor: str = typer.Option("local", "--executor",
-                                 help="local (worker processes on this machine; also 'process') or dask (a cluster)."),
-    scheduler: str | None = typer.Option(None, "--scheduler",
-                                            help="Dask scheduler address for --executor dask, e.g. tcp://HOST:8786."),
-    resume: bool = typer.Option(False, "--resume",
-                                help="Finish an interrupted analysis: keep finished runs, run the rest, analyse."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="List the parameters, ranges and number of runs; run nothing."),
+    workers: int = typer.Option(DEFAULT_WORKERS, "--workers", "-w", help=WORKERS_HELP),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    scheduler: str | None = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    resume: bool = typer.Option(False, "--resume", help=RESUME_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
     sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     seed: int | None = typer.Option(None, "--seed", help="Root seed (overrides the scenario's)."),
     results: Path = typer.Option(Path("results"), "--results", help="Root folder for the default analysis folder."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw a figure per output."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Which assumptions move the answer: Morris or Sobol' indices of the mortality proxies, with replicate noise."""
-    from sim.config import LineMap
-    from sim.runs.layout import SweepError
-    from sim.runs.sensitivity import default_folder, describe_plan, plan_sensitivity, run_sensitivity
+    from sim.runs.sensitivity import default_folder, describe_plan, run_sensitivity
 
-    kind = EXECUTOR_NAMES.get(executor)
-    if kind is None:
-        fail(f"--executor: unknown executor '{executor}' (choose local or dask)")
-    if kind == "process" and workers < 1:
-        fail(f"--workers must be at least 1 (got {workers})")
-    if kind == "dask" and not scheduler:
-        fail("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-    if kind == "process" and scheduler:
-        fail("--scheduler is only used with --executor dask")
-    sc = load_or_fail(scenario, sets, seed)
-    linemap = LineMap(scenario.read_text(encoding="utf-8"))  # load_or_fail has read it: it exists and is text
-    try:
-        linemap.overridden = {tuple(k.split(".")) for k in parse_set_options(sets)}
-        plan = plan_sensitivity(sc, str(scenario), linemap)
-    except ScenarioError as exc:
-        fail(str(exc))
+    kind = check_executor(executor, workers, scheduler)
+    sc, plan = plan_or_fail(scenario, sets, seed)
     folder = out if out is not None else default_folder(results, sc)
     if plan.unranged:
         typer.echo(f"warning: {len(plan.unranged)} parameter(s) described as assumptions have no range in the schema "
@@ -67,47 +54,39 @@ def sensitivity(
     if dry_run:
         for line in describe_plan(plan, folder):
             typer.echo(line)
+        typer.echo(estimate_line([(sc.population.size, sc.days + sc.burn_in_days)] * plan.n_runs,
+                                 workers if kind == "process" else None))
         return
     check_scheduler_or_fail(scheduler)  # before any folder exists: a silent server leaves nothing
     if folder.exists() and not resume:
         fail(f"{folder}: sensitivity folder already exists (add --resume to finish it, or choose another --out)")
     if not quiet:
-        where = f"Dask scheduler {scheduler}" if kind == "dask" else f"{workers} worker process(es)"
         d = plan.design
         typer.echo(f"lonesim sensitivity: {sc.name}: {d.method}, {len(d.parameters)} parameters, {d.points} sample points "
                    f"x {d.replicates} replicates = {plan.n_runs} runs of {sc.population.size:,} people x {sc.days} days, "
-                   f"on {where}", err=True)
-    try:
+                   f"{where_runs(kind, workers, scheduler)}", err=True)
+    with batch_errors(kept_message(folder)):
         outcome = run_sensitivity(plan, folder, executor=kind, workers=workers, scheduler=scheduler, resume=resume,
                                   progress=not quiet, figures=figures)
-    except (SweepError, ScenarioError) as exc:
-        fail(str(exc))
-    except (KeyboardInterrupt, SystemError) as exc:
-        if not is_interrupt(exc):
-            raise
-        typer.echo(f"\ninterrupted{interrupted_by()}: finished runs are kept in {folder}; continue with --resume",
-                   err=True)
-        raise typer.Exit(code=interrupted_status()) from None
     for note in outcome.notes:
         typer.echo(f"warning: {note}", err=True)
-    if not quiet:
-        extra = []
-        if outcome.skipped:
-            extra.append(f"{outcome.skipped} already finished (kept)")
-        if outcome.leftovers_removed:
-            extra.append(f"{outcome.leftovers_removed} leftover temporary file(s) removed")
-        typer.echo(f"  {outcome.done} runs done" + (", " + ", ".join(extra) if extra else "")
-                   + f" in {outcome.seconds:.1f}s", err=True)
-        if outcome.analysed:
-            _print_top(folder, plan.design.method)
-    if outcome.failed or outcome.not_started:
-        for name, msg in outcome.failed[:20]:
-            typer.echo(f"error: run {name} failed: {msg}", err=True)
-        typer.echo(f"{len(outcome.failed)} of {outcome.total} runs failed"
-                   + (f", {outcome.not_started} not started" if outcome.not_started else "")
-                   + f"; finished runs are kept in {folder}: fix the cause and rerun with --resume", err=True)
-        raise typer.Exit(code=1)
-    typer.echo(str(folder))
+    if not quiet and outcome.analysed:
+        _print_top(folder, plan.design.method)
+    finish(outcome, folder, quiet, max_errors=20)
+
+
+def plan_or_fail(scenario: Path, sets: list[str] | None, seed: int | None) -> tuple[Any, Any]:
+    """The scenario and its sensitivity plan, or exit 2 with the error (file, key, line)."""
+    from sim.runs.sensitivity import plan_sensitivity
+
+    sc = load_or_fail(scenario, sets, seed)
+    linemap = LineMap(scenario.read_text(encoding="utf-8"))  # load_or_fail has read it: it exists and is text
+    try:
+        linemap.overridden = {tuple(k.split(".")) for k in parse_set_options(sets)}
+        plan = plan_sensitivity(sc, str(scenario), linemap)
+    except ScenarioError as exc:
+        fail(str(exc))
+    return sc, plan
 
 
 def _print_top(folder: Path, method: str) -> None:

@@ -4,109 +4,100 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from sim.cli.batch import (
+    DEFAULT_WORKERS,
+    DRY_RUN_HELP,
+    EXECUTOR_HELP,
+    QUIET_HELP,
+    RESUME_HELP,
+    SCHEDULER_HELP,
+    WORKERS_HELP,
+    batch_errors,
+    check_executor,
+    finish,
+    kept_message,
+    where_runs,
+)
 from sim.cli.common import (
     SET_HELP,
     check_memory_or_fail,
     check_scheduler_or_fail,
     echo_lines,
     fail,
-    interrupted_by,
-    interrupted_status,
-    is_interrupt,
     load_with_lines_or_fail,
 )
+from sim.cli.estimate import estimate_line
 from sim.config import ScenarioError
 
 
 def sweep(
     scenario: Path = typer.Argument(..., help="Scenario YAML file with a sweep: block."),
-    workers: int = typer.Option(1, "--workers", "-w", help="Local worker processes (--executor process)."),
-    executor: str = typer.Option("process", "--executor", help="process (local processes) or dask (a cluster)."),
-    scheduler: str | None = typer.Option(None, "--scheduler",
-                                            help="Dask scheduler address for --executor dask, e.g. tcp://HOST:8786."),
+    workers: int = typer.Option(DEFAULT_WORKERS, "--workers", "-w", help=WORKERS_HELP),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    scheduler: str | None = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
     out: Path | None = typer.Option(None, "--out", "-o",
                                        help="Sweep folder (default results/<name>/sweep-seed-<seed>)."),
-    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep: keep finished runs, redo the rest."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="List the runs without running them."),
+    resume: bool = typer.Option(False, "--resume", help=RESUME_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
     sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     seed: int | None = typer.Option(None, "--seed", help="Root seed (overrides the scenario's)."),
     results: Path = typer.Option(Path("results"), "--results", help="Root folder for the default sweep folder."),
     figures: bool = typer.Option(True, "--figures/--no-figures",
                                  help="Draw the sweep figures (lonesim report can draw them later)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
     allow_mixed_versions: bool = typer.Option(False, "--allow-mixed-versions",
                                               help="With --resume: finish a sweep started with other package versions."),
 ) -> None:
     """Run every (point, replicate) of a scenario's sweep block; write run folders, a summary and figures."""
-    from sim.runs.sweep import SweepError, default_sweep_folder, describe_plan, plan_sweep, run_sweep
+    from sim.runs.sweep import default_sweep_folder, run_sweep
 
-    if executor not in ("process", "dask"):
-        fail(f"--executor: unknown executor '{executor}' (choose process or dask)")
-    if executor == "process" and workers < 1:
-        fail(f"--workers must be at least 1 (got {workers})")
-    if executor == "dask" and not scheduler:
-        fail("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-    if executor == "process" and scheduler:
-        fail("--scheduler is only used with --executor dask")
-    if scheduler:
-        from sim.runs.executors import check_scheduler_address
+    kind = check_executor(executor, workers, scheduler)
+    sc, linemap, plan = plan_or_fail(scenario, sets, seed)
+    folder = out if out is not None else default_sweep_folder(results, sc)
+    if dry_run:
+        print_dry_run(plan, folder, workers if kind == "process" else None)
+        return
+    check_scheduler_or_fail(scheduler)  # before any folder exists: a silent server leaves nothing
+    if kind == "process":  # on a cluster, the workers' memory is the cluster's business
+        check_memory_or_fail(plan.point(plan.largest), functools.partial(linemap.where, str(scenario)),
+                             processes=min(workers, len(plan.runs)))
+    if folder.exists() and not resume:
+        fail(f"{folder}: sweep folder already exists (add --resume to finish it, or choose another --out)")
+    if not quiet:
+        typer.echo(f"lonesim sweep: {sc.name}: {len(plan.points)} points x {plan.replicates} replicates = "
+                   f"{len(plan.runs)} runs of {sc.population.size:,} people x {sc.days} days, "
+                   f"{where_runs(kind, workers, scheduler)}", err=True)
+    with batch_errors(kept_message(folder)):
+        outcome = run_sweep(plan, folder, executor=kind, workers=workers, scheduler=scheduler,
+                            resume=resume, progress=not quiet, figures=figures, allow_mixed_versions=allow_mixed_versions,
+                            warn=lambda msg: echo_lines("warning: ", msg))
+    finish(outcome, folder, quiet)
 
-        try:
-            check_scheduler_address(scheduler)
-        except SweepError as exc:
-            fail(str(exc))
+
+def plan_or_fail(scenario: Path, sets: list[str] | None, seed: int | None) -> tuple[Any, Any, Any]:
+    """The scenario, its line map and its sweep plan, or exit 2 with the error (file, key, line)."""
+    from sim.runs.sweep import plan_sweep
+
     sc, linemap = load_with_lines_or_fail(scenario, sets, seed)
     try:
         plan = plan_sweep(sc, source=str(scenario), linemap=linemap)
     except ScenarioError as exc:
         fail(f"{scenario}: {exc}" if str(scenario) not in str(exc) else str(exc))
-    folder = out if out is not None else default_sweep_folder(results, sc)
-    if dry_run:
-        for line in describe_plan(plan, folder):
-            typer.echo(line)
-        return
-    if executor == "process":  # on a cluster, the workers' memory is the cluster's business
-        check_memory_or_fail(plan.point(plan.largest), functools.partial(linemap.where, str(scenario)),
-                             processes=min(workers, len(plan.runs)))
-    check_scheduler_or_fail(scheduler)  # before any folder exists: a silent server leaves nothing
-    if folder.exists() and not resume:
-        fail(f"{folder}: sweep folder already exists (add --resume to finish it, or choose another --out)")
-    if not quiet:
-        where_runs = f"Dask scheduler {scheduler}" if executor == "dask" else f"{workers} worker process(es)"
-        typer.echo(f"lonesim sweep: {sc.name}: {len(plan.points)} points x {plan.replicates} replicates = "
-                   f"{len(plan.runs)} runs of {sc.population.size:,} people x {sc.days} days, on {where_runs}", err=True)
-    try:
-        outcome = run_sweep(plan, folder, executor=executor, workers=workers, scheduler=scheduler,
-                            resume=resume, progress=not quiet, figures=figures, allow_mixed_versions=allow_mixed_versions,
-                            warn=lambda msg: echo_lines("warning: ", msg))
-    except (SweepError, ScenarioError) as exc:
-        fail(str(exc))
-    except (KeyboardInterrupt, SystemError) as exc:
-        if not is_interrupt(exc):
-            raise
-        typer.echo(f"\ninterrupted{interrupted_by()}: finished runs are kept in {folder}; continue with --resume", err=True)
-        raise typer.Exit(code=interrupted_status()) from None
-    if not quiet:
-        extra = []
-        if outcome.skipped:
-            extra.append(f"{outcome.skipped} already finished (kept)")
-        if outcome.redone_incomplete:
-            extra.append(f"{outcome.redone_incomplete} incomplete folder(s) redone")
-        if outcome.leftovers_removed:
-            extra.append(f"{outcome.leftovers_removed} leftover temporary folder(s) removed")
-        typer.echo(f"  {outcome.done} runs done" + (", " + ", ".join(extra) if extra else "")
-                   + f" in {outcome.seconds:.1f}s", err=True)
-    if outcome.failed or outcome.not_started:
-        for name, msg in outcome.failed:
-            typer.echo(f"error: run {name} failed: {msg}", err=True)
-        typer.echo(f"{len(outcome.failed)} of {outcome.total} runs failed"
-                   + (f", {outcome.not_started} not started" if outcome.not_started else "")
-                   + f"; finished runs are kept in {folder}: fix the cause and rerun with --resume", err=True)
-        raise typer.Exit(code=1)
-    typer.echo(str(folder))
+    return sc, linemap, plan
+
+
+def print_dry_run(plan: Any, folder: Path, workers: int | None) -> None:
+    """The sweep's runs (marking those on disk) and how long they would take on this machine."""
+    from sim.runs.sweep import describe_plan
+
+    for line in describe_plan(plan, folder):
+        typer.echo(line)
+    sizes = [(pt.population.size, pt.days + pt.burn_in_days) for pt in map(plan.point, range(len(plan.points)))]
+    typer.echo(estimate_line([size for size in sizes for _ in range(plan.replicates)], workers))
 
 
 def report(
@@ -115,12 +106,12 @@ def report(
     show: bool = typer.Option(True, "--show/--no-show", help="Print the dose-response of the main proxies."),
 ) -> None:
     """Rebuild a sweep's summary table (CSV, parquet) and figures from its run folders."""
-    from sim.runs.layout import SweepError
+    from sim.runs.layout import BatchError
     from sim.runs.report import build_report
 
     try:
         counts = build_report(sweep_dir, figures=figures)
-    except SweepError as exc:
+    except BatchError as exc:
         fail(str(exc))
     if show:
         import pandas as pd

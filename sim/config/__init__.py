@@ -27,7 +27,7 @@ from sim.config.mechanisms import (
 from sim.config.network import ContextsConfig, IsolationConfig, NetworkConfig
 from sim.config.paths import LineMap, get_path, set_path
 from sim.config.people import PopulationConfig
-from sim.config.programmes import InterventionConfig, ShockConfig
+from sim.config.programmes import InterventionConfig, ShockConfig, programme
 from sim.config.schema import OutputConfig, Scenario, SweepConfig
 from sim.config.survey import SurveyConfig
 
@@ -38,5 +38,6 @@ __all__ = [
     "IsolationConfig", "KindnessConfig", "LineMap", "LonelinessConfig", "MoodConfig", "MortalityConfig",
     "NetworkConfig", "OutputConfig", "PopulationConfig", "Scenario", "ScenarioError", "ShockConfig",
     "SmilesConfig", "SweepConfig", "SweepPoint", "TiesConfig", "check_sweep", "count_points", "expand_sweep",
-    "get_path", "iter_points", "load_scenario", "load_scenario_lines", "parse_set_options", "set_path", "validate_scenario",
+    "get_path", "iter_points", "load_scenario", "load_scenario_lines", "parse_set_options", "programme", "set_path",
+    "validate_scenario",
 ]

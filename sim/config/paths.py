@@ -88,27 +88,59 @@ def format_loc(loc: tuple) -> str:
     return out
 
 
-def _unwrap(ann: Any) -> Any:
-    """The BaseModel class inside Optional[...] / list[...] annotations, else the annotation."""
+def section_models(ann: Any) -> list[type[BaseModel]]:
+    """The BaseModel classes inside an annotation: ``X``, ``X | None``, ``list[X]``, and each member of a
+    (discriminated) union ``Annotated[A | B, ...]``."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return [ann]
+    out: list[type[BaseModel]] = []
     for arg in (typing.get_args(ann) or ()):
-        inner = _unwrap(arg)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return inner
-    return ann
+        out += [m for m in section_models(arg) if m not in out]
+    return out
+
+
+def _tag(model: type[BaseModel]) -> str | None:
+    """The kind a member of a discriminated union stands for (its ``kind: Literal[...]`` field), else None."""
+    field = model.model_fields.get("kind")
+    args = typing.get_args(field.annotation) if field is not None else ()
+    return args[0] if typing.get_origin(field.annotation) is typing.Literal and len(args) == 1 else None
+
+
+def resolve_loc(root: Any, loc: tuple) -> tuple[tuple, list[type[BaseModel]], str | None]:
+    """Follow a pydantic error location from the model class ``root``: the location as the file writes it
+    (without the tags pydantic inserts for a discriminated union, e.g. ``("interventions", 0,
+    "smile_campaign", "group_size")`` → ``("interventions", 0, "group_size")``), the section classes
+    reached (several while a union is not yet decided), and the last union tag passed (or None)."""
+    options: list[type[BaseModel]] = [root] if isinstance(root, type) and issubclass(root, BaseModel) else []
+    clean: list = []
+    tag = None
+    for part in loc:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            clean.append(part)
+            continue
+        owner = next((m for m in options if part in m.model_fields), None)
+        tagged = [m for m in options if _tag(m) == part] if owner is None else []
+        if tagged:
+            options, tag = tagged, part  # pydantic's union tag: not a key of the file
+            continue
+        clean.append(part)
+        options = section_models(owner.model_fields[part].annotation) if owner is not None else []
+    return tuple(clean), options, tag
 
 
 def field_names_at(root: Any, loc: tuple) -> list[str]:
     """Field names of the schema section reached by following ``loc`` from the model class ``root``."""
-    cls: Any = root
-    for part in loc:
-        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
-            continue
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or part not in cls.model_fields:
-            return []
-        cls = _unwrap(cls.model_fields[part].annotation)
-    if isinstance(cls, type) and issubclass(cls, BaseModel):
-        return list(cls.model_fields)
-    return []
+    _, options, _ = resolve_loc(root, loc)
+    return list(options[0].model_fields) if options else []
+
+
+def _other_kinds(root: Any, loc: tuple) -> list[str]:
+    """The kinds of the union at ``loc``'s section that do have the key ``loc[-1]``."""
+    _, options, tag = resolve_loc(root, loc[:-1])
+    if tag is None:
+        return []
+    _, members, _ = resolve_loc(root, tuple(p for p in loc[:-1] if p != tag))
+    return [t for m in members if loc[-1] in m.model_fields and (t := _tag(m)) is not None]
 
 
 class LineMap:
@@ -192,9 +224,13 @@ def describe_errors(err: ValidationError, source: str, linemap: LineMap | None, 
     """
     messages = []
     for e in err.errors():
-        loc = tuple(e["loc"])
+        full = tuple(e["loc"])
         if e["type"] != "extra_forbidden":  # (an unknown key may be called anything)
-            loc = tuple(p for p in loc if p not in ("function-after",))
+            full = tuple(p for p in full if p not in ("function-after",))
+        if e["type"] == "programme_kind":  # a programme's kind is missing or unknown: blame its kind key
+            full += ("kind",)
+        loc, _, tag = resolve_loc(root, full[:-1])
+        loc += full[-1:]
         key = format_loc(loc) or "(top level)"
         where = source
         if linemap is not None and linemap.is_overridden(loc):
@@ -208,13 +244,20 @@ def describe_errors(err: ValidationError, source: str, linemap: LineMap | None, 
             messages.append(f"{where}: {key}: removed in lonesim 0.2: {removed}")
             continue
         if e["type"] == "extra_forbidden":
-            known = field_names_at(root, loc[:-1])
+            known = field_names_at(root, full[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
             msg = f"unknown key {printable(str(loc[-1]))}"
-            msg += f" (did you mean '{hint[0]}'?)" if hint else (f"; known keys: {', '.join(known)}" if known else "")
+            owners = _other_kinds(root, full)
+            if tag is not None and owners:
+                msg += f": not a field of a {tag} programme (it belongs to {', '.join(owners)})"
+            else:
+                msg += f" (did you mean '{hint[0]}'?)" if hint else (f"; known keys: {', '.join(known)}" if known else "")
         else:
             msg = e["msg"].removeprefix("Value error, ")
-            if "input" in e and not isinstance(e["input"], (dict, list)):
+            if e["type"] == "programme_kind":  # (the input is the whole programme: show its kind)
+                kind = e["input"].get("kind") if isinstance(e.get("input"), dict) else None
+                msg += f" (got {printable(kind)})" if kind is not None else ""
+            elif "input" in e and not isinstance(e["input"], (dict, list)):
                 msg += f" (got {printable(e['input'])})"
         messages.append(f"{where}: {key}: {msg}")
     return "\n".join(messages)

@@ -5,11 +5,10 @@ Programme sizes marked *calibrated* are set by ``experiments/calibrate_programme
 simulated trial of each programme finds the published effect (docs/programmes.md).
 """
 
-from __future__ import annotations
+import typing
+from typing import Annotated, Any, Literal
 
-from typing import Literal
-
-from pydantic import Field, field_validator
+from pydantic import Discriminator, Field, Tag, TypeAdapter, field_validator
 
 from sim.config.base import Strict, probability, rate
 
@@ -35,8 +34,10 @@ class ShockConfig(Strict):
     contact_multiplier: float = rate(1.0, "Multiplier on every tie's contact rate during the period.")
 
 
-class InterventionConfig(Strict):
-    """A programme acting on enrolled people for a period (sim/interventions.py, docs/programmes.md)."""
+class ProgrammeBase(Strict):
+    """What every programme has: its kind, when it runs and whom it enrols (sim/interventions.py,
+    docs/programmes.md). Each kind is its own model below, with only its own fields: a field of another
+    kind is refused as an unknown key."""
 
     kind: ProgrammeKind = Field(..., description="Programme type (docs/programmes.md).")
     start_day: int = Field(0, ge=0, description="First day, 0-based; people are enrolled on this day.")
@@ -49,21 +50,54 @@ class InterventionConfig(Strict):
         "most_central is the old name); aged_65plus (at random among people 65 and over); nominated_friends (a "
         "random person's random contact: Kim et al. 2015).",
     )
+
+
+def _kind_acts(default: float = 1.0) -> Any:
+    return rate(default, "big_joy / kindness_campaign: extra kind acts per enrolled person per day (Big Joy: daily "
+                "micro-acts).")
+
+
+class SmileCampaign(ProgrammeBase):
+    """smile_campaign: the enrolled smile more (odds multiplier on smiling)."""
+
+    kind: Literal["smile_campaign"] = Field(..., description="Programme type (docs/programmes.md).")
     smile_odds_multiplier: float = rate(2.0, "smile_campaign: odds multiplier on smiling for the enrolled.")
-    kind_acts_per_day: float = rate(
-        1.0, "big_joy / kindness_campaign: extra kind acts per enrolled person per day (Big Joy: daily micro-acts)."
-    )
+
+
+class BigJoy(ProgrammeBase):
+    """big_joy: a week of daily micro-acts of kindness and self-directed acts (Big Joy project)."""
+
+    kind: Literal["big_joy"] = Field(..., description="Programme type (docs/programmes.md).")
+    kind_acts_per_day: float = _kind_acts()
     self_act_mood_gain: float = rate(
         0.069,
         "big_joy: daily mood gain from self-directed micro-acts (gratitude, awe, reframing), before "
         "diminishing returns. Calibrated (experiments/calibrate.py big_joy) to the enrolled's d_z of daily "
         "positive affect 0.365, between Curry et al. 2018 and Guevarra et al. 2025 (experiments/big_joy.yaml).",
     )
+
+
+class KindnessCampaign(ProgrammeBase):
+    """kindness_campaign: the enrolled do extra kind acts."""
+
+    kind: Literal["kindness_campaign"] = Field(..., description="Programme type (docs/programmes.md).")
+    kind_acts_per_day: float = _kind_acts()
+
+
+class Befriending(ProgrammeBase):
+    """befriending: volunteer visits to the enrolled."""
+
+    kind: Literal["befriending"] = Field(..., description="Programme type (docs/programmes.md).")
     visits_per_week: float = rate(2.0, "befriending: volunteer contacts per enrolled person per week.")
     visit_closeness: float = Field(
         0.5, ge=0, le=1, description="befriending: closeness (0–1) of a volunteer contact, for close connection. Assumption."
     )
-    # -- phone_calls: telephone befriending / empathy calls (Kahlon et al. 2021)
+
+
+class PhoneCalls(ProgrammeBase):
+    """phone_calls: telephone befriending / empathy calls (Kahlon et al. 2021)."""
+
+    kind: Literal["phone_calls"] = Field(..., description="Programme type (docs/programmes.md).")
     daily_call_days: int = Field(
         5, ge=0, description="phone_calls: days of daily calls at the start (Kahlon et al. 2021: daily for the first 5 days)."
     )
@@ -76,7 +110,12 @@ class InterventionConfig(Strict):
         "(all of it close: closeness 1), counted as that many contacts. Calibrated (experiments/calibrate_programmes.py) "
         "so the simulated trial finds Kahlon et al. 2021's UCLA-3 difference (-1.1 points at 4 weeks).",
     )
-    # -- group_activity: group-based programmes (Shekelle et al. 2024)
+
+
+class GroupActivity(ProgrammeBase):
+    """group_activity: group-based programmes (Shekelle et al. 2024)."""
+
+    kind: Literal["group_activity"] = Field(..., description="Programme type (docs/programmes.md).")
     group_size: int = Field(
         8, ge=2, description="group_activity: people per group (group-based loneliness programmes typically meet in "
         "groups of 6-12). Assumption.",
@@ -91,7 +130,12 @@ class InterventionConfig(Strict):
         0.5, "group_activity: share of the ties made in a group that outlast the programme (the rest end on its last "
         "day). Assumption."
     )
-    # -- social_cognition: CBT-type programmes that address maladaptive social cognition (Masi et al. 2011)
+
+
+class SocialCognition(ProgrammeBase):
+    """social_cognition: CBT-type programmes that address maladaptive social cognition (Masi et al. 2011)."""
+
+    kind: Literal["social_cognition"] = Field(..., description="Programme type (docs/programmes.md).")
     reappraisal: float = probability(
         0.47,
         "social_cognition: share by which the programme lowers, by its last day (linearly over it), both the "
@@ -107,8 +151,41 @@ class InterventionConfig(Strict):
     )
 
 
-class ArmConfig(InterventionConfig):
-    """One arm of a comparison: a programme (any ``interventions:`` item's fields) with a name and a cost."""
+#: One model per programme kind, in the order of PROGRAMME_KINDS.
+PROGRAMME_MODELS: tuple[type[ProgrammeBase], ...] = (SmileCampaign, BigJoy, Befriending, KindnessCampaign, PhoneCalls,
+                                                     GroupActivity, SocialCognition)
+
+
+
+def _kind(value: Any) -> str | None:
+    """The discriminator: the ``kind`` of a dict or a model (a callable discriminator, because every field
+    of a schema section has a before-validator, which pydantic's by-field discriminator refuses)."""
+    return value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+
+
+def _union(models: tuple[type[ProgrammeBase], ...]) -> Any:
+    """The discriminated union of ``models``, each tagged with its kind."""
+    tagged = tuple(Annotated[m, Tag(typing.get_args(m.model_fields["kind"].annotation)[0])] for m in models)
+    kinds = [repr(typing.get_args(m.model_fields["kind"].annotation)[0]) for m in models]
+    expected = ", ".join(kinds[:-1]) + f" or {kinds[-1]}"  # the words of pydantic's own error for a Literal
+    return Annotated[typing.Union[tagged],  # noqa: UP007
+                     Discriminator(_kind, custom_error_type="programme_kind",
+                                   custom_error_message=f"Input should be {expected}")]
+
+
+#: An ``interventions:`` item: the model of its ``kind`` (a pydantic discriminated union).
+InterventionConfig = _union(PROGRAMME_MODELS)
+_PROGRAMME: TypeAdapter[Any] = TypeAdapter(InterventionConfig)
+
+
+def programme(**fields: Any) -> ProgrammeBase:
+    """An ``interventions:`` item from its fields (``programme(kind="phone_calls", duration_days=28)``):
+    the model of its kind; raises pydantic's ValidationError for a field of another kind."""
+    return _PROGRAMME.validate_python(fields)
+
+
+class ArmFields(Strict):
+    """What an arm of a comparison adds to its programme: a name and a cost."""
 
     name: str = Field(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$",
                       description="Arm name (letters, digits, _ and -): names its run folders and table rows.")
@@ -117,9 +194,22 @@ class ArmConfig(InterventionConfig):
         "optional. Enables cost per life-year and per loneliness-free year."
     )
 
-    def programme(self) -> InterventionConfig:
+    def programme(self) -> ProgrammeBase:
         """The arm's programme as an ``interventions:`` item."""
-        return InterventionConfig.model_validate(self.model_dump(exclude={"name", "cost_per_enrolled"}))
+        return _PROGRAMME.validate_python(self.model_dump(exclude={"name", "cost_per_enrolled"}))
+
+
+def _arm_model(model: type[ProgrammeBase]) -> type[ProgrammeBase]:
+    """The comparison-arm model of a programme kind: its fields, then a name and a cost."""
+    return type(f"{model.__name__}Arm", (ArmFields, model),
+                {"__doc__": f"One arm of a comparison: a {model.__name__} programme with a name and a cost.",
+                 "__module__": __name__})
+
+
+#: One arm model per programme kind (the programme's fields, a name and a cost).
+ARM_MODELS = tuple(_arm_model(m) for m in PROGRAMME_MODELS)
+#: One arm of a comparison: the arm model of its ``kind`` (a discriminated union).
+ArmConfig = _union(ARM_MODELS)
 
 
 class ComparisonConfig(Strict):

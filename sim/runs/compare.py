@@ -33,7 +33,17 @@ from sim.config import Scenario, ScenarioError
 from sim.config.paths import LineMap
 from sim.config.programmes import ArmConfig
 from sim.runs.executors import run_batch
-from sim.runs.layout import RUNS_DIR, SweepError, remove_leftovers, run_complete, sweep_lock, write_json_atomic
+from sim.runs.layout import (
+    RUNS_DIR,
+    BatchError,
+    BatchOutcome,
+    claim_folder,
+    prepare_folder,
+    remove_leftovers,
+    run_complete,
+    sweep_lock,
+    unclaim_folder,
+)
 from sim.runs.tracking import TrackPlan, track_complete
 
 COMPARISON_MANIFEST = "comparison.json"
@@ -215,80 +225,37 @@ def compare_task(task: dict[str, Any]) -> dict[str, Any]:
 
 
 # =========================================================================== the parent side
-@dataclass
-class ComparisonOutcome:
-    """What a call of :func:`run_comparison` did: runs done, kept, redone, failed, not started, wall time."""
-
-    folder: Path
-    total: int
-    skipped: int = 0
-    done: int = 0
-    redone_incomplete: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    not_started: int = 0
-    seconds: float = 0.0
-
-
-def _comparable(manifest: dict[str, Any]) -> dict[str, Any]:
-    return {k: manifest.get(k) for k in ("seed", "replicates", "scenario", "arms", "survey_days", "checkpoints")}
-
-
-def prepare_folder(plan: ComparisonPlan, folder: Path, resume: bool) -> None:
-    """Create the comparison folder, or check that an existing one belongs to this plan (with resume)."""
-    from sim.results import check_writable
-
-    folder = Path(folder)
-    new = plan.manifest()
-    path = folder / COMPARISON_MANIFEST
-    if folder.exists():
-        if not folder.is_dir():
-            raise SweepError(f"{folder}: exists and is not a folder")
-        if not resume:
-            raise SweepError(f"{folder}: comparison folder already exists (add --resume to finish it, or choose "
-                             "another --out)")
-        if not path.exists():
-            if any(folder.iterdir()):
-                raise SweepError(f"{folder}: not a comparison folder (no {COMPARISON_MANIFEST}); will not touch it")
-        else:
-            try:
-                old = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise SweepError(f"{path}: unreadable comparison manifest ({exc})") from None
-            if _comparable(json.loads(json.dumps(new))) != _comparable(old):
-                raise SweepError(f"{folder}: was started with a different scenario, seed or comparison block; "
-                                 "resume it with the same file and options, or choose another --out")
-            for sub in (RUNS_DIR, TRACKS_DIR):
-                (folder / sub).mkdir(exist_ok=True)
-            return
-    check_writable(folder.parent)
-    folder.mkdir(parents=True, exist_ok=True)
-    for sub in (RUNS_DIR, TRACKS_DIR):
-        (folder / sub).mkdir(exist_ok=True)
-    write_json_atomic(path, new)
+#: The manifest keys that define a comparison's runs: resuming with other values is refused.
+DEFINING = ("seed", "replicates", "scenario", "arms", "survey_days", "checkpoints")
 
 
 def run_comparison(plan: ComparisonPlan, folder: Path, executor: str = "process", workers: int = 1,
                    scheduler: str | None = None, resume: bool = False, progress: bool = True,
-                   report: bool = True, on_result: Callable[[dict[str, Any]], None] | None = None) -> ComparisonOutcome:
+                   report: bool = True, on_result: Callable[[dict[str, Any]], None] | None = None) -> BatchOutcome:
     """Run every unfinished (arm, replicate) of ``plan`` into ``folder``; rebuild the tables, figures and
-    report from disk. The folder is locked for the whole comparison, like a sweep's."""
-    t0 = time.perf_counter()
+    report from disk. The folder is claimed atomically and locked for the whole comparison, like a sweep's."""
     folder = Path(folder)
-    created = not folder.exists()
-    prepare_folder(plan, folder, resume)
+    created = claim_folder(folder, "comparison", resume)
     with sweep_lock(folder, "comparison"):  # a second --resume must not redo the runs this one is writing
-        return _run_locked(plan, folder, created, t0, executor, workers, scheduler, progress, report, on_result)
+        try:
+            return _run_locked(plan, folder, created, executor, workers, scheduler, progress, report, on_result)
+        except BatchError:
+            unclaim_folder(folder, created)  # nothing ran: leave no folder behind
+            raise
 
 
-def _run_locked(plan: ComparisonPlan, folder: Path, created: bool, t0: float, executor: str, workers: int,
+def _run_locked(plan: ComparisonPlan, folder: Path, created: bool, executor: str, workers: int,
                 scheduler: str | None, progress: bool, report: bool,
-                on_result: Callable[[dict[str, Any]], None] | None) -> ComparisonOutcome:
+                on_result: Callable[[dict[str, Any]], None] | None) -> BatchOutcome:
     """:func:`run_comparison` with the folder's lock held."""
     from sim.runs.compare_report import build_comparison_report
 
-    outcome = ComparisonOutcome(folder=folder, total=len(plan.runs))
+    t0 = time.perf_counter()
+    prepare_folder(folder, created, kind="comparison", name=COMPARISON_MANIFEST, manifest=plan.manifest(),
+                   defining=DEFINING, differs="scenario, seed or comparison block", subdirs=(RUNS_DIR, TRACKS_DIR))
+    outcome = BatchOutcome(folder=folder, total=len(plan.runs))
     for sub in (RUNS_DIR, TRACKS_DIR):
-        remove_leftovers(folder / sub)
+        outcome.leftovers_removed += remove_leftovers(folder / sub)
     todo: list[ArmRun] = []
     for run in plan.runs:
         out, track = folder / RUNS_DIR / run.name, folder / TRACKS_DIR / run.name
@@ -307,14 +274,9 @@ def _run_locked(plan: ComparisonPlan, folder: Path, created: bool, t0: float, ex
                 "out": str((folder / RUNS_DIR / run.name).resolve()),
                 "track": str((folder / TRACKS_DIR / run.name).resolve())}
 
-    try:
-        batch = run_batch(compare_task, (task(r) for r in todo), count=len(todo), total=len(plan.runs),
-                          skipped=outcome.skipped, label=plan.scenario.name, executor=executor, workers=workers,
-                          scheduler=scheduler, progress=progress, on_result=on_result)
-    except SweepError:
-        if created:  # nothing ran: leave no folder behind, so the same command
-            shutil.rmtree(folder, ignore_errors=True)  # works once fixed
-        raise
+    batch = run_batch(compare_task, (task(r) for r in todo), count=len(todo), total=len(plan.runs),
+                      skipped=outcome.skipped, label=plan.scenario.name, executor=executor, workers=workers,
+                      scheduler=scheduler, progress=progress, on_result=on_result)  # a BatchError: see run_comparison
     outcome.done, outcome.failed, outcome.not_started = batch.done, batch.failed, batch.not_started
     if report and not outcome.failed and not outcome.not_started:
         build_comparison_report(folder)

@@ -11,7 +11,6 @@ trial effects; ``cost.png``: deaths averted per 1,000 enrolled against the cost 
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -21,21 +20,16 @@ import pandas as pd
 
 from sim.config import Scenario
 from sim.runs import compare_stats as cs
-from sim.runs.layout import SweepError
+from sim.runs import layout
+from sim.runs.layout import BatchError
 from sim.runs.tracking import read_track, track_complete
 
 TIME_POINTS_ORDER = ("baseline", "end")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """comparison.json of a comparison folder (raises SweepError)."""
-    path = Path(folder) / "comparison.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError(f"{folder}: not a comparison folder (no comparison.json)") from None
-    except (OSError, ValueError) as exc:
-        raise SweepError(f"{path}: unreadable comparison manifest ({exc})") from None
+    """comparison.json of a comparison folder (:func:`sim.runs.layout.read_manifest`)."""
+    return layout.read_manifest(folder, "comparison.json", "comparison")
 
 
 def _interval(values) -> tuple[float, float, float]:
@@ -54,7 +48,7 @@ def comparison_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[st
     control_runs = manifest["arms"][0]["runs"]
     missing = [n for a in manifest["arms"] for n in a["runs"] if not track_complete(tracks / n)]
     if missing:
-        raise SweepError(f"{folder}: {len(missing)} run(s) not finished (e.g. {missing[0]}); finish them with "
+        raise BatchError(f"{folder}: {len(missing)} run(s) not finished (e.g. {missing[0]}); finish them with "
                          "lonesim compare ... --resume")
     per_arm: dict[int, dict[str, list]] = {a["arm"]: {"trial": [], "policy": []} for a in manifest["arms"][1:]}
     for r, ctrl_name in enumerate(control_runs):

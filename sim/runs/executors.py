@@ -18,12 +18,11 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from sim._core import available_cores, set_threads
-from sim.runs.layout import SweepError
+from sim.runs.layout import BatchError, BatchOutcome
 
 EXECUTORS = ("process", "dask")
 
@@ -37,7 +36,7 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
     """
     if kind == "process":
         if workers < 1:
-            raise SweepError(f"--workers must be at least 1 (got {workers})")
+            raise BatchError(f"--workers must be at least 1 (got {workers})")
         # Each worker's compiled kernels get at most an equal share of the cores this process may use
         # (fewer while others keep cores busy: sim/_threads.py), so workers x threads <= cores and workers
         # do not fight over them (results do not depend on the thread count: sim/_core.py).
@@ -54,11 +53,11 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
             ex.shutdown(wait=True)
     elif kind == "dask":
         if not scheduler:
-            raise SweepError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+            raise BatchError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
         try:
             from distributed import Client
         except ImportError:  # pragma: no cover - distributed is a dependency
-            raise SweepError("--executor dask needs the 'distributed' package") from None
+            raise BatchError("--executor dask needs the 'distributed' package") from None
         check_scheduler_address(scheduler)
         probe_scheduler(scheduler)
         client = _connect(Client, scheduler)
@@ -75,25 +74,25 @@ def open_executor(kind: str = "process", workers: int = 1, scheduler: str | None
         finally:
             client.close()
     else:
-        raise SweepError(f"unknown executor '{kind}' (choose one of: {', '.join(EXECUTORS)})")
+        raise BatchError(f"unknown executor '{kind}' (choose one of: {', '.join(EXECUTORS)})")
 
 
 def check_scheduler_address(address: str) -> None:
-    """Raise :class:`SweepError` unless ``address`` looks like a Dask scheduler address
+    """Raise :class:`BatchError` unless ``address`` looks like a Dask scheduler address
     (``tcp://HOST:PORT``; also ``tls``/``ws``/``wss``, or ``HOST:PORT``), before anything connects."""
     text = address if "://" in address else f"tcp://{address}"
     scheme = text.split("://", 1)[0]
     if scheme not in ("tcp", "tls", "ws", "wss"):
-        raise SweepError(f"--scheduler {address}: unknown address scheme '{scheme}' (use tcp://HOST:PORT)")
+        raise BatchError(f"--scheduler {address}: unknown address scheme '{scheme}' (use tcp://HOST:PORT)")
     try:
         parts = urlsplit(text)
         host, port = parts.hostname, parts.port
     except ValueError as exc:
-        raise SweepError(f"--scheduler {address}: not an address ({exc}; use tcp://HOST:PORT)") from None
+        raise BatchError(f"--scheduler {address}: not an address ({exc}; use tcp://HOST:PORT)") from None
     if not host or port is None or parts.path not in ("", "/"):
-        raise SweepError(f"--scheduler {address}: needs a host and a port, e.g. tcp://127.0.0.1:8786")
+        raise BatchError(f"--scheduler {address}: needs a host and a port, e.g. tcp://127.0.0.1:8786")
     if port == 0:
-        raise SweepError(f"--scheduler {address}: port 0 is not a port a scheduler listens on")
+        raise BatchError(f"--scheduler {address}: port 0 is not a port a scheduler listens on")
 
 
 #: Seconds to connect to a scheduler and to hear its handshake (a scheduler answers in milliseconds).
@@ -117,7 +116,7 @@ def _read_exactly(sock: Any, size: int, deadline: float) -> bytes:
 
 
 def probe_scheduler(address: str, seconds: float = HANDSHAKE_SECONDS) -> None:
-    """Raise :class:`SweepError` unless a Dask scheduler answers at ``address`` within ``seconds``.
+    """Raise :class:`BatchError` unless a Dask scheduler answers at ``address`` within ``seconds``.
 
     Dask's client waits on a socket that accepted the connection for as long as the peer stays silent,
     and reads whatever another protocol sends as a frame length (``Unable to allocate 2.82 EiB``). A
@@ -136,10 +135,10 @@ def probe_scheduler(address: str, seconds: float = HANDSHAKE_SECONDS) -> None:
     try:
         sock = socket.create_connection((parts.hostname, parts.port), timeout=seconds)
     except TimeoutError:
-        raise SweepError(f"--scheduler {address}: no answer to the connection within {seconds:g} s "
+        raise BatchError(f"--scheduler {address}: no answer to the connection within {seconds:g} s "
                          "(is the address right and the scheduler running?)") from None
     except OSError as exc:
-        raise SweepError(f"--scheduler {address}: cannot connect to the Dask scheduler "
+        raise BatchError(f"--scheduler {address}: cannot connect to the Dask scheduler "
                          f"({exc.strerror or exc})") from None
     try:
         with sock:
@@ -150,18 +149,18 @@ def probe_scheduler(address: str, seconds: float = HANDSHAKE_SECONDS) -> None:
             if b"compression" not in body or b"python" not in body:
                 raise ValueError
     except TimeoutError:
-        raise SweepError(f"--scheduler {address}: the server accepted the connection but sent no Dask handshake "
+        raise BatchError(f"--scheduler {address}: the server accepted the connection but sent no Dask handshake "
                          f"within {seconds:g} s (is it a Dask scheduler?)") from None
     except (ValueError, struct.error):
-        raise SweepError(f"--scheduler {address}: the server there does not speak Dask's protocol "
+        raise BatchError(f"--scheduler {address}: the server there does not speak Dask's protocol "
                          "(is it a Dask scheduler's address and port?)") from None
     except OSError as exc:
-        raise SweepError(f"--scheduler {address}: the connection failed during the handshake "
+        raise BatchError(f"--scheduler {address}: the connection failed during the handshake "
                          f"({exc.strerror or exc})") from None
 
 
 def _connect(client_class: Any, address: str, seconds: float = 3 * HANDSHAKE_SECONDS) -> Any:
-    """``client_class(address)``, or :class:`SweepError` when it fails or takes more than ``seconds``
+    """``client_class(address)``, or :class:`BatchError` when it fails or takes more than ``seconds``
     (run in a daemon thread: a client stuck on a silent peer is abandoned, not waited for)."""
     result: dict[str, Any] = {}
 
@@ -175,12 +174,12 @@ def _connect(client_class: Any, address: str, seconds: float = 3 * HANDSHAKE_SEC
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
-        raise SweepError(f"--scheduler {address}: the Dask scheduler did not complete the connection within "
+        raise BatchError(f"--scheduler {address}: the Dask scheduler did not complete the connection within "
                          f"{seconds:g} s")
     if "error" in result:
         exc = result["error"]
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise SweepError(f"--scheduler {address}: cannot connect to the Dask scheduler ({first})") from None
+        raise BatchError(f"--scheduler {address}: cannot connect to the Dask scheduler ({first})") from None
     return result["client"]
 
 
@@ -399,22 +398,13 @@ def map_tasks(fn: Callable[[Any], Any], args: list, workers: int = 1, executor: 
             bar.close()
 
 
-@dataclass
-class BatchOutcome:
-    """What :func:`run_batch` did: tasks done, failed (``(name, one-line reason)``) and not started."""
-
-    done: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    not_started: int = 0
-
-
 def run_batch(fn: Callable[[dict[str, Any]], Any], tasks: Iterator[dict[str, Any]], *, count: int, total: int,
               skipped: int, label: str, executor: str = "process", workers: int = 1, scheduler: str | None = None,
               progress: bool = True, on_result: Callable[[Any], None] | None = None) -> BatchOutcome:
     """Run ``fn`` over ``count`` tasks on the executor (sweeps, comparisons, sensitivity analyses share this).
 
     A progress bar counts toward ``total`` runs, ``skipped`` of them already on disk. A failed task is
-    recorded with a one-line reason and does not stop the others. A :class:`SweepError` from opening the
+    recorded with a one-line reason and does not stop the others. A :class:`BatchError` from opening the
     executor (a bad scheduler, say) reaches the caller before anything ran.
     """
     outcome = BatchOutcome()

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.runs.layout import RUN_NAME, RUNS_DIR, SWEEP_MANIFEST, SweepError, run_complete
+from sim.runs import layout
+from sim.runs.layout import RUN_NAME, RUNS_DIR, SWEEP_MANIFEST, BatchError, run_complete, write_atomic
 
 # (summary key, axis title) of the proxies drawn in dose_response.png
 FIGURE_PROXIES = [
@@ -47,25 +46,13 @@ NOT_PROXIES = {"seed", "replicate", "people", "days", "point"}
 
 
 def read_manifest(sweep_dir: Path) -> dict[str, Any]:
-    """The sweep's ``sweep.json`` (raises SweepError when the folder is not a sweep folder)."""
-    path = Path(sweep_dir) / SWEEP_MANIFEST
-    if not Path(sweep_dir).is_dir():
-        raise SweepError(f"{sweep_dir}: no such sweep folder")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError(f"{sweep_dir}: not a sweep folder (no {SWEEP_MANIFEST})") from None
-    except (OSError, ValueError) as exc:
-        raise SweepError(f"{path}: unreadable sweep manifest ({exc})") from None
-    problem = _manifest_problem(manifest)
-    if problem:
-        raise SweepError(f"{path}: not a lonesim sweep manifest ({problem})")
-    return manifest
+    """The sweep's ``sweep.json`` (:func:`sim.runs.layout.read_manifest`, checked for the keys a report reads)."""
+    return layout.read_manifest(sweep_dir, SWEEP_MANIFEST, "sweep", _manifest_problem)
 
 
 def _manifest_problem(m: Any) -> str | None:
     """What is wrong with a sweep manifest's shape (None if nothing): a report reads only what it checked."""
-    if not isinstance(m, dict) or "lonesim_sweep" not in m:
+    if "lonesim_sweep" not in m:
         return "no lonesim_sweep key"
     if not isinstance(m.get("name"), str) or not isinstance(m.get("swept"), list) \
             or not all(isinstance(k, str) for k in m["swept"]):
@@ -323,29 +310,17 @@ def build_report(sweep_dir: Path, figures: bool = True) -> dict[str, Any]:
     summary = summarise(runs, manifest)
     ts = timeseries_summary(sweep_dir, manifest)
     try:  # each file through a temporary name and a rename: a reader never sees half a table
-        _atomic(sweep_dir / "runs.csv", lambda p: runs.to_csv(p, index=False))
-        _atomic(sweep_dir / "runs.parquet", lambda p: runs.to_parquet(p, index=False))
-        _atomic(sweep_dir / "summary.csv", lambda p: summary.to_csv(p, index=False))
-        _atomic(sweep_dir / "summary.parquet", lambda p: summary.to_parquet(p, index=False))
-        _atomic(sweep_dir / "timeseries_summary.parquet", lambda p: ts.to_parquet(p, index=False))
+        write_atomic(sweep_dir / "runs.csv", lambda p: runs.to_csv(p, index=False), keep_suffix=True)
+        write_atomic(sweep_dir / "runs.parquet", lambda p: runs.to_parquet(p, index=False), keep_suffix=True)
+        write_atomic(sweep_dir / "summary.csv", lambda p: summary.to_csv(p, index=False), keep_suffix=True)
+        write_atomic(sweep_dir / "summary.parquet", lambda p: summary.to_parquet(p, index=False), keep_suffix=True)
+        write_atomic(sweep_dir / "timeseries_summary.parquet", lambda p: ts.to_parquet(p, index=False), keep_suffix=True)
         if figures and len(runs):
-            _atomic(sweep_dir / "dose_response.png", lambda p: dose_response_figure(summary, manifest, p))
-            _atomic(sweep_dir / "timeseries_by_point.png", lambda p: timeseries_figure(ts, manifest, p))
+            write_atomic(sweep_dir / "dose_response.png", lambda p: dose_response_figure(summary, manifest, p), keep_suffix=True)
+            write_atomic(sweep_dir / "timeseries_by_point.png", lambda p: timeseries_figure(ts, manifest, p), keep_suffix=True)
     except OSError as exc:
-        raise SweepError(f"{sweep_dir}: cannot write the report ({exc.strerror or exc})") from None
+        raise BatchError(f"{sweep_dir}: cannot write the report ({exc.strerror or exc})") from None
     return {"runs": len(runs), "expected": expected, "missing": expected - len(runs)}
-
-
-def _atomic(path: Path, write: Any) -> None:
-    """``write(tmp)`` then rename ``tmp`` to ``path`` (the temporary name keeps the suffix: writers pick
-    the format from it)."""
-    tmp = path.with_name(f".{path.stem}.tmp-{uuid.uuid4().hex[:8]}{path.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def monotonic_check(summary: pd.DataFrame, proxy: str) -> dict[str, Any]:

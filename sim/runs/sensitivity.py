@@ -44,10 +44,7 @@ import copy
 import csv
 import io
 import json
-import os
-import shutil
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +58,18 @@ from sim.config.base import unranged_assumptions
 from sim.config.paths import LineMap, format_loc
 from sim.config.sensitivity import Parameter, base_dump, check_outputs, resolve_parameters, where
 from sim.runs.executors import run_batch
-from sim.runs.layout import RUNS_DIR, SweepError, is_leftover, sweep_lock, write_json_atomic
+from sim.runs.layout import (
+    RUNS_DIR,
+    BatchError,
+    BatchOutcome,
+    claim_folder,
+    prepare_folder,
+    remove_leftovers,
+    sweep_lock,
+    unclaim_folder,
+    write_json_atomic,
+    write_text_atomic,
+)
 
 MANIFEST = "sensitivity.json"
 SAMPLES = "samples.csv"
@@ -292,28 +300,6 @@ def simulate(task: dict[str, Any]) -> dict[str, Any]:
 
 
 # =========================================================================== the parent side
-@dataclass
-class SensitivityOutcome:
-    """What a call of :func:`run_sensitivity` did: runs done, kept, failed, not started; whether it analysed."""
-
-    folder: Path
-    total: int
-    skipped: int = 0
-    done: int = 0
-    leftovers_removed: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    not_started: int = 0
-    analysed: bool = False
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def samples_csv(plan: SensitivityPlan) -> str:
     """samples.csv: one row per sample point with its parameter values in the scenario's units."""
     buf = io.StringIO()
@@ -324,92 +310,60 @@ def samples_csv(plan: SensitivityPlan) -> str:
     return buf.getvalue()
 
 
-def prepare_folder(plan: SensitivityPlan, folder: Path, resume: bool) -> None:
-    """Create the folder, or check that an existing one was started with the same runs (with ``resume``)."""
-    from sim.results import check_writable
-
+def prepare_sensitivity_folder(plan: SensitivityPlan, folder: Path, created: bool) -> None:
+    """Write the new folder's manifest and sample table, or check that an existing folder was started with
+    the same runs (:func:`sim.runs.layout.prepare_folder`); a resumed folder with other outputs or analysis
+    settings gets the new manifest."""
     folder = Path(folder)
-    new = json.loads(json.dumps(plan.manifest()))
-    path = folder / MANIFEST
-    if folder.exists():
-        if not folder.is_dir():
-            raise SweepError(f"{folder}: exists and is not a folder")
-        if not resume:
-            raise SweepError(f"{folder}: sensitivity folder already exists (add --resume to finish it, "
-                             "or choose another --out)")
-        if path.exists():
-            try:
-                old = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise SweepError(f"{path}: unreadable manifest ({exc})") from None
-            if {k: old.get(k) for k in DEFINING} != {k: new.get(k) for k in DEFINING}:
-                raise SweepError(f"{folder}: was started with a different scenario, seed, method, size or parameters; "
-                                 "resume it with the same file and options, or choose another --out")
-            (folder / RUNS_DIR).mkdir(exist_ok=True)
-            if {k: v for k, v in old.items() if k != "git_commit"} != {k: v for k, v in new.items() if k != "git_commit"}:
-                write_json_atomic(path, new)  # same runs, other outputs or analysis settings
-            # Missing (interrupted between the manifest and the sample table), emptied or edited: the table
-            # is the plan's, so it is written again (a resumed analysis never leaves a wrong samples.csv).
-            expected = samples_csv(plan)
-            try:
-                current = (folder / SAMPLES).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                current = None
-            if current != expected:
-                _write_text_atomic(folder / SAMPLES, expected)
-            return
-        if any(folder.iterdir()):
-            raise SweepError(f"{folder}: not a sensitivity folder (no {MANIFEST}); will not touch it")
-    else:
-        check_writable(folder.parent)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / RUNS_DIR).mkdir(exist_ok=True)
-    write_json_atomic(path, new)  # first: a folder with a manifest is ours to resume
-    _write_text_atomic(folder / SAMPLES, samples_csv(plan))
-
-
-def remove_leftover_files(runs_dir: Path) -> int:
-    """Remove temporary run files (``.<name>.tmp-xxxx``) and folders left by an interrupted analysis; return how many."""
-    n = 0
-    for d in (runs_dir, runs_dir.parent / RUN_FOLDERS):
-        if not d.is_dir():
-            continue
-        for entry in sorted(d.iterdir()):
-            if is_leftover(entry.name):
-                if entry.is_dir():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink(missing_ok=True)
-                n += 1
-    return n
+    new = plan.manifest()
+    old = prepare_folder(folder, created, kind="sensitivity", name=MANIFEST, manifest=new, defining=DEFINING,
+                         differs="scenario, seed, method, size or parameters")
+    new = json.loads(json.dumps(new))
+    if old is not None and {k: v for k, v in old.items() if k != "git_commit"} \
+            != {k: v for k, v in new.items() if k != "git_commit"}:
+        write_json_atomic(folder / MANIFEST, new)  # same runs, other outputs or analysis settings
+    # Missing (interrupted between the manifest and the sample table), emptied or edited: the table is the
+    # plan's, so it is written again (a resumed analysis never leaves a wrong samples.csv).
+    expected = samples_csv(plan)
+    try:
+        current = (folder / SAMPLES).read_text(encoding="utf-8") if old is not None else None
+    except (OSError, UnicodeDecodeError):
+        current = None
+    if current != expected:
+        write_text_atomic(folder / SAMPLES, expected)
 
 
 def run_sensitivity(plan: SensitivityPlan, folder: Path, evaluate: Callable[[dict[str, Any]], Any] = simulate,
                     executor: str = "process", workers: int = 1, scheduler: str | None = None, resume: bool = False,
                     progress: bool = True, on_result: Callable[[dict[str, Any]], None] | None = None,
-                    analyse: bool = True, figures: bool = True) -> SensitivityOutcome:
+                    analyse: bool = True, figures: bool = True) -> BatchOutcome:
     """Run every unfinished run of ``plan`` into ``folder`` with ``evaluate``; once all are there, write
     the indices, figures, convergence check and report (:func:`sim.runs.sensitivity_analysis.write_analysis`).
 
     ``evaluate`` must be a module-level function of a task dict (workers import it by name) that writes
-    the task's run file with :func:`write_result`. The folder is locked for the whole analysis, like a sweep's.
+    the task's run file with :func:`write_result`. The folder is claimed atomically and locked for the whole
+    analysis, like a sweep's.
     """
-    t0 = time.perf_counter()
     folder = Path(folder)
-    created = not folder.exists()
-    prepare_folder(plan, folder, resume)
+    created = claim_folder(folder, "sensitivity", resume)
     with sweep_lock(folder, "sensitivity analysis"):  # a second --resume must not redo what this one writes
-        return _run_locked(plan, folder, created, t0, evaluate, executor, workers, scheduler, progress, on_result,
-                           analyse, figures)
+        try:
+            return _run_locked(plan, folder, created, evaluate, executor, workers, scheduler, progress, on_result,
+                               analyse, figures)
+        except BatchError:
+            unclaim_folder(folder, created)  # nothing ran: leave no folder behind
+            raise
 
 
-def _run_locked(plan: SensitivityPlan, folder: Path, created: bool, t0: float, evaluate: Callable[[dict[str, Any]], Any],
+def _run_locked(plan: SensitivityPlan, folder: Path, created: bool, evaluate: Callable[[dict[str, Any]], Any],
                 executor: str, workers: int, scheduler: str | None, progress: bool,
-                on_result: Callable[[dict[str, Any]], None] | None, analyse: bool, figures: bool) -> SensitivityOutcome:
+                on_result: Callable[[dict[str, Any]], None] | None, analyse: bool, figures: bool) -> BatchOutcome:
     """:func:`run_sensitivity` with the folder's lock held."""
+    t0 = time.perf_counter()
+    prepare_sensitivity_folder(plan, folder, created)
     runs_dir = folder / RUNS_DIR
-    outcome = SensitivityOutcome(folder=folder, total=plan.n_runs)
-    outcome.leftovers_removed = remove_leftover_files(runs_dir)
+    outcome = BatchOutcome(folder=folder, total=plan.n_runs)
+    outcome.leftovers_removed = sum(remove_leftovers(d, files=True) for d in (runs_dir, folder / RUN_FOLDERS))
     todo = []
     for point, rep, name in plan.runs():
         target = runs_dir / f"{name}.json"
@@ -420,14 +374,9 @@ def _run_locked(plan: SensitivityPlan, folder: Path, created: bool, t0: float, e
             target.unlink()
         todo.append((point, rep, name))
 
-    try:
-        batch = run_batch(evaluate, (plan.task(p, r, n, folder) for p, r, n in todo), count=len(todo),
-                          total=plan.n_runs, skipped=outcome.skipped, label=plan.name, executor=executor,
-                          workers=workers, scheduler=scheduler, progress=progress, on_result=on_result)
-    except SweepError:
-        if created:  # nothing ran: leave no folder behind
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
+    batch = run_batch(evaluate, (plan.task(p, r, n, folder) for p, r, n in todo), count=len(todo),
+                      total=plan.n_runs, skipped=outcome.skipped, label=plan.name, executor=executor,
+                      workers=workers, scheduler=scheduler, progress=progress, on_result=on_result)
     outcome.done, outcome.failed, outcome.not_started = batch.done, batch.failed, batch.not_started
     if analyse and not outcome.failed and not outcome.not_started:
         from sim.runs.sensitivity_analysis import write_analysis

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import uuid
 import warnings
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.runs.layout import RUNS_DIR, SweepError
+from sim.runs.layout import RUNS_DIR, BatchError, write_atomic
 
 FIGURES_DIR = "figures"
 #: The index that ranks parameters, per method (Morris: mu_star; Sobol': the total index ST).
@@ -45,7 +43,7 @@ def load_runs(folder: Path, plan: Any) -> tuple[pd.DataFrame, np.ndarray]:
     """All run files of ``plan`` in ``folder``: a table (one row per run: point, replicate, parameter values,
     outputs) and the outputs as an array ``Y[point, replicate, output]`` (NaN where a run gave no number).
 
-    Raises SweepError when a run file is missing (the analysis needs every run of the design).
+    Raises BatchError when a run file is missing (the analysis needs every run of the design).
     """
     d = plan.design
     Y = np.full((d.points, d.replicates, len(plan.outputs)), np.nan)
@@ -55,7 +53,7 @@ def load_runs(folder: Path, plan: Any) -> tuple[pd.DataFrame, np.ndarray]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            raise SweepError(f"{path}: missing or unreadable run file; finish the runs with --resume") from None
+            raise BatchError(f"{path}: missing or unreadable run file; finish the runs with --resume") from None
         summary = data.get("summary") or {}
         row: dict[str, Any] = {"point": point, "replicate": rep}
         row.update(data.get("parameters") or {})
@@ -223,21 +221,10 @@ def overall_ranking(indices: pd.DataFrame, outputs: list[str], method: str) -> p
 
 
 # =========================================================================== writing
-def _atomic(path: Path, write) -> None:
-    """Call ``write(tmp)`` for a temporary path beside ``path`` (same suffix), then rename it into place."""
-    tmp = path.parent / f".{path.stem}.tmp-{uuid.uuid4().hex[:8]}{path.suffix}"
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_table(df: pd.DataFrame, folder: Path, stem: str) -> None:
     """``<stem>.csv`` and ``<stem>.parquet`` in ``folder``, each written atomically."""
-    _atomic(folder / f"{stem}.csv", lambda p: df.to_csv(p, index=False, lineterminator="\n"))
-    _atomic(folder / f"{stem}.parquet", lambda p: df.to_parquet(p, index=False))
+    write_atomic(folder / f"{stem}.csv", lambda p: df.to_csv(p, index=False, lineterminator="\n"), keep_suffix=True)
+    write_atomic(folder / f"{stem}.parquet", lambda p: df.to_parquet(p, index=False), keep_suffix=True)
 
 
 def write_analysis(folder: Path, plan: Any, figures: bool = True) -> list[str]:
@@ -264,9 +251,10 @@ def write_analysis(folder: Path, plan: Any, figures: bool = True) -> list[str]:
             if sub.empty:
                 continue
             conv = tables["convergence"][tables["convergence"]["output"] == out]
-            _atomic(figdir / f"{out}.png", lambda p, s=sub, c=conv, o=out: draw_output(s, c, plan.design.method, o, p))
+            write_atomic(figdir / f"{out}.png", lambda p, s=sub, c=conv, o=out: draw_output(s, c, plan.design.method, o, p),
+                         keep_suffix=True)
     text = report_markdown(plan, tables, ranking, figures=figures)
-    _atomic(folder / "report.md", lambda p: p.write_text(text, encoding="utf-8"))
+    write_atomic(folder / "report.md", lambda p: p.write_text(text, encoding="utf-8"), keep_suffix=True)
     notes = []
     for row in tables["noise"].itertuples():
         if not row.analysed:

@@ -32,12 +32,10 @@ and their runs redone.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +44,15 @@ from sim.runs.executors import run_batch
 from sim.runs.layout import (
     RUNS_DIR,
     SWEEP_MANIFEST,
-    SweepError,
+    BatchError,
+    BatchOutcome,
+    claim_folder,
+    prepare_folder,
     remove_leftovers,
     run_complete,
     run_name,
     sweep_lock,
-    write_json_atomic,
+    unclaim_folder,
 )
 from sim.runs.report import build_report
 
@@ -211,80 +212,26 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
 
 
 # =========================================================================== the parent side
-@dataclass
-class SweepOutcome:
-    """What a call of :func:`run_sweep` did: runs done, kept, redone, failed, not started, and its wall time."""
-    folder: Path
-    total: int
-    skipped: int = 0
-    done: int = 0
-    redone_incomplete: int = 0
-    leftovers_removed: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    not_started: int = 0
-    seconds: float = 0.0
+#: The manifest keys that define a sweep's runs: resuming with other values is refused.
+DEFINING = ("seed", "replicates", "scenario", "points")
 
 
-def _comparable(manifest: dict[str, Any]) -> dict[str, Any]:
-    return {k: manifest.get(k) for k in ("seed", "replicates", "scenario", "points")}
-
-
-def claim_folder(folder: Path, resume: bool) -> bool:
-    """Create the sweep folder (atomically: of two sweeps started at once, one gets it), or accept an
-    existing one with ``resume``. Returns whether it was created. Raises :class:`SweepError`."""
-    from sim.results import check_writable
-
-    folder = Path(folder)
-    if os.path.lexists(folder):
-        if not folder.is_dir():
-            raise SweepError(f"{folder}: exists and is not a folder")
-        if not resume:
-            raise SweepError(f"{folder}: sweep folder already exists (add --resume to finish it, "
-                             "or choose another --out)")
-        return False
-    try:
-        check_writable(folder.parent)
-    except ScenarioError as exc:
-        raise SweepError(str(exc)) from None
-    try:
-        folder.mkdir()
-    except FileExistsError:
-        if not resume:
-            raise SweepError(f"{folder}: sweep folder already exists (another sweep just created it; "
-                             "add --resume to join it once it has ended, or choose another --out)") from None
-        return False
-    return True
-
-
-def prepare_folder(plan: SweepPlan, folder: Path, created: bool, allow_mixed_versions: bool = False,
-                   warn: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Write the new sweep folder's manifest, or check that an existing folder belongs to this plan.
+def prepare_sweep_folder(plan: SweepPlan, folder: Path, created: bool, allow_mixed_versions: bool = False,
+                         warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write the new sweep folder's manifest, or check that an existing folder belongs to this plan
+    (:func:`sim.runs.layout.prepare_folder`); returns the folder's manifest.
 
     Called with the folder's lock held. Resuming a sweep started by other package versions (the
     numbers could differ) is refused unless ``allow_mixed_versions``; a different git commit of
     lonesim is reported through ``warn``.
     """
-    folder = Path(folder)
     new = plan.manifest()
-    manifest_path = folder / SWEEP_MANIFEST
-    if not created and os.path.lexists(manifest_path):
-        try:
-            old = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SweepError(f"{manifest_path}: unreadable sweep manifest ({exc})") from None
-        if not isinstance(old, dict):
-            raise SweepError(f"{manifest_path}: not a sweep manifest")
-        if _comparable(json.loads(json.dumps(new))) != _comparable(old):
-            raise SweepError(f"{folder}: was started with a different scenario, seed or sweep block; "
-                             "resume it with the same file and options, or choose another --out")
-        _check_versions(folder, old, new, allow_mixed_versions, warn)
-        (folder / RUNS_DIR).mkdir(exist_ok=True)
-        return old
-    if not created and any(folder.iterdir()):
-        raise SweepError(f"{folder}: not a sweep folder (no {SWEEP_MANIFEST}); will not touch it")
-    (folder / RUNS_DIR).mkdir(exist_ok=True)
-    write_json_atomic(manifest_path, new)
-    return new
+    old = prepare_folder(folder, created, kind="sweep", name=SWEEP_MANIFEST, manifest=new, defining=DEFINING,
+                         differs="scenario, seed or sweep block")
+    if old is None:
+        return new
+    _check_versions(Path(folder), old, new, allow_mixed_versions, warn)
+    return old
 
 
 def _check_versions(folder: Path, old: dict[str, Any], new: dict[str, Any], allow: bool,
@@ -295,7 +242,7 @@ def _check_versions(folder: Path, old: dict[str, Any], new: dict[str, Any], allo
     if changed:
         what = ", ".join(f"{k} {before.get(k, '-')} -> {now.get(k, '-')}" for k in changed)
         if not allow:
-            raise SweepError(f"{folder}: was started with other package versions ({what}); its finished runs "
+            raise BatchError(f"{folder}: was started with other package versions ({what}); its finished runs "
                              "would be mixed with runs of this version. Finish it with the versions that "
                              "started it, or add --allow-mixed-versions")
         if warn:
@@ -309,31 +256,30 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: str = "process", workers:
               scheduler: str | None = None, resume: bool = False, progress: bool = True,
               on_result: Callable[[dict[str, Any]], None] | None = None,
               report: bool = True, figures: bool = True, allow_mixed_versions: bool = False,
-              warn: Callable[[str], None] | None = None) -> SweepOutcome:
+              warn: Callable[[str], None] | None = None) -> BatchOutcome:
     """Run every unfinished run of ``plan`` into ``folder``; rebuild the summary and figures from disk.
 
     The folder is claimed atomically and locked for the whole sweep (:func:`sim.runs.layout.sweep_lock`),
     so two sweeps (or two ``--resume``) of one folder never run at once.
     """
     folder = Path(folder)
-    created = claim_folder(folder, resume)
+    created = claim_folder(folder, "sweep", resume)
     with sweep_lock(folder):
         try:
             return _run_locked(plan, folder, created, executor, workers, scheduler, progress, on_result, report,
                                figures, allow_mixed_versions, warn)
-        except SweepError:
-            if created and not any((folder / RUNS_DIR).glob("*")):  # nothing ran: leave no folder behind, so
-                shutil.rmtree(folder, ignore_errors=True)           # the same command works once fixed
+        except BatchError:
+            unclaim_folder(folder, created)
             raise
 
 
 def _run_locked(plan: SweepPlan, folder: Path, created: bool, executor: str, workers: int, scheduler: str | None,
                 progress: bool, on_result: Callable[[dict[str, Any]], None] | None, report: bool, figures: bool,
-                allow_mixed_versions: bool, warn: Callable[[str], None] | None) -> SweepOutcome:
+                allow_mixed_versions: bool, warn: Callable[[str], None] | None) -> BatchOutcome:
     t0 = time.perf_counter()
-    prepare_folder(plan, folder, created, allow_mixed_versions, warn)
+    prepare_sweep_folder(plan, folder, created, allow_mixed_versions, warn)
     runs_dir = folder / RUNS_DIR
-    outcome = SweepOutcome(folder=folder, total=len(plan.runs))
+    outcome = BatchOutcome(folder=folder, total=len(plan.runs))
     outcome.leftovers_removed = remove_leftovers(runs_dir)
     todo: list[RunSpec] = []
     for run in plan.runs:
@@ -348,7 +294,7 @@ def _run_locked(plan: SweepPlan, folder: Path, created: bool, executor: str, wor
 
     batch = run_batch(run_task, (r.task(plan, folder) for r in todo), count=len(todo), total=len(plan.runs),
                       skipped=outcome.skipped, label=plan.scenario.name, executor=executor, workers=workers,
-                      scheduler=scheduler, progress=progress, on_result=on_result)  # a SweepError: see run_sweep
+                      scheduler=scheduler, progress=progress, on_result=on_result)  # a BatchError: see run_sweep
     outcome.done, outcome.failed, outcome.not_started = batch.done, batch.failed, batch.not_started
     if report:
         build_report(folder, figures=figures)

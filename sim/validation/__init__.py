@@ -1,10 +1,11 @@
 """Validation studies: hold the model against published results (docs/validation.md).
 
-One module per study; each ``study_<name>`` function takes the experiment's parameters (a dict read
-from ``experiments/<name>.yaml``), runs its replicates with :class:`sim.simulation.Simulation`
-(replicate ``r`` seeds the run; the runs go through :func:`sim.runs.executors.map_tasks`), and
-returns a :class:`~sim.validation.common.StudyResult`: the rows of the validation table (model beside
-published), a per-study table, and a figure. This module runs a study from its file.
+One module per study; each ``study_<name>`` function takes the experiment's validated model (read from
+``experiments/<name>.yaml`` by :mod:`sim.validation.schema`; every default comes from the schema), runs
+its replicates with :class:`sim.simulation.Simulation` (replicate ``r`` seeds the run; the runs go
+through :func:`sim.runs.executors.map_tasks`), and returns a :class:`~sim.validation.common.StudyResult`:
+the rows of the validation table (model beside published), a per-study table, and a figure. This
+module runs a study from its file.
 
 Studies
 1. ``mortality`` — a closed cohort followed with simulated deaths; Cox models (lifelines) of
@@ -36,7 +37,7 @@ import pandas as pd
 
 from sim.validation import big_joy, contagion, dose_response, mortality, panel, population, programmes
 from sim.validation.common import REPO, STUDY_ORDER, VALIDATION_COLUMNS, StudyResult
-from sim.validation.schema import check_experiment, read_experiment
+from sim.validation.schema import Experiment, check_experiment, read_experiment
 
 STUDIES: dict[str, Callable[..., StudyResult]] = {
     "mortality": mortality.study_mortality, "big_joy": big_joy.study_big_joy, "population": population.study_population,
@@ -46,13 +47,15 @@ STUDIES: dict[str, Callable[..., StudyResult]] = {
 }
 
 
-def load_experiment(path: str | Path, quick: bool = False) -> dict:
-    """Read and validate an experiment file (:mod:`sim.validation.schema`); ``quick`` merges its
-    ``quick:`` block (the test suite's reduced form). Raises :class:`sim.config.ScenarioError`."""
+def load_experiment(path: str | Path, quick: bool = False) -> Experiment:
+    """Read and validate an experiment file (:mod:`sim.validation.schema`): the study's model, every
+    default from the schema; ``quick`` merges its ``quick:`` block (the test suite's reduced form).
+    Raises :class:`sim.config.ScenarioError`."""
     return read_experiment(path, quick)[0]
 
 
-def check_experiment_file(path: str | Path, quick: bool = False, overrides: dict | None = None) -> tuple[dict, list]:
+def check_experiment_file(path: str | Path, quick: bool = False, overrides: dict | None = None
+                          ) -> tuple[Experiment, list]:
     """Validate an experiment file and every scenario its study will run, before running anything;
     return the study's parameters and those scenarios (for a memory check). The other form (with or
     without ``quick``) is checked too: a broken file is broken whichever form is run."""
@@ -92,11 +95,11 @@ def run_experiment(path: str | Path, out: str | Path = REPO / "results" / "refer
     """Run one experiment file; write its table and figure under ``out/validation/`` and update
     ``out/validation.csv``."""
     exp = load_experiment(path, quick)
-    result = STUDIES[exp["study"]](exp, workers=workers, overrides=overrides)
+    result = STUDIES[exp.study](exp, workers=workers, overrides=overrides)
     out = Path(out)
     folder = out / "validation"
     folder.mkdir(parents=True, exist_ok=True)
-    name = exp["name"]
+    name = exp.name
     result.table.to_csv(folder / f"{name}.csv", index=False, float_format="%.5g")
     if result.figure is not None:
         result.figure(folder / f"{name}.png")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.runs.executors import map_tasks
 from sim.validation.common import StudyResult, base_scenario, mean_ci, row, scenario_from_json
+from sim.validation.schema import BigJoyExperiment
 
 
 def big_joy_run(args: tuple[dict, int, int]) -> dict[str, Any]:
@@ -96,27 +97,27 @@ def big_joy_measures(res: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def study_big_joy(exp: dict, workers: int = 2, overrides: dict | None = None) -> StudyResult:
+def study_big_joy(exp: BigJoyExperiment, workers: int = 2, overrides: dict | None = None) -> StudyResult:
     """Study 2: the Big Joy week's pre-post effects on the enrolled, against Guevarra et al. 2025 and Curry et al. 2018."""
     t0 = time.perf_counter()
     sc = base_scenario(exp, overrides)
-    reps = int(exp.get("replicates", 4))
-    follow = int(exp.get("follow_days", 60))
+    reps = exp.replicates
+    follow = exp.follow_days
     sc = sc.with_overrides({"days": max(sc.days, sc.interventions[0].start_day + sc.interventions[0].duration_days + follow)})
     runs = map_tasks(big_joy_run, [(sc.model_dump(mode="json"), r, follow) for r in range(reps)], workers)
     per = pd.DataFrame([big_joy_measures(r) for r in runs])
     summary = {c: mean_ci(per[c]) for c in per.columns}
-    pub = exp["published"]
+    pub = exp.published
     ref = "Guevarra et al. 2025 (d_z 0.48/0.45, uncontrolled); Curry et al. 2018 (δ 0.28)"
-    lo, hi = pub["controlled_delta"], pub["wellbeing_d_z"]
+    lo, hi = pub.controlled_delta, pub.wellbeing_d_z
     rows = [
         row("big_joy", "well-being (mood), enrolled pre→post standardised change", lo, hi, *summary["mood_d_smc"], ref),
         row("big_joy", "positive emotion (daily positive affect, with day-to-day noise), enrolled pre→post d_z", lo,
-            pub["positive_emotion_d_z"], *summary["affect_d_z"], ref),
-        row("big_joy", "well-being relative change, enrolled (press +26%, [S])", pub["press_wellbeing"], pub["press_wellbeing"],
+            pub.positive_emotion_d_z, *summary["affect_d_z"], ref),
+        row("big_joy", "well-being relative change, enrolled (press +26%, [S])", pub.press_wellbeing, pub.press_wellbeing,
             *summary["mood_relative_change"], "Greater Good Science Center release [S]"),
-        row("big_joy", "positive emotions relative change, content share (press +23%, [S])", pub["press_positive"],
-            pub["press_positive"], *summary["content_relative_change"], "Greater Good Science Center release [S]"),
+        row("big_joy", "positive emotions relative change, content share (press +23%, [S])", pub.press_positive,
+            pub.press_positive, *summary["content_relative_change"], "Greater Good Science Center release [S]"),
     ]
     for r in rows[-2:]:
         r["inside"] = None  # press figures: shown beside, not a validation target

@@ -61,10 +61,10 @@ def mean_ci(values) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def base_scenario(exp: dict, overrides: dict | None = None) -> Scenario:
+def base_scenario(exp: Any, overrides: dict | None = None) -> Scenario:
     """The experiment's scenario: ``scenario`` (a YAML path, relative to the repo) plus ``set`` overrides."""
-    path = exp.get("scenario")
-    sets = dict(exp.get("set") or {})
+    path = exp.scenario
+    sets = dict(exp.set)
     sets.update(overrides or {})
     if path:
         p = Path(path)

@@ -12,6 +12,7 @@ import pandas as pd
 from sim._core import DAYS_PER_YEAR
 from sim.runs.executors import map_tasks
 from sim.validation.common import StudyResult, base_scenario, row, scenario_from_json
+from sim.validation.schema import ContagionExperiment
 
 
 def contagion_run(args: tuple) -> dict[str, np.ndarray]:
@@ -98,16 +99,16 @@ def contagion_measures(r: dict[str, np.ndarray]) -> dict[str, float]:
             "content_share": r["state_days"][CONTENT] / tot, "discontent_share": r["state_days"][DISCONTENT] / tot}
 
 
-def study_contagion(exp: dict, workers: int = 2, overrides: dict | None = None) -> StudyResult:
+def study_contagion(exp: ContagionExperiment, workers: int = 2, overrides: dict | None = None) -> StudyResult:
     """Study 4: SISa asymmetry (per-contact spread and time in state) against Hill et al. 2010, with bootstrap intervals."""
     t0 = time.perf_counter()
     sc = base_scenario(exp, overrides)
-    reps = int(exp.get("replicates", 2))
-    kmax = int(exp.get("kmax", 20))
+    reps = exp.replicates
+    kmax = exp.kmax
     # Two designs on the same town: at its own equilibrium (time in each state, shares), and from a
     # perturbed start with equal shares of the three states (per-tie transmission rates).
     data = sc.model_dump(mode="json")
-    pt_days = int(exp.get("perturbed_days", sc.days))
+    pt_days = exp.perturbed_days or sc.days
     data_pt = sc.with_overrides({"days": pt_days}).model_dump(mode="json")
     tasks = [(data, r, kmax, False) for r in range(reps)] + [(data_pt, r, kmax, True) for r in range(reps)]
     out = map_tasks(contagion_run, tasks, workers)
@@ -124,9 +125,9 @@ def study_contagion(exp: dict, workers: int = 2, overrides: dict | None = None) 
         return m
 
     point = measures(pooled, pooled_pt)
-    rng = np.random.default_rng(int(exp.get("bootstrap_seed", 1)))
+    rng = np.random.default_rng(exp.bootstrap_seed)
     boots = []
-    for _ in range(int(exp.get("bootstraps", 200))):
+    for _ in range(exp.bootstraps):
         b, bp = dict(pooled), dict(pooled_pt)
         for k in ("nc_events", "nd_events", "exits"):
             b[k] = rng.poisson(pooled[k]).astype(float)
@@ -135,15 +136,15 @@ def study_contagion(exp: dict, workers: int = 2, overrides: dict | None = None) 
     bt = pd.DataFrame(boots)
     s = {c: (point[c], float(np.nanpercentile(bt[c], 2.5)), float(np.nanpercentile(bt[c], 97.5))) for c in point}
     pooled = pooled_pt  # the figure's transmission panel shows the perturbed design
-    pub = exp["published"]
+    pub = exp.published
     ref = "Hill, Rand, Nowak & Christakis 2010, Proc R Soc B 277:3827"
     rows = [
-        row("contagion", "per-contact spread, negative / positive (ratio)", *pub["spread_ratio"],
+        row("contagion", "per-contact spread, negative / positive (ratio)", *pub.spread_ratio,
             *s["spread_ratio_negative_over_positive"], ref),
-        row("contagion", "time in state, content / discontent (ratio)", *pub["duration_ratio"],
+        row("contagion", "time in state, content / discontent (ratio)", *pub.duration_ratio,
             *s["duration_ratio_content_over_discontent"], ref),
-        row("contagion", "mean time content (years)", *pub["years_content"], *s["mean_years_content"], ref),
-        row("contagion", "mean time discontent (years)", *pub["years_discontent"], *s["mean_years_discontent"], ref),
+        row("contagion", "mean time content (years)", *pub.years_content, *s["mean_years_content"], ref),
+        row("contagion", "mean time discontent (years)", *pub.years_discontent, *s["mean_years_discontent"], ref),
     ]
     table = pd.DataFrame([{"measure": c, "mean": v[0], "low": v[1], "high": v[2]} for c, v in s.items()])
     c = sc.contagion
@@ -179,7 +180,7 @@ def study_contagion(exp: dict, workers: int = 2, overrides: dict | None = None) 
         m = [s[n][0] for n in names]
         ax.bar([0, 1], m, yerr=[[s[n][0] - s[n][1] for n in names], [s[n][2] - s[n][0] for n in names]],
                color=["C3", "C2"], capsize=3)
-        ax.axhspan(pub["spread_ratio"][0], pub["spread_ratio"][1], color="gold", alpha=0.3, label="≈2 (Hill 2010)")
+        ax.axhspan(pub.spread_ratio[0], pub.spread_ratio[1], color="gold", alpha=0.3, label="≈2 (Hill 2010)")
         ax.set_xticks([0, 1], ["negative/positive\nspread per tie", "content/discontent\ntime in state"])
         ax.set_title("SISa asymmetry, smiles and kind acts off")
         ax.legend(fontsize=8)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.runs.executors import map_tasks
 from sim.validation.common import StudyResult, base_scenario, mean_ci, row, scenario_from_json
+from sim.validation.schema import DoseResponseExperiment
 
 
 def dose_run(args: tuple[dict, int, list[tuple[float, float]]]) -> dict[str, Any]:
@@ -45,15 +46,15 @@ def dose_run(args: tuple[dict, int, list[tuple[float, float]]]) -> dict[str, Any
                   "loneliness_prevalence": summ["loneliness_prevalence_mean"]}
 
 
-def study_dose_response(exp: dict, workers: int = 2, overrides: dict | None = None) -> StudyResult:
+def study_dose_response(exp: DoseResponseExperiment, workers: int = 2, overrides: dict | None = None) -> StudyResult:
     """Study 5: expected and attributable deaths per 1,000 person-years across isolation levels, at the
     ends of Wang 2023's HR intervals."""
     t0 = time.perf_counter()
     base = base_scenario(exp, overrides)
-    reps = int(exp.get("replicates", 3))
-    levels = list(exp["isolation_fractions"])
-    hr_sets = [tuple(x) for x in exp["hr_sets"]]     # [(hr_isolation, hr_loneliness)], low, central, high
-    labels = list(exp.get("hr_labels", ["low", "central", "high"]))
+    reps = exp.replicates
+    levels = list(exp.isolation_fractions)
+    hr_sets = [tuple(x) for x in exp.hr_sets]     # [(hr_isolation, hr_loneliness)], low, central, high
+    labels = list(exp.hr_labels)
     tasks = [(base.with_overrides({"network.isolation.fraction": f}).model_dump(mode="json"), r, hr_sets)
              for f in levels for r in range(reps)]
     runs = map_tasks(dose_run, tasks, workers)
@@ -75,11 +76,11 @@ def study_dose_response(exp: dict, workers: int = 2, overrides: dict | None = No
     # Validation row: the population attributable fraction of isolation in the reference town against
     # Levin's formula p(HR-1)/(1 + p(HR-1)) with Wang 2023's CI, p the share of baseline deaths among the
     # isolated (the prevalence weighted by baseline hazard: isolation is commonest among the young).
-    f_ref = float(exp.get("reference_fraction", levels[-1]))
+    f_ref = float(exp.reference_fraction if exp.reference_fraction is not None else levels[-1])
     at = table[table["isolation_fraction"] == f_ref].set_index("hr_set")
     prev = float(at["isolation_prevalence_hazard_weighted"].iloc[0])
-    pub = exp["published"]
-    levin = [prev * (h - 1) / (1 + prev * (h - 1)) for h in (pub["hr_isolation"][0], pub["hr_isolation"][2])]
+    pub = exp.published
+    levin = [prev * (h - 1) / (1 + prev * (h - 1)) for h in (pub.hr_isolation[0], pub.hr_isolation[2])]
     rows = [row("dose_response", f"PAF of isolation, {prev:.0%} of baseline deaths among the isolated "
                 "(model low/high = HR interval ends)",
                 levin[0], levin[1], float(at.loc["central", "paf_isolation"]), float(at.loc["low", "paf_isolation"]),

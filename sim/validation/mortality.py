@@ -15,6 +15,7 @@ import pandas as pd
 from sim.config import Scenario
 from sim.runs.executors import map_tasks, task_progress
 from sim.validation.common import StudyResult, base_scenario, row, scenario_from_json
+from sim.validation.schema import MortalityExperiment, Variant
 
 
 def cohort_run(args: tuple[dict, int, int]) -> dict[str, np.ndarray]:
@@ -138,30 +139,30 @@ def cohort_frame(sc: Scenario, replicates: int, workers: int, landmark: int = -1
     return pd.concat([pd.DataFrame(x) for x in parts], ignore_index=True)
 
 
-def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) -> StudyResult:
+def study_mortality(exp: MortalityExperiment, workers: int = 2, overrides: dict | None = None) -> StudyResult:
     """Study 1: Cox hazard ratios of baseline isolation and loneliness in simulated cohorts against Wang et al. 2023."""
     t0 = time.perf_counter()
-    pub = exp["published"]
-    variants = exp.get("variants", [])
+    pub = exp.published
+    variants = exp.variants
     base = base_scenario(exp, overrides)
-    reps = int(exp.get("replicates", 4))
+    reps = exp.replicates
     beta = base.mortality.gompertz_b_per_year
     ref = "Wang et al. 2023, Nat Hum Behav 7:1307"
 
     records, frames = [], {}
-    landmark = int(exp.get("landmark_days", 365))
-    all_variants = [{"label": "default", "set": {}, "replicates": reps}] + variants
+    landmark = exp.landmark_days
+    all_variants = [Variant(label="default", replicates=reps), *variants]
     for v in all_variants:
-        sc = base.with_overrides(dict(v.get("set") or {})) if v.get("set") else base
-        with task_progress(f"mortality, {v['label']}", relabel=True):
-            df = cohort_frame(sc, int(v.get("replicates", reps)), workers, landmark if v["label"] == "default" else -1)
-        frames[v["label"]] = df
+        sc = base.with_overrides(dict(v.set)) if v.set else base
+        with task_progress(f"mortality, {v.label}", relabel=True):
+            df = cohort_frame(sc, v.replicates or reps, workers, landmark if v.label == "default" else -1)
+        frames[v.label] = df
         m = sc.mortality
         hr = cox_hr(df, ["isolated0"]) | cox_hr(df, ["lonely0"])
         both = cox_hr(df, ["isolated0", "lonely0"])
         pi, pl = predicted_marginal_hr(df, m.hr_isolation, m.hr_loneliness, m.combination)
         records.append({
-            "variant": v["label"], "combination": m.combination, "hr_isolation_set": m.hr_isolation,
+            "variant": v.label, "combination": m.combination, "hr_isolation_set": m.hr_isolation,
             "hr_loneliness_set": m.hr_loneliness, "people": len(df), "deaths": int(df["event"].sum()),
             "isolated_at_start": float(df["isolated0"].mean()), "lonely_at_start": float(df["lonely0"].mean()),
             "lonely_given_isolated": float(df.loc[df["isolated0"] == 1, "lonely0"].mean()),
@@ -183,39 +184,39 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
     # exposure is classified over the first ``landmark_days`` (never on the future), and deaths are
     # counted afterwards among those alive at the landmark.
     df = frames["default"]
-    thr = float(exp.get("persistent_threshold", 0.9))
+    thr = exp.persistent_threshold
     lm = df[df["alive_landmark"] == 1]
     persist = (lm["isolated0"] == 1) & (lm["window_isolated"] >= thr)
     connected = (lm["isolated0"] == 0) & (lm["lonely0"] == 0) & (lm["window_isolated"] == 0) & (lm["window_lonely"] == 0)
     sub = lm[persist | connected].assign(persistently_isolated=persist[persist | connected].astype(np.int8),
                                          duration=lambda x: x["duration"] - landmark)
     hp = cox_hr(sub, ["persistently_isolated"])["persistently_isolated"]
-    le_age = float(exp.get("life_expectancy_age", 50))
+    le_age = float(exp.life_expectancy_age)
     e0 = life_expectancy(le_age, 1.0)
     gap = [e0 - life_expectancy(le_age, h) for h in hp]
     le = {"persistent_n": int(persist.sum()), "connected_n": int(connected.sum()),
           "hr_persistent_vs_connected": hp[0], "hr_low": hp[1], "hr_high": hp[2],
           "gap_years": gap[0], "gap_low": gap[1], "gap_high": gap[2],
           "gompertz_gap_of_this_hr": math.log(hp[0]) / beta,
-          "gompertz_gap_published": math.log(pub["hr_isolation"][1]) / beta,
+          "gompertz_gap_published": math.log(pub.hr_isolation[1]) / beta,
           "mean_rr_persistent": float(expected_rr(lm.loc[persist, "frac_isolated"], lm.loc[persist, "frac_lonely"],
                                                   lm.loc[persist, "frac_both"], base.mortality.hr_isolation,
                                                   base.mortality.hr_loneliness, base.mortality.combination).mean())}
 
     rows = [
-        row("mortality", "HR isolated vs not (Cox, age+sex adjusted), defaults", pub["hr_isolation"][0],
-            pub["hr_isolation"][2], d["hr_isolated"], d["hr_isolated_low"], d["hr_isolated_high"], ref),
-        row("mortality", "HR lonely vs not (Cox, age+sex adjusted), defaults", pub["hr_loneliness"][0],
-            pub["hr_loneliness"][2], d["hr_lonely"], d["hr_lonely_low"], d["hr_lonely_high"], ref),
-        *life_expectancy_rows(le_age, hp, pub["hr_isolation"], beta),
+        row("mortality", "HR isolated vs not (Cox, age+sex adjusted), defaults", pub.hr_isolation[0],
+            pub.hr_isolation[2], d["hr_isolated"], d["hr_isolated_low"], d["hr_isolated_high"], ref),
+        row("mortality", "HR lonely vs not (Cox, age+sex adjusted), defaults", pub.hr_loneliness[0],
+            pub.hr_loneliness[2], d["hr_lonely"], d["hr_lonely_low"], d["hr_lonely_high"], ref),
+        *life_expectancy_rows(le_age, hp, pub.hr_isolation, beta),
     ]
     for _, r in table.iloc[1:].iterrows():
         if r["variant"].startswith(("calibrated", "default town", "published")) or r["combination"] != "multiplicative" and \
                 (r["hr_isolation_set"], r["hr_loneliness_set"]) == (d["hr_isolation_set"], d["hr_loneliness_set"]):
-            rows.append(row("mortality", f"HR isolated vs not, {r['variant']}", pub["hr_isolation"][0],
-                            pub["hr_isolation"][2], r["hr_isolated"], r["hr_isolated_low"], r["hr_isolated_high"], ref))
-            rows.append(row("mortality", f"HR lonely vs not, {r['variant']}", pub["hr_loneliness"][0],
-                            pub["hr_loneliness"][2], r["hr_lonely"], r["hr_lonely_low"], r["hr_lonely_high"], ref))
+            rows.append(row("mortality", f"HR isolated vs not, {r['variant']}", pub.hr_isolation[0],
+                            pub.hr_isolation[2], r["hr_isolated"], r["hr_isolated_low"], r["hr_isolated_high"], ref))
+            rows.append(row("mortality", f"HR lonely vs not, {r['variant']}", pub.hr_loneliness[0],
+                            pub.hr_loneliness[2], r["hr_lonely"], r["hr_lonely_low"], r["hr_lonely_high"], ref))
 
     notes = [f"cohort: {len(df):,} people over {reps} replicates, {int(df['event'].sum()):,} deaths; "
              f"{d['isolated_at_start']:.1%} isolated and {d['lonely_at_start']:.1%} lonely at baseline; "
@@ -232,12 +233,12 @@ def study_mortality(exp: dict, workers: int = 2, overrides: dict | None = None) 
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
         ax = axes[0]
         y = np.arange(len(table))
-        for k, (col, color, band) in enumerate((("hr_isolated", "C0", pub["hr_isolation"]),
-                                                 ("hr_lonely", "C1", pub["hr_loneliness"]))):
+        for k, (col, color, band) in enumerate((("hr_isolated", "C0", pub.hr_isolation),
+                                                 ("hr_lonely", "C1", pub.hr_loneliness))):
             ax.axvspan(band[0], band[2], color=color, alpha=0.15,
                        label=f"Wang 2023 {'isolation' if k == 0 else 'loneliness'} {band[0]}–{band[2]}")
-            ax.errorbar(table[col], y + (0.15 if k else -0.15),
-                        xerr=[table[col] - table[col + "_low"], table[col + "_high"] - table[col]],
+            ax.errorbar(table[col].to_numpy(), y + (0.15 if k else -0.15),  # arrays: a one-row Series warns
+                        xerr=[(table[col] - table[col + "_low"]).to_numpy(), (table[col + "_high"] - table[col]).to_numpy()],
                         fmt="o", color=color, label=f"model: {'isolated' if k == 0 else 'lonely'} vs not")
         ax.set_yticks(y, [f"{r.variant}\n({r.combination}, {r.hr_isolation_set:g}/{r.hr_loneliness_set:g})"
                           for r in table.itertuples()], fontsize=7)

@@ -19,6 +19,7 @@ import pandas as pd
 from sim.runs.executors import map_tasks
 from sim.validation.common import StudyResult, base_scenario, mean_ci, row, scenario_from_json
 from sim.validation.panel_measures import WIDOW_MONTHS, panel_measures, panel_run
+from sim.validation.schema import PanelExperiment
 
 #: One UCLA-3 point per this much latent loneliness (0–1) near the cut-off: the widowhood course is shown in points.
 LATENT_PER_POINT = 1.0 / 6.0
@@ -76,18 +77,18 @@ def _derived(m: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def study_panel(exp: dict, workers: int = 2, overrides: dict | None = None) -> StudyResult:
+def study_panel(exp: PanelExperiment, workers: int = 2, overrides: dict | None = None) -> StudyResult:
     """Study 9: a simulated panel (yearly surveys, monthly states) against published panel figures."""
     t0 = time.perf_counter()
     sc = base_scenario(exp, overrides)
-    reps = int(exp.get("replicates", 4))
+    reps = exp.replicates
     runs = map_tasks(panel_task, [(sc.model_dump(mode="json"), r) for r in range(reps)], workers)
     per = pd.DataFrame([_derived(r) for r in runs])
     summary = {c: mean_ci(per[c]) for c in per.columns}
-    pub = exp["published"]
+    pub = exp.published
     rows = []
     for key, measure, label, ref in ROWS:
-        lo, hi = pub[key]
+        lo, hi = getattr(pub, key)
         rows.append(row("panel", label, lo, hi, *summary.get(measure, (np.nan, np.nan, np.nan)), ref))
     table = pd.DataFrame([{"measure": c, "mean": v[0], "low": v[1], "high": v[2]} for c, v in summary.items()])
     widowed = float(per[[f"widow_n_m{k}" for k in (1,)]].sum().iloc[0])

@@ -21,6 +21,7 @@ import pandas as pd
 from sim.readouts import final_survey, overlap
 from sim.runs.executors import map_tasks
 from sim.validation.common import StudyResult, base_scenario, mean_ci, row, scenario_from_json
+from sim.validation.schema import PopulationExperiment
 
 #: Age bands (years, upper bound excluded) of the prevalence rows.
 BANDS = {"18_29": (18, 30), "30_44": (30, 45), "45_64": (45, 65), "65_74": (65, 75), "75plus": (75, 200)}
@@ -132,21 +133,21 @@ ROWS = [
 ]
 
 
-def study_population(exp: dict, workers: int = 2, overrides: dict | None = None) -> StudyResult:
+def study_population(exp: PopulationExperiment, workers: int = 2, overrides: dict | None = None) -> StudyResult:
     """Study 3: the population measured with the survey instruments against published prevalences, overlaps,
     networks by age, contact frequencies and instrument properties."""
     t0 = time.perf_counter()
     sc = base_scenario(exp, overrides)
-    reps = int(exp.get("replicates", 4))
+    reps = exp.replicates
     runs = map_tasks(population_run, [(sc.model_dump(mode="json"), r) for r in range(reps)], workers)
     per = pd.DataFrame([{k: v for k, v in r.items() if k != "series"} for r in runs])
     s = {c: mean_ci(per[c]) for c in per.columns}
-    pub = exp["published"]
-    rows = [row("population", quantity, *pub[key], *s[measure], ref)
+    pub = exp.published
+    rows = [row("population", quantity, *getattr(pub, key), *s[measure], ref)
             for measure, quantity, key, ref in ROWS if measure in s and key in pub]
     table = pd.DataFrame([{"measure": c, "mean": v[0], "low": v[1], "high": v[2]} for c, v in s.items()])
     series = np.mean([r["series"] for r in runs], axis=0)
-    notes = [f"{reps} replicates of {sc.population.size:,} people ({exp.get('scenario')}), burn-in {sc.burn_in_days} d, "
+    notes = [f"{reps} replicates of {sc.population.size:,} people ({exp.scenario}), burn-in {sc.burn_in_days} d, "
              f"then {sc.days} d; surveyed (UCLA-3, isolation index, positive affect, with measurement error) on the "
              f"last day and on days {sc.output.survey_days} (affect diary)",
              "loneliness by age (UCLA-3 >= 6): " + ", ".join(f"{b} {s['lonely_' + b][0]:.1%}" for b in BANDS),
@@ -166,8 +167,8 @@ def study_population(exp: dict, workers: int = 2, overrides: dict | None = None)
                                       ("isolated", "isolated (index >= 2)", "C0", 0.1)):
             m = np.array([s[f"{key}_{b}"] for b in BANDS])
             ax.errorbar(x + dx, m[:, 0], yerr=[m[:, 0] - m[:, 1], m[:, 2] - m[:, 0]], fmt="o-", color=color, label=label)
-        ax.axhspan(*pub["isolation_65"], xmin=0.6, color="C0", alpha=0.15, label="isolated 65+: Cudjoe 2020")
-        ax.axhspan(*pub["loneliness_65"], xmin=0.6, color="C3", alpha=0.15, label="lonely 65+: Barnes/Kotwal")
+        ax.axhspan(*pub.isolation_65, xmin=0.6, color="C0", alpha=0.15, label="isolated 65+: Cudjoe 2020")
+        ax.axhspan(*pub.loneliness_65, xmin=0.6, color="C3", alpha=0.15, label="lonely 65+: Barnes/Kotwal")
         ax.set_xticks(x, [b.replace("_", "-").replace("plus", "+") for b in BANDS])
         ax.set_ylabel("share, surveyed")
         ax.set_title("By age: loneliness U-shape, isolation rising late")
@@ -179,7 +180,7 @@ def study_population(exp: dict, workers: int = 2, overrides: dict | None = None)
         ax.bar(range(3), m, yerr=[[s[n][0] - s[n][1] for n in names], [s[n][2] - s[n][0] for n in names]],
                color=["C0", "C3", "C7"], capsize=3)
         for i, k in enumerate(keys):
-            ax.fill_between([i - 0.4, i + 0.4], *pub[k], color="gold", alpha=0.4, label="published" if i == 0 else None)
+            ax.fill_between([i - 0.4, i + 0.4], *getattr(pub, k), color="gold", alpha=0.4, label="published" if i == 0 else None)
         ax.set_xticks(range(3), ["isolated,\nnot lonely", "lonely,\nnot isolated", "phi"])
         ax.set_title("Two exposures, 65+ (Barnes 2021; Kotwal 2021)")
         ax.legend(fontsize=8)

@@ -27,6 +27,7 @@ from sim.runs.compare import follow_up_label
 from sim.runs.executors import map_tasks
 from sim.runs.tracking import TrackPlan, run_tracked
 from sim.validation.common import StudyResult, base_scenario, mean_ci, row
+from sim.validation.schema import ProgrammeTrialExperiment
 
 #: Lasgaard et al. 2022: effects at 1–6 months "comparable" to those at <= 4 weeks; read here as a ratio of
 #: the follow-up SMD to the end-of-programme SMD between 0.5 and 1.5 (assumption: the abstract gives no number).
@@ -34,12 +35,13 @@ PERSISTENCE_BAND = (0.5, 1.5)
 LASGAARD = "Lasgaard et al. 2022, Eur J Public Health 32(S3) (long-term effects comparable to short-term)"
 
 
-def trial_design(exp: dict, overrides: dict | None = None) -> tuple[Scenario, Scenario, dict[str, int | None]]:
+def trial_design(exp: ProgrammeTrialExperiment, overrides: dict | None = None
+                 ) -> tuple[Scenario, Scenario, dict[str, int | None]]:
     """(town without the programme, town with it, trial time points: recorded days) of an experiment."""
     sc = base_scenario(exp, {k: v for k, v in (overrides or {}).items() if not k.startswith("programme.")})
-    prog = dict(exp["programme"])
+    prog = dict(exp.programme)
     prog.update({k.removeprefix("programme."): v for k, v in (overrides or {}).items() if k.startswith("programme.")})
-    follow = [int(d) for d in exp.get("follow_up_days", [30, 91, 182])]
+    follow = list(exp.follow_up_days)
     last = int(prog.get("start_day", 0)) + int(prog.get("duration_days", 7)) - 1
     days = last + (max(follow) if follow else 0) + 1
     sc = sc.with_overrides({"days": days, "interventions": []})
@@ -72,7 +74,7 @@ def trial_effects(control: list[pd.DataFrame], arms: list[pd.DataFrame], points:
     return out
 
 
-def run_trials(exp: dict, workers: int = 2, overrides: dict | None = None,
+def run_trials(exp: ProgrammeTrialExperiment, workers: int = 2, overrides: dict | None = None,
                control: list[pd.DataFrame] | None = None, until: str | None = None
                ) -> tuple[dict[str, Any], list[pd.DataFrame]]:
     """Simulate the experiment's trial in each replicate; returns (effects by time point, the control tracks
@@ -83,7 +85,7 @@ def run_trials(exp: dict, workers: int = 2, overrides: dict | None = None,
         points = {k: points[k] for k in keep}
     days = max(d for d in points.values() if d is not None) + 1
     survey = sorted(d for d in points.values() if d is not None)
-    reps = int(exp.get("replicates", 4))
+    reps = exp.replicates
     if control is None:
         control = map_tasks(tracked_people, [(without.model_dump(mode="json"), r, survey, None, days)
                                              for r in range(reps)], workers)
@@ -92,27 +94,27 @@ def run_trials(exp: dict, workers: int = 2, overrides: dict | None = None,
     return trial_effects(control, arms, points), control
 
 
-def study_programme_trial(exp: dict, workers: int = 2, overrides: dict | None = None) -> StudyResult:
+def study_programme_trial(exp: ProgrammeTrialExperiment, workers: int = 2, overrides: dict | None = None) -> StudyResult:
     """Study 6: one programme's simulated trial against its published effect, and its persistence."""
     t0 = time.perf_counter()
     effects, _ = run_trials(exp, workers, overrides)
     _, arm, points = trial_design(exp, overrides)
     iv = arm.interventions[0]
-    name = exp["name"]
-    pub = exp["published"]
-    ref = pub.get("reference", "")
+    name = exp.name
+    pub = exp.published
+    ref = pub.reference
     rows = []
     end = effects["end"]
-    if "smd" in pub:
-        lo, hi = pub["smd_interval"]
-        rows.append(row(name, f"{iv.kind}: trial SMD in UCLA-3 at the end of the programme ({pub['smd']:+g})",
+    if pub.smd is not None and pub.smd_interval is not None:
+        lo, hi = pub.smd_interval
+        rows.append(row(name, f"{iv.kind}: trial SMD in UCLA-3 at the end of the programme ({pub.smd:+g})",
                         lo, hi, *end["smd"], ref))
     else:
         rows.append(row(name, f"{iv.kind}: trial SMD in UCLA-3 at the end of the programme (not published)",
                         None, None, *end["smd"], ref))
-    if "difference" in pub:
-        lo, hi = pub["difference_interval"]
-        rows.append(row(name, f"{iv.kind}: trial difference in UCLA-3 points at the end ({pub['difference']:+g})",
+    if pub.difference is not None and pub.difference_interval is not None:
+        lo, hi = pub.difference_interval
+        rows.append(row(name, f"{iv.kind}: trial difference in UCLA-3 points at the end ({pub.difference:+g})",
                         lo, hi, *end["difference"], ref))
     follow = [k for k in points if k not in ("baseline", "end")]
     ratios = []
@@ -128,10 +130,10 @@ def study_programme_trial(exp: dict, workers: int = 2, overrides: dict | None = 
                            "mean_ucla3_usual_life": float(np.mean([x["mean_usual"] for x in v["replicates"]])),
                            "n_per_group": float(np.mean([x["n_programme"] for x in v["replicates"]]))}
                           for k, v in effects.items()])
-    size = {"phone_calls": f"call_value {iv.call_value:g}", "group_activity": f"group_tie_closeness "
-            f"{iv.group_tie_closeness:g}", "social_cognition": f"reappraisal {iv.reappraisal:g}"}.get(iv.kind, "")
+    field = {"phone_calls": "call_value", "group_activity": "group_tie_closeness", "social_cognition": "reappraisal"}
+    size = f"{field[iv.kind]} {getattr(iv, field[iv.kind]):g}" if iv.kind in field else ""  # (each kind its own size)
     base = effects.get("baseline")
-    notes = [f"{exp.get('replicates', 4)} replicates of {arm.population.size:,} people; {iv.kind} ({size}), "
+    notes = [f"{exp.replicates} replicates of {arm.population.size:,} people; {iv.kind} ({size}), "
              f"{iv.targeting} {iv.coverage:.0%} eligible, days {iv.start_day}-{iv.start_day + iv.duration_days - 1}, "
              f"randomised 1:1",
              f"usual-life mean UCLA-3 at the end {table.loc[table['time_point'] == 'end', 'mean_ucla3_usual_life'].iloc[0]:.2f}"
@@ -151,7 +153,7 @@ def study_programme_trial(exp: dict, workers: int = 2, overrides: dict | None = 
             ax.errorbar(x, sub[col], yerr=[sub[col] - sub[lo_col], sub[hi_col] - sub[col]], fmt="o-", capsize=3,
                         color="C0", label="model (95% CI, pooled over replicates)")
             key = "smd" if col == "smd" else "difference"
-            if key in pub:
+            if pub.get(key) is not None:
                 ax.axhspan(*pub[f"{key}_interval"], color="gold", alpha=0.3, label=f"published {pub[key]:+g}")
             ax.axvspan(0, iv.duration_days, color="C2", alpha=0.08, label="programme")
             ax.axhline(0, color="k", lw=0.8)

@@ -39,7 +39,27 @@ Interval = Annotated[list[float], AfterValidator(_ordered(2))]
 Triple = Annotated[list[float], AfterValidator(_ordered(3))]
 
 
-class _Published(Strict):
+class _Mapping(Strict):
+    """A validated section that also reads (and, validated, writes) like the dict it came from:
+    ``exp["replicates"]``, ``exp.get("set")``, ``exp["set"] = {...}`` (for calibration scripts and tests
+    that adjust an experiment before running it). Studies read attributes; every default comes from the
+    schema, never from the reader."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        setattr(self, key, value)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field's value, or ``default`` when the model has no such field or it is None."""
+        value = getattr(self, key, None) if key in type(self).model_fields else None
+        return default if value is None else value
+
+
+class _Published(_Mapping):
     """Published figures."""
 
 
@@ -108,7 +128,7 @@ class PanelPublished(_Published):
     band_drift: Interval
 
 
-class _Experiment(Strict):
+class _Experiment(_Mapping):
     """Keys every experiment file may have."""
 
     study: str
@@ -234,7 +254,7 @@ class ProgrammeTrialExperiment(_Experiment):
         return value
 
 
-class Variant(Strict):
+class Variant(_Mapping):
     """One more design of the mortality study: overrides of the base scenario and its replicates."""
 
     label: str = Field(..., min_length=1, max_length=200)
@@ -262,6 +282,10 @@ class MortalityExperiment(_Experiment):
         return self
 
 
+#: Any study's experiment model.
+Experiment = (MortalityExperiment | BigJoyExperiment | PopulationExperiment | ContagionExperiment | DoseResponseExperiment
+              | ProgrammeTrialExperiment)
+
 STUDY_MODELS: dict[str, type[_Experiment]] = {
     "mortality": MortalityExperiment, "big_joy": BigJoyExperiment, "population": PopulationExperiment,
     "contagion": ContagionExperiment, "dose_response": DoseResponseExperiment,
@@ -269,9 +293,9 @@ STUDY_MODELS: dict[str, type[_Experiment]] = {
 }
 
 
-def read_experiment(path: str | Path, quick: bool = False) -> tuple[dict[str, Any], LineMap]:
-    """Read and validate an experiment file; return the study's parameters (``quick`` merges its
-    ``quick:`` block) as a plain mapping of the keys the file gives, and the file's line map.
+def read_experiment(path: str | Path, quick: bool = False) -> tuple[Experiment, LineMap]:
+    """Read and validate an experiment file; return the study's validated model (``quick`` merges its
+    ``quick:`` block; what the file does not give takes the schema's default), and the file's line map.
 
     Both forms (with and without ``quick``) are validated, so a bad value fails whichever is run.
     """
@@ -297,8 +321,9 @@ def read_experiment(path: str | Path, quick: bool = False) -> tuple[dict[str, An
         _validate(model, merged, str(path), linemap, prefix=("quick",), keys=set(data["quick"]))
         if quick:
             chosen = merged
-    exp = model.model_validate(chosen).model_dump(exclude_unset=True)
-    exp.setdefault("name", safe_name(path.stem, "experiment"))
+    exp = model.model_validate(chosen)
+    if exp.name is None:
+        exp.name = safe_name(path.stem, "experiment")
     return exp, linemap
 
 
@@ -327,14 +352,14 @@ def _validate(model: type[_Experiment], data: dict[str, Any], source: str, linem
         raise ScenarioError("\n".join(lines)) from None
 
 
-def check_experiment(exp: dict[str, Any], path: str | Path, linemap: LineMap, repo: Path,
+def check_experiment(exp: Experiment, path: str | Path, linemap: LineMap, repo: Path,
                      overrides: dict[str, Any] | None = None, quick: bool = False) -> list[Scenario]:
     """Build every scenario the study will run (its base scenario with ``set`` and ``overrides``, and
     each mortality variant) and return them; a bad key or value raises :class:`ScenarioError` naming
     the experiment file's line. Nothing is simulated."""
     path = str(path)
-    block = ("quick",) if quick and "set" in (exp.get("quick") or {}) else ()
-    scen = exp.get("scenario")
+    block = ("quick",) if quick and "set" in (exp.quick or {}) else ()
+    scen = exp.scenario
     if scen:
         p = Path(scen) if Path(scen).is_absolute() else repo / scen
         if not p.is_file():
@@ -342,32 +367,31 @@ def check_experiment(exp: dict[str, Any], path: str | Path, linemap: LineMap, re
         base = load_scenario(p)
     else:
         base = Scenario()
-    sets = dict(exp.get("set") or {})
+    sets = dict(exp.set)
     for key, value in sets.items():  # one key at a time, so an error names its line
         _override(base, {key: value}, f"{path}:{linemap.line_for(block + ('set', key))}", "set.")
     base = _override(base, sets, f"{path}:{linemap.line_for(block + ('set',))}", "set.")
     if overrides:
         base = base.with_overrides(overrides, source="--set")
     out = [base]
-    if exp["study"] == "mortality":  # the landmark analysis counts deaths after the landmark: it needs days beyond it
-        landmark = int(exp.get("landmark_days", 365))
-        if landmark >= base.days:
-            key = ("quick", "landmark_days") if quick and "landmark_days" in (exp.get("quick") or {}) else ("landmark_days",)
-            raise ScenarioError(f"{path}:{linemap.line_for(key)}: {'.'.join(key)}: {landmark} leaves no follow-up after "
-                                f"the landmark in a study of {base.days} days; make it smaller than days")
-    if exp["study"] == "big_joy" and not base.interventions:
+    if isinstance(exp, MortalityExperiment) and exp.landmark_days >= base.days:
+        # the landmark analysis counts deaths after the landmark: it needs days beyond it
+        key = ("quick", "landmark_days") if quick and "landmark_days" in (exp.quick or {}) else ("landmark_days",)
+        raise ScenarioError(f"{path}:{linemap.line_for(key)}: {'.'.join(key)}: {exp.landmark_days} leaves no follow-up "
+                            f"after the landmark in a study of {base.days} days; make it smaller than days")
+    if exp.study == "big_joy" and not base.interventions:
         raise ScenarioError(f"{path}:{linemap.line_for(('scenario',))}: scenario: the big_joy study needs a "
                             "scenario with an intervention (the Big Joy week)")
-    if exp["study"] == "programme_trial":
+    if isinstance(exp, ProgrammeTrialExperiment):
         where = f"{path}:{linemap.line_for(('programme',))}"
         try:
-            out.append(base.with_overrides({"interventions": [exp["programme"]]}, source=where))
+            out.append(base.with_overrides({"interventions": [exp.programme]}, source=where))
         except ScenarioError as exc:
             raise ScenarioError(str(exc).replace(f"{where}: interventions[0]", f"{where}: programme")) from None
-    for i, v in enumerate(exp.get("variants") or []):
-        for key, value in (v.get("set") or {}).items():
+    for i, v in enumerate(exp.variants if isinstance(exp, MortalityExperiment) else []):
+        for key, value in v.set.items():
             _override(base, {key: value}, f"{path}:{linemap.line_for(('variants', i, 'set', key))}", f"variants[{i}].set.")
-        out.append(_override(base, dict(v.get("set") or {}), f"{path}:{linemap.line_for(('variants', i))}",
+        out.append(_override(base, dict(v.set), f"{path}:{linemap.line_for(('variants', i))}",
                              f"variants[{i}].set."))
     return out
 
