@@ -146,6 +146,8 @@ def test_compiled_kernel_matches_its_interpreted_body(name, recorded):
 
 
 def test_the_small_town_reaches_most_kernels(recorded):
-    """The replay covers the kernels that matter: at least three quarters are called from Python."""
+    """The replay covers the kernels that matter: at least three quarters are called from Python, or all but the
+    helpers that only other kernels call (the inline random-number, rate and target helpers, and the sorting
+    helpers of the network build: 14 in v0.3)."""
     top = [n for n in KERNELS if n in recorded]
-    assert len(top) >= 0.75 * len(KERNELS) or len(KERNELS) - len(top) <= 12, sorted(set(KERNELS) - set(top))
+    assert len(top) >= 0.75 * len(KERNELS) or len(KERNELS) - len(top) <= 14, sorted(set(KERNELS) - set(top))
