@@ -77,9 +77,11 @@ def comparison_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[st
             ests = [t[label] for t in trial]
             g, lo, hi = cs.random_effects(np.array([e["g"] for e in ests]), np.array([e["se"] for e in ests]))
             d, dlo, dhi = cs.random_effects(np.array([e["diff"] for e in ests]), np.array([e["se_diff"] for e in ests]))
+            pe, plo, phi = _paired(ests)
             trial_rows.append({"arm": arm_cfg.name, "programme": arm_cfg.kind, "targeting": arm_cfg.targeting,
                                "time_point": label, "day": day, "smd": g, "smd_low": lo, "smd_high": hi,
                                "difference_ucla3": d, "difference_low": dlo, "difference_high": dhi,
+                               "paired_smd": pe, "paired_smd_low": plo, "paired_smd_high": phi,
                                "mean_ucla3_programme": float(np.nanmean([e["mean_programme"] for e in ests])),
                                "mean_ucla3_usual_life": float(np.nanmean([e["mean_usual"] for e in ests])),
                                "n_programme": float(np.mean([e["n_programme"] for e in ests])),
@@ -221,3 +223,14 @@ def build_comparison_report(folder: Path, figures: bool = True) -> dict[str, Any
         cost_figure(table, folder / "cost.png", currency)
     (folder / "report.html").write_text(report_html(folder, manifest, table, trial), encoding="utf-8")
     return {"arms": len(table), "runs": sum(len(a["runs"]) for a in manifest["arms"])}
+
+
+def _paired(ests: list[dict]) -> tuple[float, float, float]:
+    """The paired effect pooled over replicates (random effects); exactly 0 where every replicate's is 0 (before
+    the start the two towns are the same)."""
+    paired = np.array([e.get("paired", np.nan) for e in ests], float)
+    if np.all(paired == 0):
+        return 0.0, 0.0, 0.0
+    if not np.all(np.isfinite(paired)):
+        return math.nan, math.nan, math.nan
+    return cs.random_effects(paired, np.array([e["paired_se"] for e in ests], float))
