@@ -236,3 +236,11 @@ def test_panel_study_sees_loneliness_move_and_widowhood_peak():
     assert t["widow_n_m1"] > 10 and t["widow_did_m1"] > 0   # partners died and their survivors got lonelier
     assert t["lonely_unpartnered_65plus"] > t["lonely_partnered_65plus"]
     assert {r["study"] for r in res.rows} == {"panel"} and len(res.rows) == len(panel.ROWS)
+
+
+def test_every_published_band_of_the_population_study_becomes_a_row():
+    """Regression: the typed experiment model answered `key in published` with False for every key, and the
+    population study silently wrote no rows."""
+    exp = V.load_experiment(EXP / "population.yaml")
+    assert "phi" in exp.published and "no_such_band" not in exp.published
+    assert all(key in exp.published for _, _, key, _ in population.ROWS)
