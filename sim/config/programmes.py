@@ -105,7 +105,7 @@ class PhoneCalls(ProgrammeBase):
         2.0, "phone_calls: calls per week after the daily days (Kahlon et al. 2021: at least 2 a week, for 4 weeks)."
     )
     call_value: float = rate(
-        5.49,
+        5.13,
         "phone_calls: connection one empathy-focused call gives, in contact-equivalents of received connection "
         "(all of it close: closeness 1), counted as that many contacts. Calibrated (experiments/calibrate_programmes.py) "
         "so the simulated trial finds Kahlon et al. 2021's UCLA-3 difference (-1.1 points at 4 weeks).",
@@ -121,7 +121,7 @@ class GroupActivity(ProgrammeBase):
         "groups of 6-12). Assumption.",
     )
     group_tie_closeness: float = Field(
-        0.4, gt=0, le=1,
+        0.51, gt=0, le=1,
         description="group_activity: closeness (0–1) of the acquaintance ties members form with each other in their "
         "group. Calibrated (experiments/calibrate_programmes.py) so the simulated trial finds Shekelle et al. "
         "2024's SMD (-0.27).",
@@ -137,7 +137,7 @@ class SocialCognition(ProgrammeBase):
 
     kind: Literal["social_cognition"] = Field(..., description="Programme type (docs/programmes.md).")
     reappraisal: float = probability(
-        0.47,
+        0.538,
         "social_cognition: share by which the programme lowers, by its last day (linearly over it), both the "
         "enrolled's social-threat vigilance (the weight of negative mood in loneliness) and the connection they "
         "need to feel connected (desired connection: the same contact reads as more, once social information is "
