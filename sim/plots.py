@@ -184,12 +184,13 @@ def network_figure(sim, path: Path, fmt: str | None = None, per_group: int = 3) 
 
     from sim._core import TIE_KINDS
 
-    edges = sim.edges_frame()
+    t = sim.ties
+    ids = t.active_ids()  # the active ties, straight from the arrays (no sorted table of a city's ties)
     p = sim.people
     egos = pick_egos(p, per_group)
-    src, dst = edges["source"].to_numpy(), edges["target"].to_numpy()
-    kind = edges["kind"].cat.codes.to_numpy()
-    close = edges["closeness"].to_numpy(float)
+    src, dst = np.asarray(t.u)[ids], np.asarray(t.v)[ids]
+    kind = np.asarray(t.kind)[ids].astype(np.int64)
+    close = np.asarray(t.closeness)[ids].astype(float)
     ncol = per_group
     nrow = max(1, -(-len(egos) // ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.3 * ncol + 1.6, 3.4 * nrow), layout="constrained", squeeze=False)

@@ -89,6 +89,9 @@ def test_each_report_fits_1280_and_800_pixels_and_needs_no_network(folders, brow
                              ".filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
                              ".length")
         assert wide == 0, f"{kind}: {wide} table(s) or figure(s) stick out of the page at {width} px"
+        scrolled = page.evaluate("Array.from(document.querySelectorAll('.scroll'))"
+                                 ".filter(e => e.scrollWidth > e.clientWidth + 1).length")
+        assert scrolled == 0, f"{kind}: {scrolled} table(s) need sideways scrolling at {width} px"
         assert requests == [], f"{kind} report asked the network for {requests[:3]}"
         images = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
         assert images and all(w > 0 for w in images), f"{kind}: a figure did not load"

@@ -33,7 +33,8 @@ h3 { font-size: 1.02em; margin-top: 1.2em; }
 .warning { background: #fff6e0; border-left: 4px solid #d08700; padding: 0.5em 1em; margin: 0.8em 0; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.86em; margin: 0.5em 0 1em; width: 100%; }
-th, td { border: 1px solid #d0d0d0; padding: 4px 7px; text-align: right; vertical-align: top; }
+th, td { border: 1px solid #d0d0d0; padding: 4px 6px; text-align: right; vertical-align: top; }
+th { hyphens: auto; }
 th { background: #f1f1f1; font-weight: 600; }
 td.l, th.l { text-align: left; }
 td small { color: #666; }

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.config.display import label, parameter_name
+from sim.config.display import label, measure, parameter_name
 from sim.runs import page as pg
 from sim.runs.sensitivity_report import _convergence_line, _design_line
 
@@ -26,10 +26,10 @@ def headline(indices: pd.DataFrame, outputs: list[str], method: str) -> list[str
         if sub.empty:
             continue
         top = sub.iloc[0]
-        above = sub[sub["above_noise"] == True]  # noqa: E712 - the column holds True / False / None
-        clear = ("stands clear of the replicate noise" if top["above_noise"] is True else
-                 "does <b>not</b> stand clear of the replicate noise" if top["above_noise"] is False else
-                 "(replicate noise not measured)")
+        flags = [None if pd.isna(v) else bool(v) for v in sub["above_noise"]]  # True / False / not measured
+        above = [f for f in flags if f]
+        clear = {True: "stands clear of the replicate noise", False: "does <b>not</b> stand clear of the replicate "
+                 "noise", None: "(replicate noise not measured)"}[flags[0]]
         out.append(f"<b>{pg.esc(label(o))}</b> depends most on <b>{pg.esc(parameter_name(top['parameter']))}</b> "
                    f"({'μ*' if method == 'morris' else 'ST'} {_n(float(top[col]))}), which {clear}; "
                    f"{len(above)} of {len(sub)} parameters stand clear of it.")
@@ -38,9 +38,9 @@ def headline(indices: pd.DataFrame, outputs: list[str], method: str) -> list[str
 
 def _ranking_table(ranking: pd.DataFrame, outputs: list[str]) -> str:
     analysed = [o for o in outputs if o in ranking.columns]
-    rows = [[str(i), pg.esc(parameter_name(r["parameter"])) + f"<br><small>{pg.esc(r['parameter'])}</small>",
-             *[_n(float(r[o])) for o in analysed]] for i, (_, r) in enumerate(ranking.iterrows(), start=1)]
-    return pg.table(["Rank", "Parameter", *[pg.esc(label(o)) for o in analysed]], rows, left=2)
+    rows = [[str(i), pg.esc(parameter_name(r["parameter"])), *[_n(float(r[o])) for o in analysed]]
+            for i, (_, r) in enumerate(ranking.iterrows(), start=1)]
+    return pg.table(["Rank", "Parameter", *[pg.esc(measure(o)[0]) for o in analysed]], rows, left=2)
 
 
 def _output_table(sub: pd.DataFrame, method: str) -> str:
