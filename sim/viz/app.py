@@ -61,7 +61,7 @@ TITLE = "lonesim: loneliness, connection and health"
 #: and the page redraws in another as often as it can (a redraw of the picture and the plots takes about
 #: 0.2 s, a day at 2,000 people a few ms), so Play is not held to one redraw per day: at least 5 days a second
 #: at 2,000 people (measured by tests/test_viz_browser.py). Step still advances one day and redraws.
-PLAY_INTERVAL_MS = 60
+PLAY_INTERVAL_MS = 100
 
 #: Colour people by mood, loneliness or age group, and ties plain or by kind (one value per browser session).
 color_mode = solara.reactive("mood")

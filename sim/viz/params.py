@@ -138,5 +138,5 @@ def setting_lines(config: Scenario) -> str:
     programmes = ", ".join(f"{programme_name(p.kind)} for {targeting_name(p.targeting)}" for p in config.interventions)
     return (f"Running now: population {config.population.size:,} · isolation level {get('isolation_fraction'):.2f} · "
             f"contact frequency × {get('contact_multiplier'):.2f} · smile propensity {get('smile_propensity'):.2f} · "
-            f"kind acts {get('kind_rate'):.2f} per person per day · programme: {programmes or 'none'} · "
+            f"kind acts {get('kind_rate'):.2f} per person per day · {programmes or 'no programme'} · "
             f"seed {config.seed}")
