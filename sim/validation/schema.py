@@ -53,6 +53,10 @@ class _Mapping(Strict):
     def __setitem__(self, key: str, value: Any) -> None:
         setattr(self, key, value)
 
+    def __contains__(self, key: object) -> bool:
+        """``"smd" in published``: the field exists and is given (not None), as a key of the file's mapping."""
+        return isinstance(key, str) and key in type(self).model_fields and getattr(self, key) is not None
+
     def get(self, key: str, default: Any = None) -> Any:
         """The field's value, or ``default`` when the model has no such field or it is None."""
         value = getattr(self, key, None) if key in type(self).model_fields else None
