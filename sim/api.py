@@ -86,15 +86,16 @@ def _folder(name: str, value: Any) -> Path | None:
 
 
 def _executor(executor: Any, scheduler: Any) -> str:
-    from sim.runs.executors import EXECUTORS
+    from sim.runs.executors import EXECUTOR_NAMES
 
-    if executor not in EXECUTORS:
-        raise ScenarioError(f"executor: unknown executor {executor!r} (choose {' or '.join(EXECUTORS)})")
-    if executor == "dask" and not scheduler:
+    kind = EXECUTOR_NAMES.get(executor) if isinstance(executor, str) else None
+    if kind is None:
+        raise ScenarioError(f"executor: unknown executor {executor!r} (choose 'local' or 'dask')")
+    if kind == "dask" and not scheduler:
         raise ScenarioError("executor: 'dask' needs scheduler='tcp://HOST:8786'")
-    if executor == "process" and scheduler:
+    if kind == "process" and scheduler:
         raise ScenarioError("scheduler: only used with executor='dask'")
-    return executor
+    return kind
 
 
 def _scenario(scenario: Any, seed: Any, overrides: dict[str, Any]) -> tuple[Scenario, LineMap | None, str]:
@@ -179,7 +180,7 @@ def run(scenario: str | Path | Scenario, *, seed: int | None = None, out: str | 
 # =========================================================================== batches
 def sweep(scenario: str | Path | Scenario, *, seed: int | None = None, out: str | Path | None = None,
           workers: int = 1, resume: bool = False, figures: bool = True, progress: bool = False,
-          executor: str = "process", scheduler: str | None = None, results: str | Path = "results",
+          executor: str = "local", scheduler: str | None = None, results: str | Path = "results",
           set: Mapping[str, Any] | None = None, **overrides: Any) -> BatchResult:  # noqa: A002
     """Run a scenario's ``sweep:`` block (``lonesim sweep``) and return the finished folder as a :class:`BatchResult`.
 
@@ -203,7 +204,7 @@ def sweep(scenario: str | Path | Scenario, *, seed: int | None = None, out: str 
 
 
 def compare(scenario: str | Path | Scenario, *, seed: int | None = None, out: str | Path | None = None,
-            workers: int = 1, resume: bool = False, progress: bool = False, executor: str = "process",
+            workers: int = 1, resume: bool = False, progress: bool = False, executor: str = "local",
             scheduler: str | None = None, results: str | Path = "results",
             set: Mapping[str, Any] | None = None, **overrides: Any) -> BatchResult:  # noqa: A002
     """Run a scenario's ``comparison:`` block (``lonesim compare``) and return the finished folder as a :class:`BatchResult`."""
@@ -223,7 +224,7 @@ def compare(scenario: str | Path | Scenario, *, seed: int | None = None, out: st
 
 def sensitivity(scenario: str | Path | Scenario, *, seed: int | None = None, out: str | Path | None = None,
                 workers: int = 1, resume: bool = False, figures: bool = True, progress: bool = False,
-                executor: str = "process", scheduler: str | None = None, results: str | Path = "results",
+                executor: str = "local", scheduler: str | None = None, results: str | Path = "results",
                 set: Mapping[str, Any] | None = None, **overrides: Any) -> BatchResult:  # noqa: A002
     """Run a scenario's ``sensitivity:`` block (``lonesim sensitivity``) and return the folder as a :class:`BatchResult`.
 

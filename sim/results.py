@@ -91,9 +91,10 @@ def check_writable(parent: Path) -> None:
         raise ScenarioError(f"{parent}: output folder is not writable ({getattr(exc, 'strerror', None) or exc})") from None
 
 
-#: Every file a run folder can hold (sim.plots writes the three figures).
-RUN_FILES = frozenset({"manifest.json", "summary.json", "timeseries.parquet", "agents.parquet", "edges.parquet",
-                       "timeseries.png", "distributions.png", "network.png"})
+#: Every file a run folder can hold (sim.plots writes the three figures, in output.figure_format).
+RUN_FILES = frozenset({"manifest.json", "summary.json", "timeseries.parquet", "agents.parquet", "edges.parquet"}
+                      | {f"{stem}.{fmt}" for stem in ("timeseries", "distributions", "network")
+                         for fmt in ("png", "svg", "pdf")})
 
 
 def not_a_run_folder(path: Path) -> str | None:

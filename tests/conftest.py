@@ -126,7 +126,8 @@ MODEL_TEST_FILES = {"test_mechanisms.py", "test_health.py", "test_kernels_refere
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test of :data:`MODEL_TEST_FILES` with ``model``."""
+    """Mark every test of :data:`MODEL_TEST_FILES` with ``model`` (not those marked ``slow``: the benchmark
+    harness's end-to-end run is not the model's own test)."""
     for item in items:
-        if item.path.name in MODEL_TEST_FILES:
+        if item.path.name in MODEL_TEST_FILES and item.get_closest_marker("slow") is None:
             item.add_marker(pytest.mark.model)

@@ -81,7 +81,8 @@ def test_keyword_overrides_are_dotted_paths_with_double_underscores():
     (lambda: sim.run(BASELINE, overwrite="yes"), "overwrite: must be True or False"),
     (lambda: sim.sweep(BASELINE, workers=0), "workers: must be a whole number of processes"),
     (lambda: sim.sweep(BASELINE, workers=1.5), "workers: must be a whole number of processes"),
-    (lambda: sim.sweep(BASELINE, executor="local"), "executor: unknown executor 'local'"),
+    (lambda: sim.sweep(BASELINE, executor="spark"), "executor: unknown executor 'spark' (choose 'local' or 'dask')"),
+    (lambda: sim.sweep(BASELINE, executor="local"), "sweep"),  # local is accepted, as by the commands (issue 19)
     (lambda: sim.sweep(BASELINE), "sweep"),  # no sweep block: the command's own message
     (lambda: sim.compare(BASELINE), "comparison: no comparison block"),
 ])

@@ -99,7 +99,7 @@ def reference(tiny_yaml, tmp_path_factory) -> Path:
 
 def test_folder_tables_figures_and_a_self_contained_report(reference):
     for name in ("comparison.json", "comparison.csv", "comparison.parquet", "trial.csv", "trial.parquet", "forest.png",
-                 "cost.png", "report.html"):
+                 "cost.png", "ranking.png", "trajectories.png", "trajectories.csv", "report.html"):
         assert (reference / name).stat().st_size > 0, name
     runs = sorted(p.name for p in (reference / "runs").iterdir())
     assert runs == sorted(f"{a}-r{r:03d}" for a in ("control", "nothing", "groups") for r in range(2))
@@ -117,9 +117,63 @@ def test_folder_tables_figures_and_a_self_contained_report(reference):
     assert trial[trial.arm == "groups"]["time_point"].tolist() == ["baseline", "end", "20d", "40d"]
     assert trial[trial.arm == "groups"]["day"].tolist() == [9, 39, 59, 79]
     html = (reference / "report.html").read_text()
-    assert "<img" in html and html.count("data:image/png;base64,") == 2
+    assert "<img" in html and html.count("data:image/png;base64,") == 4
     assert not re.search(r"(src|href)=[\"']https?://", html), "the report must not need the internet"
-    assert "Most deaths averted per 1,000 enrolled: groups" in html and "How sure" in html
+    assert "<script" not in html
+
+
+def test_the_report_reads_plainly_and_follows_its_wording_rules(reference):
+    """Issue 19 item 2: plain names, the certainty rule, no 'cheapest' when the gain's interval includes zero, the
+    header from the resolved configuration, a warning for 2 replicates, figures before tables, a glossary."""
+    html = (reference / "report.html").read_text()
+    table = pd.read_csv(reference / "comparison.csv")
+    groups = table.set_index("arm").loc["groups"]
+    assert groups["deaths_averted_low"] > 0  # the strong arm's benefit is clear of zero ...
+    assert "<b>Most deaths averted: Group activities — for the loneliest</b>" in html
+    share = groups["probability_best_deaths_averted"]
+    word = "very likely" if share >= 0.95 else "likely" if share >= 0.75 else "uncertain — the ranking could change"
+    assert f"came first in {share:.0%} of the model's uncertainty draws: {word}." in html
+    for vague in ("fairly sure", "somewhat sure", "not sure"):
+        assert vague not in html
+    # ... its loneliness-free-year gain is not: no 'cheapest'/'lowest cost' headline names it
+    assert groups["loneliness_free_years_low"] <= 0
+    assert "No arm is named as the cheapest way to a loneliness-free year" in html
+    assert "Lowest cost per loneliness-free year" not in html
+    # plain names, not code names; ranked by deaths averted (groups first although second in the file)
+    assert "group_activity" not in html and ">loneliest<" not in html
+    policy = html[html.index("As a policy"):html.index("The whole town")]
+    assert policy.index("Group activities") < policy.index("Befriending visits")
+    assert policy.index("<img") < policy.index("<table")  # the figure before the table
+    assert "a town of 400 adults simulated for 90 days; 2 replicate towns per arm" in html
+    assert "Warning." in html and "only 2 replicate towns per arm" in html
+    assert "<h2>Glossary</h2>" in html and "Standardised mean difference" in html
+    assert "Over time: each arm against the town without it" in html
+    assert "willingness-to-pay" in html
+
+
+def test_lonesim_report_rebuilds_a_comparison_folder_byte_for_byte(reference, tmp_path):
+    copy = tmp_path / "cmp"
+    shutil.copytree(reference, copy)
+    for name in ("report.html", "cost.png", "comparison.csv"):
+        (copy / name).unlink()
+    res = lonesim("report", copy)
+    assert res.returncode == 0, res.stderr
+    assert "comparison report:" in res.stderr
+    for name in ("report.html", "cost.png", "comparison.csv", "trajectories.csv"):
+        assert (copy / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+def test_the_header_follows_set_overrides():
+    """The page's facts come from the resolved scenario: --set population.size=300 says 300, not the file's size."""
+    from sim.config import load_scenario
+    from sim.runs.compare import plan_comparison
+    from sim.runs.compare_html import facts
+
+    path = ROOT / "scenarios" / "programmes.yaml"
+    plan = plan_comparison(load_scenario(path, {"population.size": 300, "comparison.replicates": 3}))
+    manifest = plan.manifest()
+    text = facts(manifest, pd.DataFrame({"extrapolated_share_of_horizon": [0.0]}))
+    assert "a town of 300 adults" in text and "3 replicate towns per arm" in text and "5,000" not in text
 
 
 def test_a_programme_that_does_nothing_averts_nothing_and_a_strong_one_helps(reference):

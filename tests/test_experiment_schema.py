@@ -47,3 +47,13 @@ def test_the_shipped_experiments_load_as_their_studys_model():
     mortality = V.load_experiment(EXP / "mortality.yaml")
     assert mortality.variants and all(v.replicates == 2 for v in mortality.variants)
     assert mortality.published.hr_isolation[1] == pytest.approx(1.32)
+
+
+def test_a_given_key_is_in_the_model_as_it_was_in_the_files_mapping():
+    """`key in exp.published` (the studies' "is this figure published?") means given, as it did for the dict."""
+    trial = V.load_experiment(EXP / "programme_phone_calls.yaml")
+    pub = trial.published
+    assert ("difference" in pub) == (pub.difference is not None) and "reference" in pub
+    assert ("smd" in pub) == (pub.smd is not None) and "no_such_key" not in pub
+    population = V.load_experiment(EXP / "population.yaml")
+    assert "isolation_65" in population.published

@@ -64,6 +64,9 @@ def assert_same_files(a: Path, b: Path, figures: bool = True) -> None:
     fa, fb = files_of(a), files_of(b)
     if not figures:  # b was swept with --no-figures (saves test time; figures are compared elsewhere)
         fa = {k: v for k, v in fa.items() if not k.endswith(".png")}
+        fa.pop("report.html", None)  # its figures are embedded: compare its text without them
+        fb = dict(fb)
+        fb.pop("report.html", None)
     assert sorted(fa) == sorted(fb)
     differ = [name for name in fa if fa[name] != fb[name]]
     assert not differ, f"files differ between {a} and {b}: {differ[:10]}"
@@ -95,8 +98,13 @@ def test_sweep_folder_layout_and_summary(reference):
     assert runs == [f"p{p:03d}-r{r:03d}" for p in range(3) for r in range(3)]
     assert all(run_complete(reference / RUNS_DIR / r) for r in runs)
     for name in ("sweep.json", "runs.csv", "runs.parquet", "summary.csv", "summary.parquet",
-                 "timeseries_summary.parquet", "dose_response.png", "timeseries_by_point.png"):
+                 "timeseries_summary.parquet", "dose_response.png", "timeseries_by_point.png", "report.html"):
         assert (reference / name).stat().st_size > 0, name
+    html = (reference / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 2 and "<script" not in html
+    # display names, not dotted keys; the resolved town; too few replicates said plainly
+    assert "Share made structurally isolated" in html and "network.isolation.fraction" not in html
+    assert "a town of 500 adults simulated for 40 days" in html and "only 3 replicate towns per point" in html
     summary = pd.read_parquet(reference / "summary.parquet")
     row = summary[(summary.point == 2) & (summary.proxy == "mean_relative_hazard")].iloc[0]
     assert row.n == 3 and row.ci95_low <= row["mean"] <= row.ci95_high and row.p2_5 <= row.p97_5
@@ -190,7 +198,8 @@ def test_existing_folder_needs_resume(reference, small_yaml):
     assert res.exit_code == 0, res.output
     res = invoke("sweep", small_yaml, "--out", reference, "--resume", "--seed", "1")
     assert res.exit_code == 2 and "different scenario" in res.output
-    after = {str(p): p.stat().st_mtime_ns for p in reference.rglob("*") if p.suffix not in (".csv", ".parquet", ".png")}
+    after = {str(p): p.stat().st_mtime_ns for p in reference.rglob("*")
+             if p.suffix not in (".csv", ".parquet", ".png", ".html")}  # the report, rebuilt from the same runs
     assert all(after[k] == before[k] for k in after)
 
 
@@ -216,7 +225,10 @@ def test_report_rebuilds_from_run_folders(reference, tmp_path):
     assert res.exit_code == 0, res.output
     assert_same_files(reference, copy)
     res = invoke("report", tmp_path / "nowhere")
-    assert res.exit_code == 2 and "no such sweep folder" in res.output
+    assert res.exit_code == 2 and "no such folder" in res.output
+    (tmp_path / "other").mkdir()
+    res = invoke("report", tmp_path / "other")
+    assert res.exit_code == 2 and "not a batch folder (no sweep.json, comparison.json" in res.output
 
 
 @pytest.mark.parametrize("block, expected", [

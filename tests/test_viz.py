@@ -137,7 +137,7 @@ def test_sliders_start_at_the_scenario_files_values(small_file):
     assert slider(box, "Isolation level").v_model == pytest.approx(0.2)
     assert slider(box, "Contact frequency ×").v_model == pytest.approx(0.75)
     assert slider(box, "Smile propensity").v_model == pytest.approx(0.4)
-    assert slider(box, "Kind acts /person/day").v_model == pytest.approx(0.2)
+    assert slider(box, "Kind acts per person per day").v_model == pytest.approx(0.2)
     assert find(box, v.TextField, label="Seed").v_model == "7"
     assert settings_line(box).startswith("Population: 150 people")
     rc.close()
@@ -214,18 +214,20 @@ def test_programme_menu_and_who_is_enrolled(tmp_path, monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, str(path))
     box, rc = render_page()
     menu = find(box, v.Select, label="Intervention")
-    assert menu.v_model == "phone_calls"
-    for kind in ("phone_calls", "group_activity", "social_cognition", "befriending", "smile_campaign"):
+    assert menu.v_model == "Befriending phone calls"  # plain names in the menus, not code names
+    for kind in ("Befriending phone calls", "Group activities", "CBT-type group sessions (social cognition)",
+                 "Befriending visits", "Smile campaign"):
         assert kind in menu.items
     targeting = find(box, v.Select, label="Targeting")
-    assert targeting.items == ["programme default", "random", "loneliest", "most_isolated", "most_connected",
-                               "aged_65plus", "nominated_friends"]
-    assert "Programme: phone_calls (loneliest, 10%, days 1-28); nobody enrolled yet" in texts(box)
+    assert targeting.items == ["programme default", "anyone (random)", "the loneliest", "the most isolated",
+                               "the best connected", "people aged 65+", "friends named by others"]
+    assert "Programme: Befriending phone calls (the loneliest, 10%, days 1-28); nobody enrolled yet" in texts(box)
     button(box, "Step").click()
     wait_for_text(box, "Time: 1.0")
     assert not any("enrolled:" in t for t in texts(box))  # the programme starts on day 1
     button(box, "Step").click()
-    wait_for_text(box, "Programme: phone_calls (loneliest, 10%, days 1-28); enrolled: 20 people (ringed in black)")
+    wait_for_text(box, "Programme: Befriending phone calls (the loneliest, 10%, days 1-28); enrolled: 20 people "
+                  "(ringed in black)")
     assert "black ring = enrolled in the programme (20 people)" in texts(box)
     rc.close()
 
@@ -258,7 +260,7 @@ def test_age_groups_and_tie_kind_colours():
     model = viz_app.make_model(None, n_people=150, seed=6)
     renderer = make_renderer(model, tie_mode="by kind")
     network_png(renderer)
-    graph = renderer.space_drawer.graph
+    graph = renderer.graph
     edges = list(graph.edges())
     colours = renderer.tie_colors(edges)
     kinds = {TIE_KINDS[k] for k in model.sim.ties.kind[model.sim.ties.active_ids()]}
@@ -309,7 +311,7 @@ def test_intervention_switch(tmp_path):
     with_smiles.write_text(
         "population:\n  size: 80\ninterventions:\n  - kind: smile_campaign\n    start_day: 3\n    coverage: 0.2\n"
     )
-    assert values_from_scenario(with_smiles)["intervention"] == "smile_campaign"
+    assert values_from_scenario(with_smiles)["intervention"] == "Smile campaign"
     assert values_from_scenario(plain)["intervention"] == "none"
     off = viz_app.make_model(str(with_smiles), intervention="none")
     assert off.config.interventions == []
@@ -375,13 +377,14 @@ def test_small_population_is_drawn_whole_with_ties_following_the_model():
     renderer = make_renderer(model)
     assert renderer.plan.nodes is None and len(renderer.drawn_people()) == 120
     ids = model.sim.ties.active_ids()
-    assert renderer.space_drawer.graph.number_of_edges() == len(
+    assert renderer.graph.number_of_edges() == len(
         {tuple(sorted(e)) for e in zip(model.sim.ties.u[ids].tolist(), model.sim.ties.v[ids].tolist())}
     )
     first = network_png(renderer)
-    ties_drawn = renderer._structure_artists
+    ties_drawn = renderer.ties_drawn
+    lines = renderer._lines
     assert network_png(renderer) == first  # same state, same picture
-    assert renderer._structure_artists is ties_drawn  # unchanged ties are not redrawn
+    assert renderer.ties_drawn == ties_drawn and renderer._lines is lines  # unchanged ties are not redrawn
 
 
 def test_force_layout_is_seeded_and_pulls_ties_together():
@@ -413,3 +416,50 @@ def test_launch_command_and_environment(tmp_path):
     assert env[SCENARIO_ENV] == str(scenario.resolve())
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert SCENARIO_ENV not in viz_environment(None, base={SCENARIO_ENV: "x"})
+
+
+# --------------------------------------------------------------------------- issue 19 item 6, issue 17 item 3
+def test_the_page_uses_its_own_documented_drawer_and_a_plain_model_class():
+    """No run-time subclass, no class swap, no SpaceRenderer subclass calling Mesa's private methods."""
+    import mesa
+    from mesa.visualization import SpaceRenderer
+
+    from sim.viz.network import NetworkPicture
+
+    assert viz_app.viz_model_class() is viz_app.LonesimViz and viz_app.LonesimViz.__module__ == "sim.viz.app"
+    model = viz_app.make_model(None, n_people=80, seed=3)
+    assert type(model.datacollector) is mesa.DataCollector
+    renderer = make_renderer(model, color_mode="loneliness")
+    assert isinstance(renderer, NetworkPicture) and not isinstance(renderer, SpaceRenderer)
+    model.step()
+    network_png(renderer)
+    # the vectorised colours are the colours person_color gives each drawn person
+    people = {p.index: p for p in renderer.drawn_people()}
+    assert renderer.colours().tolist() == [person_color(people[int(n)], "loneliness") for n in renderer.nodes]
+
+
+def test_plots_say_day_and_unit_start_the_hazard_on_day_1_and_keep_the_previous_run(small_file):
+    frame = viz_app.model_frame(viz_app.make_model(str(small_file)))
+    hazard = next(p for p in viz_app.PLOTS if p[0].startswith("Mean relative hazard"))
+    assert viz_app.plot_data(frame, hazard[2], hazard[4]).empty  # day 0 only: nothing drawn yet (no jump from 1.0)
+    chart = viz_app.plot_chart(*hazard[:4], pd_frame([(1, 1.16), (2, 1.161)]), pd_frame([(1, 1.2)])).to_dict()
+    assert chart["encoding"]["x"]["title"] == "day" and chart["encoding"]["y"]["title"].startswith("× baseline hazard")
+    assert chart["encoding"]["y"]["scale"]["domain"][0] == 1.0  # from 1, not zoomed on the noise
+    box, rc = render_page()
+    assert viz_app.RESET_NOTE in texts(box)
+    assert any(t.startswith("Running now: population 150 · isolation level 0.20") for t in texts(box))
+    button(box, "Step").click()
+    wait_for_text(box, "Time: 1.0")
+    slider(box, "Population").v_model = 120
+    button(box, "Reset").click()
+    wait_for_text(box, "Time: 0.0")
+    specs = [w.spec for w in widgets(box) if hasattr(w, "spec") and isinstance(getattr(w, "spec", None), dict)]
+    runs = {r.get("run") for sp in specs for data in sp.get("datasets", {}).values() for r in data}
+    assert "previous run" in runs, runs
+    rc.close()
+
+
+def pd_frame(points):
+    import pandas as pd
+
+    return pd.DataFrame({"day": [d for d, _ in points], "series": "mean relative hazard", "value": [v for _, v in points]})

@@ -14,11 +14,11 @@ import typer
 
 from sim.cli.common import fail, interrupted_by, interrupted_status, is_interrupt
 from sim.config import ScenarioError
+from sim.runs.executors import EXECUTOR_NAMES
 
-#: Executor names every batch command accepts: ``local`` (worker processes on this machine; ``process``
-#: is the same, its older name) and ``dask`` (a cluster, with ``--scheduler``). Values: the kind
-#: :func:`sim.runs.executors.open_executor` knows.
-EXECUTORS = {"local": "process", "process": "process", "dask": "dask"}
+#: Executor names every batch command accepts (:data:`sim.runs.executors.EXECUTOR_NAMES`, shared with the
+#: Python API): ``local`` (``process`` is its older name) and ``dask`` (a cluster, with ``--scheduler``).
+EXECUTORS = EXECUTOR_NAMES
 #: Worker processes when ``--workers`` is not given, in every batch command: one, because the machine
 #: may be shared (ask for more with --workers N).
 DEFAULT_WORKERS = 1

@@ -1,4 +1,4 @@
-"""``lonesim sweep`` and ``lonesim report``: batches of runs over a sweep block, and their tables and figures."""
+"""``lonesim sweep`` and ``lonesim report``: batches of runs over a sweep block, and the report of any batch folder."""
 
 from __future__ import annotations
 
@@ -101,24 +101,25 @@ def print_dry_run(plan: Any, folder: Path, workers: int | None) -> None:
 
 
 def report(
-    sweep_dir: Path = typer.Argument(..., help="A sweep folder written by lonesim sweep."),
+    folder: Path = typer.Argument(..., help="A batch folder: written by lonesim sweep, compare, sensitivity or "
+                                            "experiment."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Redraw the figures."),
-    show: bool = typer.Option(True, "--show/--no-show", help="Print the dose-response of the main proxies."),
+    show: bool = typer.Option(True, "--show/--no-show", help="Print the dose-response of the main proxies (sweeps)."),
 ) -> None:
-    """Rebuild a sweep's summary table (CSV, parquet) and figures from its run folders."""
+    """Rebuild the tables, figures and report.html of any batch folder from the runs on disk."""
     from sim.runs.layout import BatchError
-    from sim.runs.report import build_report
+    from sim.runs.rebuild import rebuild
 
     try:
-        counts = build_report(sweep_dir, figures=figures)
+        kind, counts = rebuild(folder, figures=figures)
     except BatchError as exc:
         fail(str(exc))
-    if show:
+    if show and kind == "sweep":
         import pandas as pd
 
         from sim.runs.report import monotonic_check
 
-        summary = pd.read_parquet(Path(sweep_dir) / "summary.parquet")
+        summary = pd.read_parquet(Path(folder) / "summary.parquet")
         for proxy in ("loneliness_prevalence_mean", "mean_relative_hazard", "expected_deaths_per_1000_py"):
             if summary.empty or proxy not in set(summary["proxy"]):
                 continue
@@ -130,4 +131,5 @@ def report(
     if counts["missing"]:
         typer.echo(f"warning: {counts['missing']} of {counts['expected']} runs are not finished; the report "
                    "covers the finished ones (finish them with lonesim sweep ... --resume)", err=True)
-    typer.echo(str(sweep_dir))
+    typer.echo(f"{kind} report: {Path(folder) / 'report.html'}", err=True)
+    typer.echo(str(folder))

@@ -9,7 +9,7 @@ to be swept.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import Field, ValidationError, field_validator
@@ -60,8 +60,12 @@ def safe_name(text: str, fallback: str = "scenario") -> str:
 class OutputConfig(Strict):
     """What a run writes."""
 
-    figures: bool = Field(True, description="Write PNG figures into the run folder.")
-    max_draw_nodes: int = Field(2_000, gt=0, description="Draw the network figure only up to this many people.")
+    figures: bool = Field(True, description="Write the figures (time series, distributions, ego networks) into the "
+                          "run folder.")
+    figure_format: Literal["png", "svg", "pdf"] = Field(
+        "png", description="File format of every figure: png (300 dpi), svg or pdf (vector, for a paper).")
+    max_draw_nodes: int = Field(2_000, gt=0, description="Not used any more (the network figure now draws a few "
+                                "people's ego networks, cheap at any size); accepted so older files still load.")
     agents_file: bool = Field(True, description="Write agents.parquet (one row per person).")
     survey_days: list[int] = Field(
         default_factory=list,

@@ -3,9 +3,11 @@
 ``comparison.csv``/``.parquet``: one row per arm — the trial's standardised mean difference at the end of
 the programme and at each follow-up, the policy read-outs (prevalence changes, deaths averted per 1,000
 enrolled and per 1,000 residents over the horizon, life-years and loneliness-free years gained, spillover)
-and the costs. ``trial.csv``/``.parquet``: one row per arm and trial time point. ``forest.png``: the
-trial effects; ``cost.png``: deaths averted per 1,000 enrolled against the cost per 1,000 enrolled;
-``report.html``: everything in one self-contained page (sim.runs.compare_html). Definitions:
+and the costs. ``trial.csv``/``.parquet``: one row per arm and trial time point. ``trajectories.csv``: per arm and day,
+the difference in loneliness and isolation prevalence against the control town with its interval. Figures
+(in ``output.figure_format``): ``ranking`` (deaths averted per arm), ``trajectories`` (arm − control over
+time), ``cost`` (the cost-effectiveness plane with willingness-to-pay lines), ``forest`` (the trial
+effects); ``report.html``: everything in one self-contained page (sim.runs.compare_html). Definitions:
 :mod:`sim.runs.compare_stats` and docs/programmes.md.
 """
 
@@ -142,70 +144,199 @@ def _last_follow_up(time_points: dict[str, int | None]) -> int | None:
     return max(days) if days else None
 
 
+# =========================================================================== over time
+def trajectories(folder: Path, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Per arm and day: the difference in the share of adults lonely and isolated (arm − control town, same
+    replicate), mean over replicates and its 95% t-interval (rows: arm, day, measure, mean, low, high)."""
+    tracks = Path(folder) / "tracks"
+    cols = ["alive", "lonely", "isolated"]
+    control = [pd.read_parquet(tracks / n / "days.parquet", columns=cols) for n in manifest["arms"][0]["runs"]]
+    rows = []
+    for a in manifest["arms"][1:]:
+        diffs: dict[str, list[np.ndarray]] = {"lonely": [], "isolated": []}
+        for ctrl, name in zip(control, a["runs"]):
+            arm = pd.read_parquet(tracks / name / "days.parquet", columns=cols)
+            n = min(len(arm), len(ctrl))
+            for col in diffs:
+                diffs[col].append(_share(arm, col, n) - _share(ctrl, col, n))
+        for col, series in diffs.items():
+            n = min(len(s) for s in series)
+            stack = np.vstack([s[:n] for s in series])
+            mean = stack.mean(axis=0)
+            if stack.shape[0] > 1:
+                from scipy import stats
+
+                half = stats.t.ppf(0.975, stack.shape[0] - 1) * stack.std(axis=0, ddof=1) / np.sqrt(stack.shape[0])
+            else:
+                half = np.zeros(n)
+            rows.append(pd.DataFrame({"arm": a["name"], "day": np.arange(n), "measure": col, "mean": mean,
+                                      "low": mean - half, "high": mean + half}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["arm", "day", "measure", "mean", "low", "high"])
+
+
+def _share(days: pd.DataFrame, col: str, n: int) -> np.ndarray:
+    """The daily share of the living who are ``col`` (lonely, isolated), first ``n`` days."""
+    return (days[col] / days["alive"].clip(lower=1)).to_numpy(float)[:n]
+
+
 # =========================================================================== figures
-def forest_figure(trial: pd.DataFrame, path: Path, published: dict[str, tuple[float, float, float]] | None = None) -> None:
-    """The simulated trials' SMDs (UCLA-3) at the end of the programme and at each follow-up, per arm."""
-    from sim.plots import plt, save_figure
+def _labels(table: pd.DataFrame) -> dict[str, str]:
+    from sim.runs.compare_html import arm_label
+
+    return {r["arm"]: arm_label(r, sep="\n") for _, r in table.iterrows()}
+
+
+def ranking_figure(table: pd.DataFrame):
+    """Deaths averted per 1,000 enrolled per arm with 95% intervals, best at the top (the report's first figure)."""
+    from sim.plots import plt
+    from sim.runs.compare_html import RANK_BY, rank_arms
+
+    ranked = rank_arms(table)
+    labels = _labels(ranked)
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.55 * len(ranked)), layout="constrained")
+    y = np.arange(len(ranked))[::-1]
+    for yy, (_, r) in zip(y, ranked.iterrows()):
+        clear = r["deaths_averted_low"] > 0
+        ax.errorbar(r[RANK_BY], yy, xerr=[[r[RANK_BY] - r["deaths_averted_low"]], [r["deaths_averted_high"] - r[RANK_BY]]],
+                    fmt="o", color="C0" if clear else "0.5", mfc="C0" if clear else "white", capsize=3, ms=6)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_ylim(-0.6, len(ranked) - 0.4)
+    ax.set_yticks(y, [labels[a] for a in ranked["arm"]], fontsize=8)
+    ax.set_xlabel("deaths averted per 1,000 enrolled over the horizon (95% interval; hollow: includes zero)")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def trajectory_figure(traj: pd.DataFrame, table: pd.DataFrame):
+    """Small multiples, one per arm (ranked): loneliness prevalence, arm − control (percentage points), by day."""
+    from sim.plots import plt
+    from sim.runs.compare_html import rank_arms
+
+    ranked = rank_arms(table)
+    labels = _labels(ranked)
+    n = len(ranked)
+    ncol = min(3, max(n, 1))
+    nrow = max(1, -(-n // ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 2.6 * nrow + 0.4), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)
+    lon = traj[traj["measure"] == "lonely"]
+    for ax, (_, r) in zip(axes.flat, ranked.iterrows()):
+        sub = lon[lon["arm"] == r["arm"]]
+        ax.axvspan(r["start_day"], r["start_day"] + r["duration_days"], color="gold", alpha=0.2, lw=0)
+        ax.fill_between(sub["day"], 100 * sub["low"], 100 * sub["high"], color="C0", alpha=0.25, lw=0)
+        ax.plot(sub["day"], 100 * sub["mean"], color="C0", lw=1)
+        ax.axhline(0, color="k", lw=0.7)
+        ax.set_title(labels[r["arm"]], fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.supxlabel("day", fontsize=9)
+    fig.supylabel("lonely, arm − control (percentage points)", fontsize=9)
+    return fig
+
+
+def forest_figure(trial: pd.DataFrame, table: pd.DataFrame):
+    """The simulated trials' SMDs (UCLA-3) at the end of the programme and at each follow-up, per arm (ranked)."""
+    from sim.plots import plt
+    from sim.runs.compare_html import rank_arms
 
     points = [p for p in trial["time_point"].drop_duplicates() if p != "baseline"]
-    arms = list(trial["arm"].drop_duplicates())
-    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.22 * len(arms) * max(1, len(points))), layout="constrained")
-    y = 0.0
-    ticks, labels = [], []
+    ranked = rank_arms(table)
+    labels = _labels(ranked)
+    arms = list(ranked["arm"])
+    fig, ax = plt.subplots(figsize=(8, 1.6 + 0.3 * len(arms) * max(1, len(points))), layout="constrained")
     offsets = np.linspace(-0.3, 0.3, len(points)) if len(points) > 1 else np.zeros(1)
-    for arm in arms[::-1]:
+    ticks = []
+    for i, arm in enumerate(arms):
+        y = len(arms) - 1 - i
+        ticks.append(y)
         sub = trial[trial["arm"] == arm].set_index("time_point")
         for k, point in enumerate(points):
             if point not in sub.index or not np.isfinite(sub.loc[point, "smd"]):
                 continue
             s = sub.loc[point]
-            ax.errorbar(s["smd"], y + offsets[k], xerr=[[s["smd"] - s["smd_low"]], [s["smd_high"] - s["smd"]]],
-                        fmt="o", color=f"C{k}", ms=5, capsize=2, label=point if arm == arms[-1] else None)
-        ticks.append(y)
-        labels.append(f"{arm}\n({sub['programme'].iloc[0]}, {sub['targeting'].iloc[0]})")
-        y += 1.0
-    for name, (est, lo, hi) in (published or {}).items():
-        if name in arms:
-            yy = ticks[labels.index(next(lab for lab in labels if lab.startswith(name + "\n")))]
-            ax.plot([lo, hi], [yy + 0.42, yy + 0.42], color="gold", lw=5, alpha=0.6, solid_capstyle="butt",
-                    label="published interval" if name == next(iter(published)) else None)
-            ax.plot([est], [yy + 0.42], "|", color="k", ms=8)
+            ax.errorbar(s["smd"], y - offsets[k], xerr=[[s["smd"] - s["smd_low"]], [s["smd_high"] - s["smd"]]],
+                        fmt="o", color=f"C{k}", ms=5, capsize=2,
+                        label=("end of programme" if point == "end" else f"{point} after") if i == 0 else None)
     ax.axvline(0, color="k", lw=0.8)
-    ax.set_yticks(ticks, labels, fontsize=8)
+    ax.set_yticks(ticks, [labels[a] for a in arms], fontsize=8)
     ax.set_xlabel("SMD of UCLA-3 loneliness, programme − usual life (negative = less lonely)")
-    ax.set_title("The simulated trials: effect at the end of the programme and after it (95% intervals)", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="best", title="time point", title_fontsize=8)
-    save_figure(fig, path)
+    ax.legend(fontsize=8, title="time point", title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1),
+              frameon=False)
+    return fig
 
 
-def cost_figure(table: pd.DataFrame, path: Path, currency: str) -> None:
-    """Deaths averted per 1,000 enrolled (with intervals) against the cost per 1,000 enrolled."""
-    from sim.plots import plt, save_figure
+#: Willingness-to-pay lines of the cost-effectiveness plane: (gain column, axis title, [(amount per unit, label)]).
+WTP_LINES = [("loneliness_free_years", "loneliness-free years gained per 1,000 enrolled",
+              [(768.0, "768 per year (McDaid & Park 2021)"), (5000.0, "5,000 per year")]),
+             ("life_years", "life-years gained per 1,000 enrolled",
+              [(20000.0, "20,000 per year"), (30000.0, "30,000 per year")])]
 
-    fig, ax = plt.subplots(figsize=(7.5, 5), layout="constrained")
-    costed = table[np.isfinite(table["cost_per_1000_enrolled"])]
-    for i, (_, r) in enumerate(costed.iterrows()):
-        ax.errorbar(r["cost_per_1000_enrolled"], r["deaths_averted_per_1000_enrolled"],
-                    yerr=[[r["deaths_averted_per_1000_enrolled"] - r["deaths_averted_low"]],
-                          [r["deaths_averted_high"] - r["deaths_averted_per_1000_enrolled"]]],
-                    fmt="o", color=f"C{i % 10}", capsize=3, ms=6, label=f"{r['arm']} ({r['targeting']})")
-        ax.annotate(r["arm"], (r["cost_per_1000_enrolled"], r["deaths_averted_per_1000_enrolled"]), fontsize=7,
-                    xytext=(4, 4), textcoords="offset points")
-    ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel(f"cost per 1,000 enrolled ({currency})")
-    ax.xaxis.set_major_formatter(lambda x, _: f"{x:,.0f}")
-    ax.set_ylabel("deaths averted per 1,000 enrolled over the horizon")
-    ax.set_title("What each programme buys: deaths averted against cost (95% intervals)", fontsize=10)
-    ax.grid(alpha=0.3)
-    if len(costed):
-        ax.legend(fontsize=7)
-    else:
-        ax.text(0.5, 0.5, "no arm has a cost_per_enrolled", ha="center", transform=ax.transAxes)
-    save_figure(fig, path)
+
+def cost_figure(table: pd.DataFrame, currency: str):
+    """The cost-effectiveness plane: cost per 1,000 enrolled (x) against the gain per 1,000 enrolled (y, 95%
+    intervals) for loneliness-free years and for life-years, with willingness-to-pay lines; arms numbered."""
+    from sim.plots import plt
+    from sim.runs.compare_html import arm_label, rank_arms
+
+    costed = rank_arms(table)
+    costed = costed[np.isfinite(costed["cost_per_1000_enrolled"])]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+    gains = {"loneliness_free_years": ("loneliness_free_years_per_1000_enrolled", "loneliness_free_years_low",
+                                       "loneliness_free_years_high"),
+             "life_years": ("life_years_gained_per_1000_enrolled", "life_years_gained_low", "life_years_gained_high")}
+    for ax, (gain, ytitle, lines) in zip(axes, WTP_LINES):
+        col, low, high = gains[gain]
+        xmax = float(costed["cost_per_1000_enrolled"].max()) * 1.1 if len(costed) else 1.0
+        for i, (_, r) in enumerate(costed.iterrows()):
+            ax.errorbar(r["cost_per_1000_enrolled"], r[col], yerr=[[r[col] - r[low]], [r[high] - r[col]]], fmt="o",
+                        color=f"C{i % 10}", capsize=3, ms=6, label=f"{i + 1}. {arm_label(r)}")
+            ax.annotate(str(i + 1), (r["cost_per_1000_enrolled"], r[col]), xytext=(5, 3), textcoords="offset points",
+                        fontsize=8)
+        xs = np.array([0.0, xmax])
+        for k, (amount, text) in enumerate(lines):
+            ax.plot(xs, xs / amount, ls="--", color="0.4" if k == 0 else "0.65", lw=1,
+                    label=f"willing to pay {currency}{text.replace('per year', 'per ' + ytitle.split(' gained')[0][:-1])}")
+        ax.axhline(0, color="k", lw=0.8)
+        ax.set_xlim(0, xmax)
+        ax.set_xlabel(f"cost per 1,000 enrolled ({currency})")
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x:,.0f}")
+        ax.set_ylabel(ytitle)
+        ax.grid(alpha=0.3)
+        if costed.empty:
+            ax.text(0.5, 0.5, "no arm has a cost_per_enrolled", ha="center", transform=ax.transAxes)
+    handles, names = [], []
+    for ax in axes:
+        for h, n in zip(*ax.get_legend_handles_labels()):
+            if n not in names:
+                handles.append(h)
+                names.append(n)
+    order = sorted(range(len(names)), key=lambda i: (names[i].startswith("willing"), i))  # arms first
+    handles, names = [handles[i] for i in order], [names[i] for i in order]
+    if handles:
+        fig.legend(handles, names, loc="outside lower center", ncols=2, fontsize=7.5, frameon=False)
+    return fig
 
 
 # =========================================================================== entry point
+def _figures(folder: Path, table: pd.DataFrame, trial: pd.DataFrame, traj: pd.DataFrame, currency: str,
+             fmt: str) -> dict[str, bytes]:
+    """Draw the four figures into ``folder`` in ``fmt``; return each as PNG bytes for the page."""
+    from sim.plots import save_and_embed
+
+    if table.empty:
+        return {}
+    out = {}
+    for name, make in (("ranking", lambda: ranking_figure(table)),
+                       ("trajectories", lambda: trajectory_figure(traj, table)),
+                       ("cost", lambda: cost_figure(table, currency)),
+                       ("forest", lambda: forest_figure(trial, table))):
+        out[name] = save_and_embed(make(), folder / f"{name}.{fmt}", fmt)
+    return out
+
+
 def build_comparison_report(folder: Path, figures: bool = True) -> dict[str, Any]:
     """Rebuild the tables, figures and report.html of a comparison folder from its track folders."""
     from sim.runs.compare_html import report_html
@@ -213,15 +344,18 @@ def build_comparison_report(folder: Path, figures: bool = True) -> dict[str, Any
     folder = Path(folder)
     manifest = read_manifest(folder)
     table, trial, draws = comparison_tables(folder)
+    traj = trajectories(folder, manifest)
     table.to_csv(folder / "comparison.csv", index=False, float_format="%.6g")
     table.to_parquet(folder / "comparison.parquet", index=False)
     trial.to_csv(folder / "trial.csv", index=False, float_format="%.6g")
     trial.to_parquet(folder / "trial.parquet", index=False)
+    traj.to_csv(folder / "trajectories.csv", index=False, float_format="%.6g")
     currency = manifest["scenario"]["comparison"]["currency"]
-    if figures:
-        forest_figure(trial, folder / "forest.png")
-        cost_figure(table, folder / "cost.png", currency)
-    (folder / "report.html").write_text(report_html(folder, manifest, table, trial), encoding="utf-8")
+    fmt = manifest["scenario"].get("output", {}).get("figure_format", "png")
+    pngs = _figures(folder, table, trial, traj, currency, fmt) if figures else {  # not redrawn: those on disk
+        n: (folder / f"{n}.png").read_bytes() for n in ("ranking", "trajectories", "cost", "forest")
+        if (folder / f"{n}.png").exists()}
+    (folder / "report.html").write_text(report_html(manifest, table, trial, pngs), encoding="utf-8")
     return {"arms": len(table), "runs": sum(len(a["runs"]) for a in manifest["arms"])}
 
 

@@ -25,6 +25,9 @@ from sim._core import available_cores, set_threads
 from sim.runs.layout import BatchError, BatchOutcome
 
 EXECUTORS = ("process", "dask")
+#: The executor names every batch command and the Python API accept, and the kind each means: ``local``
+#: (worker processes on this machine; ``process`` is its older name) or ``dask`` (a cluster).
+EXECUTOR_NAMES = {"local": "process", "process": "process", "dask": "dask"}
 
 
 @contextlib.contextmanager

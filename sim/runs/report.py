@@ -7,8 +7,11 @@
 - ``summary.csv`` / ``summary.parquet``: one row per (point, proxy): n, mean, sd, the 95% confidence
   interval of the mean across replicates (Student t), and the 2.5–97.5% range of the replicates;
 - ``timeseries_summary.parquet``: per (point, day), the mean and the 2.5–97.5% range across replicates;
-- ``dose_response.png``: each proxy against the swept parameter, mean with both intervals;
-- ``timeseries_by_point.png``: the time series of each point (mean and range across replicates).
+- ``dose_response.<fmt>``: each proxy against the swept parameter, mean with both intervals;
+- ``timeseries_by_point.<fmt>``: the time series of each point (mean and range across replicates);
+- ``report.html``: the sweep in one self-contained page (:mod:`sim.runs.sweep_html`).
+
+Figures are in the scenario's ``output.figure_format`` (PNG at 300 dpi, SVG or PDF).
 
 All files are deterministic: the same run folders give byte-identical reports.
 """
@@ -26,22 +29,14 @@ import pandas as pd
 from sim.runs import layout
 from sim.runs.layout import RUN_NAME, RUNS_DIR, SWEEP_MANIFEST, BatchError, run_complete, write_atomic
 
-# (summary key, axis title) of the proxies drawn in dose_response.png
-FIGURE_PROXIES = [
-    ("loneliness_prevalence_mean", "Loneliness prevalence\n(mean over days)"),
-    ("isolation_prevalence_mean", "Isolation prevalence\n(mean over days)"),
-    ("mean_loneliness", "Mean loneliness (0–1, end)"),
-    ("mean_relative_hazard", "Mean relative hazard"),
-    ("expected_deaths_per_1000_py", "Expected deaths\nper 1,000 person-years"),
-    ("life_years_lost_per_1000", "Life-years lost per 1,000\n(Gompertz equivalent)"),
-]
+# summary keys of the proxies drawn in dose_response (display names and units: sim.config.display)
+FIGURE_PROXIES = ["loneliness_prevalence_mean", "isolation_prevalence_mean", "mean_loneliness", "mean_relative_hazard",
+                  "expected_deaths_per_1000_py", "life_years_lost_per_1000"]
 # time-series columns drawn per point
-TS_COLUMNS = [
-    ("loneliness_prevalence", "Loneliness prevalence"),
-    ("isolation_prevalence", "Isolation prevalence"),
-    ("mean_relative_hazard", "Mean relative hazard"),
-    ("mean_degree", "Mean degree (active ties)"),
-]
+TS_COLUMNS = ["loneliness_prevalence", "isolation_prevalence", "mean_relative_hazard", "mean_degree"]
+#: (floor, smallest span) of each drawn measure's y axis: from 0, or from 1 for a relative hazard, so that a
+#: difference in the fourth digit does not fill the panel.
+Y_FLOORS = {"mean_relative_hazard": (1.0, 0.2)}
 NOT_PROXIES = {"seed", "replicate", "people", "days", "point"}
 
 
@@ -156,7 +151,7 @@ def summarise(runs: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
 
 def timeseries_summary(sweep_dir: Path, manifest: dict[str, Any]) -> pd.DataFrame:
     """Per (point, day): mean and 2.5–97.5% range across replicates of the TS_COLUMNS (one point in memory)."""
-    names = [c for c, _ in TS_COLUMNS]
+    names = list(TS_COLUMNS)
     frames = []
     for point in manifest["points"]:
         stacks: dict[str, list[np.ndarray]] = {c: [] for c in names}
@@ -198,27 +193,28 @@ def _x_axis(manifest: dict[str, Any]) -> tuple[str | None, list[str], list[str]]
     return None, [], []
 
 
-def _short_keys(keys: list[str]) -> dict[str, str]:
-    """Last path segment of each key when those are unique (``fraction``), else the full path."""
-    last = [k.split(".")[-1] for k in keys]
-    if len(set(last)) == len(last):
-        return dict(zip(keys, last))
-    return {k: k for k in keys}
+def _point_label(point: dict[str, Any], keys: list[str]) -> str:
+    """A point as a reader sees it: ``Share made structurally isolated 0.1, ...`` (display names)."""
+    from sim.config.display import parameter_name
 
-
-def _short_label(point: dict[str, Any], keys: list[str]) -> str:
-    short = _short_keys(keys)
-    return f"p{point['point']}: " + ", ".join(f"{short[k]}={point['overrides'].get(k)}" for k in keys
-                                              if k in point["overrides"])
+    return ", ".join(f"{parameter_name(k)} {point['overrides'].get(k)}" for k in keys if k in point["overrides"])
 
 
 def _numeric(values: list[Any]) -> bool:
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
-def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any], path: Path) -> None:
-    """Each proxy against the swept parameter: mean, 95% CI of the mean and the replicates' range."""
-    from sim.plots import plt, save_figure
+def _floor_axis(ax, proxy: str, values) -> None:
+    from sim.plots import floor_ylim
+
+    floor, span = Y_FLOORS.get(proxy, (0.0, 0.0))
+    floor_ylim(ax, values, floor=floor, min_span=span)
+
+
+def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any]):
+    """Each proxy against the swept parameter: mean, 95% CI of the mean and the replicates' range (a figure)."""
+    from sim.config.display import label, measure, parameter_name
+    from sim.plots import plt
 
     x_key, with_x, series_keys = _x_axis(manifest)
     points = manifest["points"]
@@ -231,14 +227,13 @@ def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any], path: 
         xpos = {p["point"]: float(uniq.index(json.dumps(v, sort_keys=True))) for p, v in zip(points, xs_raw)}
     series: dict[str, list[int]] = {}
     for p in points:
-        key = ", ".join(f"{k}={p['overrides'].get(k)}" for k in series_keys)
-        series.setdefault(key, []).append(p["point"])
+        series.setdefault(_point_label(p, series_keys), []).append(p["point"])
 
-    proxies = [(k, t) for k, t in FIGURE_PROXIES if k in set(summary["proxy"])]
+    proxies = [k for k in FIGURE_PROXIES if k in set(summary["proxy"])]
     ncol = 3
     nrow = max(1, math.ceil(len(proxies) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.3 * ncol, 3.5 * nrow + 0.6), layout="constrained", squeeze=False)
-    for ax, (proxy, title) in zip(axes.flat, proxies):
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.3 * ncol, 3.4 * nrow + 1.0), layout="constrained", squeeze=False)
+    for ax, proxy in zip(axes.flat, proxies):
         sub = summary[summary["proxy"] == proxy].set_index("point")
         for k, (skey, pts) in enumerate(series.items()):
             pts = [p for p in pts if p in sub.index]
@@ -254,32 +249,36 @@ def dose_response_figure(summary: pd.DataFrame, manifest: dict[str, Any], path: 
             yerr = np.vstack([s["mean"] - s["ci95_low"], s["ci95_high"] - s["mean"]])
             ax.errorbar(x, s["mean"], yerr=np.nan_to_num(yerr), color=color, marker="o", ms=4, capsize=3,
                         label=(skey or "mean, 95% CI of the mean"))
-        ax.set_title(title, fontsize=10)
+        _floor_axis(ax, proxy, sub["p97_5"].to_numpy())
+        ax.set_title(measure(proxy)[0], fontsize=10)
+        ax.set_ylabel(measure(proxy)[1] or label(proxy), fontsize=8)
         ax.grid(alpha=0.3)
         if not numeric:
             uniq_labels = list(dict.fromkeys(str(v) for v in xs_raw))
             ax.set_xticks(range(len(uniq_labels)), uniq_labels, rotation=30, fontsize=7)
     for ax in list(axes.flat)[len(proxies):]:
         ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel(x_key or "point", fontsize=8)
+    xtitle = parameter_name(x_key) if x_key else "point"
     if with_x:
-        fig.supxlabel(f"x axis: {x_key}; moving with it (zip): " + ", ".join(with_x), fontsize=8)
-    axes.flat[0].legend(fontsize=7)
+        xtitle += " (moving with it: " + ", ".join(parameter_name(k) for k in with_x) + ")"
+    fig.supxlabel(xtitle, fontsize=9)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside upper center", fontsize=8, ncols=min(3, max(1, len(names))), frameon=False)
     n = int(summary["n"].max()) if len(summary) else 0
-    fig.suptitle(f"{manifest['name']}: dose–response, mean over {n} replicates (error bars: 95% CI of the "
-                 f"mean; band: 2.5–97.5% of replicates)", fontsize=10)
-    save_figure(fig, path)
+    fig.suptitle(f"{manifest['name']}: mean over {n} replicates (bars: 95% CI of the mean; band: 2.5–97.5% of "
+                 "replicates)", fontsize=10)
+    return fig
 
 
-def timeseries_figure(ts: pd.DataFrame, manifest: dict[str, Any], path: Path) -> None:
-    """The daily series of each point: mean and 2.5-97.5% range across replicates."""
-    from sim.plots import plt, save_figure
+def timeseries_figure(ts: pd.DataFrame, manifest: dict[str, Any]):
+    """The daily series of each point: mean and 2.5-97.5% range across replicates (a figure)."""
+    from sim.config.display import measure
+    from sim.plots import plt
 
     points = manifest["points"]
     cmap = plt.get_cmap("viridis")
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True, layout="constrained")
-    for ax, (col, title) in zip(axes.flat, TS_COLUMNS):
+    for ax, col in zip(axes.flat, TS_COLUMNS):
         for i, p in enumerate(points):
             sub = ts[ts["point"] == p["point"]]
             if sub.empty:
@@ -288,16 +287,20 @@ def timeseries_figure(ts: pd.DataFrame, manifest: dict[str, Any], path: Path) ->
             ax.fill_between(sub["day"], sub[f"{col}_p2_5"], sub[f"{col}_p97_5"], color=color, alpha=0.15,
                             linewidth=0)
             ax.plot(sub["day"], sub[f"{col}_mean"], color=color, lw=1.3,
-                    label=_short_label(p, manifest["swept"]))
-        ax.set_title(title, fontsize=10)
+                    label=f"{p['point'] + 1}: {_point_label(p, manifest['swept'][:1])}")
+        if f"{col}_p97_5" in ts:
+            _floor_axis(ax, col, ts[f"{col}_p97_5"].to_numpy())
+        name, unit = measure(col)
+        ax.set_title(name, fontsize=10)
+        ax.set_ylabel(unit, fontsize=8)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("day")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", fontsize=7, ncol=2 if len(labels) > 3 else 1,
-               frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", fontsize=7, ncols=2 if len(labels) > 3 else 1,
+               frameon=False, title="point", title_fontsize=7)
     fig.suptitle(f"{manifest['name']}: time series per point (mean and 2.5–97.5% of replicates)", fontsize=10)
-    save_figure(fig, path)
+    return fig
 
 
 # --------------------------------------------------------------------------- entry point
@@ -315,12 +318,31 @@ def build_report(sweep_dir: Path, figures: bool = True) -> dict[str, Any]:
         write_atomic(sweep_dir / "summary.csv", lambda p: summary.to_csv(p, index=False), keep_suffix=True)
         write_atomic(sweep_dir / "summary.parquet", lambda p: summary.to_parquet(p, index=False), keep_suffix=True)
         write_atomic(sweep_dir / "timeseries_summary.parquet", lambda p: ts.to_parquet(p, index=False), keep_suffix=True)
+        pngs: dict[str, bytes] = {}
         if figures and len(runs):
-            write_atomic(sweep_dir / "dose_response.png", lambda p: dose_response_figure(summary, manifest, p), keep_suffix=True)
-            write_atomic(sweep_dir / "timeseries_by_point.png", lambda p: timeseries_figure(ts, manifest, p), keep_suffix=True)
+            fmt = manifest.get("scenario", {}).get("output", {}).get("figure_format", "png")
+            for name, make in (("dose_response", lambda: dose_response_figure(summary, manifest)),
+                               ("timeseries_by_point", lambda: timeseries_figure(ts, manifest))):
+                pngs[name] = _write_figure(make(), sweep_dir / f"{name}.{fmt}", fmt)
+        else:  # figures not redrawn: the page shows the PNGs already there
+            pngs = {n: (sweep_dir / f"{n}.png").read_bytes() for n in ("dose_response", "timeseries_by_point")
+                    if (sweep_dir / f"{n}.png").exists()}
+        from sim.runs.sweep_html import sweep_report_html
+
+        html = sweep_report_html(manifest, summary, len(runs), expected, pngs)
+        write_atomic(sweep_dir / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
     except OSError as exc:
         raise BatchError(f"{sweep_dir}: cannot write the report ({exc.strerror or exc})") from None
     return {"runs": len(runs), "expected": expected, "missing": expected - len(runs)}
+
+
+def _write_figure(fig, path: Path, fmt: str) -> bytes:
+    """Save ``fig`` atomically to ``path`` in ``fmt``; return the PNG report.html embeds."""
+    from sim.plots import png_bytes, save_figure
+
+    data = None if fmt == "png" else png_bytes(fig)
+    write_atomic(path, lambda p: save_figure(fig, p, fmt), keep_suffix=True)
+    return path.read_bytes() if data is None else data
 
 
 def monotonic_check(summary: pd.DataFrame, proxy: str) -> dict[str, Any]:

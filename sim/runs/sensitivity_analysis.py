@@ -240,7 +240,11 @@ def write_analysis(folder: Path, plan: Any, figures: bool = True) -> list[str]:
         write_table(tables[stem], folder, stem)
     ranking = overall_ranking(tables["indices"], plan.outputs, plan.design.method)
     write_table(ranking, folder, "ranking")
+    fmt = ((plan.base or {}).get("output") or {}).get("figure_format", "png")
+    pngs: dict[str, bytes] = {}
     if figures:
+        from sim.plots import png_bytes, save_figure
+
         figdir = folder / FIGURES_DIR
         figdir.mkdir(exist_ok=True)
         for entry in figdir.iterdir():
@@ -251,10 +255,16 @@ def write_analysis(folder: Path, plan: Any, figures: bool = True) -> list[str]:
             if sub.empty:
                 continue
             conv = tables["convergence"][tables["convergence"]["output"] == out]
-            write_atomic(figdir / f"{out}.png", lambda p, s=sub, c=conv, o=out: draw_output(s, c, plan.design.method, o, p),
-                         keep_suffix=True)
-    text = report_markdown(plan, tables, ranking, figures=figures)
+            fig = draw_output(sub, conv, plan.design.method, out)
+            embed = None if fmt == "png" else png_bytes(fig)
+            write_atomic(figdir / f"{out}.{fmt}", lambda p, f=fig: save_figure(f, p, fmt), keep_suffix=True)
+            pngs[out] = (figdir / f"{out}.png").read_bytes() if embed is None else embed
+    text = report_markdown(plan, tables, ranking, figures=figures, fmt=fmt)
     write_atomic(folder / "report.md", lambda p: p.write_text(text, encoding="utf-8"), keep_suffix=True)
+    from sim.runs.sensitivity_html import sensitivity_report_html
+
+    page = sensitivity_report_html(plan, tables, ranking, pngs)
+    write_atomic(folder / "report.html", lambda p: p.write_text(page, encoding="utf-8"), keep_suffix=True)
     notes = []
     for row in tables["noise"].itertuples():
         if not row.analysed:

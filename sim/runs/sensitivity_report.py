@@ -1,31 +1,32 @@
 """The figures and ``report.md`` of a sensitivity analysis (``lonesim sensitivity``).
 
-One figure per output (``figures/<output>.png``): the parameters as horizontal bars ranked by their
+One figure per output (``figures/<output>.<fmt>``, in ``output.figure_format``): the parameters as horizontal bars ranked by their
 index, with the bootstrap interval, the index replicate noise alone gives (grey), and the index from
 half the sample (a hollow marker: the convergence check). ``report.md`` ranks the parameters over all
-outputs, then per output, with the noise and the convergence beside the indices. Deterministic: no
-timestamps, PNGs without a version stamp.
+outputs, then per output, with the noise and the convergence beside the indices; ``report.html`` says the
+same in the house style of every batch (:mod:`sim.runs.sensitivity_html`). Deterministic: no timestamps,
+figures without a version stamp.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.plots import save_figure
+from sim.config.display import label, parameter_name
 
-TITLES = {
-    "loneliness_prevalence_mean": "Loneliness prevalence (mean over days)",
-    "isolation_prevalence_mean": "Isolation prevalence (mean over days)",
-    "mean_relative_hazard": "Mean relative hazard",
-    "expected_deaths_per_1000_py": "Expected deaths per 1,000 person-years",
-    "paf_isolation": "Population attributable fraction, isolation",
-    "paf_loneliness": "Population attributable fraction, loneliness",
-}
+
+class _Titles(dict):
+    """Output titles from the display map (sim.config.display), for any output key."""
+
+    def __missing__(self, key: str) -> str:
+        return label(key)
+
+
+TITLES = _Titles()
 
 
 def _num(x: Any) -> str:
@@ -35,21 +36,22 @@ def _num(x: Any) -> str:
     return f"{x:.3g}"
 
 
-def draw_output(indices: pd.DataFrame, convergence: pd.DataFrame, method: str, output: str, path: Path) -> None:
-    """Ranked bars of one output's indices with intervals, noise and half-sample markers, to ``path`` (PNG)."""
+def draw_output(indices: pd.DataFrame, convergence: pd.DataFrame, method: str, output: str):
+    """Ranked bars of one output's indices with intervals, noise and half-sample markers (a figure; parameters
+    by their display names, the legend below the axes)."""
     import matplotlib.pyplot as plt
 
     df = indices.sort_values("rank", ascending=False, kind="stable")  # largest at the top
     names = list(df["parameter"])
     y = np.arange(len(names))
     half = convergence.set_index(["parameter", "index"])["half"]
-    fig, ax = plt.subplots(figsize=(7.5, 1.4 + 0.3 * len(names)), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8, 2.2 + 0.32 * len(names)), layout="constrained")
     if method == "morris":
         ax.barh(y, df["mu_star"], xerr=df["mu_star_conf"], color="C0", capsize=2, label="μ* with 95% interval")
         if df["mu_star_noise"].notna().any():
             ax.barh(y, df["mu_star_noise"], height=0.35, color="0.55", label="μ* of replicate noise alone")
         ax.plot([half[(n, "mu_star")] for n in names], y, "D", mfc="none", mec="k", ms=5, label="μ* with half the trajectories")
-        ax.set_xlabel("μ*: mean |elementary effect| (output change over a parameter's whole range)")
+        ax.set_xlabel(f"μ*: mean |change in the output| over a parameter's range\n({label(output)})")
     else:
         h = 0.38
         ax.barh(y + h / 2, df["ST"], height=h, xerr=df["ST_conf"], color="C3", capsize=2, label="total index ST")
@@ -60,12 +62,12 @@ def draw_output(indices: pd.DataFrame, convergence: pd.DataFrame, method: str, o
                 label="with half the base samples")
         ax.plot([half[(n, "S1")] for n in names], y - h / 2, "D", mfc="none", mec="k", ms=5)
         ax.axvline(0, color="k", lw=0.6)
-        ax.set_xlabel("share of the output's variance")
-    ax.set_yticks(y, names, fontsize=8)
-    ax.set_title(TITLES.get(output, output), fontsize=10)
-    fig.legend(fontsize=7, loc="outside lower center", ncols=2)
+        ax.set_xlabel("share of the output's variance (0–1)")
+    ax.set_yticks(y, [parameter_name(n) for n in names], fontsize=8)
+    ax.set_title(TITLES[output], fontsize=10)
+    fig.legend(fontsize=7, loc="outside lower center", ncols=2, frameon=False)
     ax.grid(axis="x", alpha=0.3)
-    save_figure(fig, path)
+    return fig
 
 
 def _design_line(plan: Any) -> str:
@@ -83,14 +85,15 @@ def _design_line(plan: Any) -> str:
             f"intervals ({plan.bootstrap} resamples).")
 
 
-def report_markdown(plan: Any, tables: dict[str, pd.DataFrame], ranking: pd.DataFrame, figures: bool = True) -> str:
+def report_markdown(plan: Any, tables: dict[str, pd.DataFrame], ranking: pd.DataFrame, figures: bool = True,
+                    fmt: str = "png") -> str:
     """The text of report.md: design, overall ranking, then per output the ranked indices with noise and convergence."""
     d = plan.design
     method = d.method
     indices, conv, noise = tables["indices"], tables["convergence"], tables["noise"]
     lines = [f"# Sensitivity analysis: {plan.name}", "", _design_line(plan), ""]
     lines += ["Parameters and ranges (uniform unless marked log-uniform):", ""]
-    lines += [f"- `{p.path}`: [{p.low:g}, {p.high:g}]" + (" log-uniform" if p.log else "")
+    lines += [f"- {parameter_name(p.path)} (`{p.path}`): [{p.low:g}, {p.high:g}]" + (" log-uniform" if p.log else "")
               + (" (integer)" if p.integer else "") for p in d.parameters]
     lines += ["", "How to read it: docs/sensitivity.md. An index counts only when it stands clear of the index that "
               "replicate noise alone gives (`above noise`: the lower end of its interval is above the noise index).", ""]
@@ -111,7 +114,7 @@ def report_markdown(plan: Any, tables: dict[str, pd.DataFrame], ranking: pd.Data
         lines.append("")
     for out in plan.outputs:
         nrow = noise[noise["output"] == out].iloc[0]
-        lines += [f"## {TITLES.get(out, out)} (`{out}`)", ""]
+        lines += [f"## {TITLES[out]} (`{out}`)", ""]
         if not nrow["analysed"]:
             lines += [f"Not analysed: {int(nrow['runs_without_value'])} run(s) gave no finite value.", ""]
             continue
@@ -141,7 +144,7 @@ def report_markdown(plan: Any, tables: dict[str, pd.DataFrame], ranking: pd.Data
         lines.append("")
         lines += [_convergence_line(sub, conv[conv["output"] == out], method), ""]
         if figures:
-            lines += [f"![{out}](figures/{out}.png)", ""]
+            lines += [f"![{out}](figures/{out}.{fmt})", ""]
     lines += ["## Files", "",
               "`indices.csv`/`.parquet` (every index, interval and noise index), `ranking.csv`, `convergence.csv` "
               "(half sample beside full), `noise.csv` (replicate noise per output), `runs.csv` (one row per run), "

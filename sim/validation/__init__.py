@@ -105,4 +105,7 @@ def run_experiment(path: str | Path, out: str | Path = REPO / "results" / "refer
         result.figure(folder / f"{name}.png")
     (folder / f"{name}.txt").write_text("\n".join(result.notes) + "\n", encoding="utf-8")
     update_validation_csv(out / "validation.csv", result.rows, result.study)
+    from sim.runs.validation_html import write_validation_report
+
+    write_validation_report(out)  # report.html of every study in out/ so far
     return result

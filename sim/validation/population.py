@@ -144,7 +144,7 @@ def study_population(exp: PopulationExperiment, workers: int = 2, overrides: dic
     s = {c: mean_ci(per[c]) for c in per.columns}
     pub = exp.published
     rows = [row("population", quantity, *getattr(pub, key), *s[measure], ref)
-            for measure, quantity, key, ref in ROWS if measure in s and key in pub]
+            for measure, quantity, key, ref in ROWS if measure in s and pub.get(key) is not None]
     table = pd.DataFrame([{"measure": c, "mean": v[0], "low": v[1], "high": v[2]} for c, v in s.items()])
     series = np.mean([r["series"] for r in runs], axis=0)
     notes = [f"{reps} replicates of {sc.population.size:,} people ({exp.scenario}), burn-in {sc.burn_in_days} d, "

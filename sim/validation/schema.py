@@ -54,7 +54,7 @@ class _Mapping(Strict):
         setattr(self, key, value)
 
     def __contains__(self, key: object) -> bool:
-        """``key in exp``: the model has the field and it is set (as for the mapping it came from)."""
+        """``"smd" in published``: the field exists and is given (not None), as a key of the file's mapping."""
         return isinstance(key, str) and key in type(self).model_fields and getattr(self, key) is not None
 
     def get(self, key: str, default: Any = None) -> Any:

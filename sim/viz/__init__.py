@@ -74,6 +74,9 @@ def viz_environment(scenario: str | os.PathLike | None, base: dict | None = None
     else:
         env.pop(SCENARIO_ENV, None)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # Solara's "This website runs on Solara" banner sits in the bottom-right corner, over the page's
+    # controls (it covered "Download YAML"); ThemeSettings.show_banner turns it off
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
     return env
 
 
@@ -103,6 +106,34 @@ def cdn_cache_ready() -> bool:
     return (cache / "@widgetti").is_dir() and any(cache.glob("vega@*"))
 
 
+def wait_until_serving(url: str, proc: subprocess.Popen, timeout: float = 600.0, poll: float = 0.25) -> bool:
+    """Wait until ``url`` answers HTTP 200 (True), or the server process ends or ``timeout`` s pass (False)."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(poll)
+    return False
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the server gets SIGTERM when ``lonesim viz`` ends, however it ends (no orphaned server)."""
+    try:
+        import ctypes
+        import signal as _signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(_signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def launch(
     scenario: str | os.PathLike | None = None,
     host: str = "127.0.0.1",
@@ -110,9 +141,9 @@ def launch(
     open_browser: bool = False,
     urls: list[str] | None = None,
 ) -> int:
-    """Serve the page until interrupted. On POSIX the process becomes the Solara server (exec) and
-    does not return; elsewhere the server's exit code is returned. ``urls`` (from :func:`check_address`)
-    are the addresses printed."""
+    """Serve the page until interrupted; returns the server's exit code. ``urls`` (from :func:`check_address`)
+    are the addresses printed — once the server answers there, not before (starting Solara takes seconds,
+    and an address printed earlier leads to a browser's "unable to connect")."""
     if scenario is not None and not Path(scenario).is_file():
         print(f"lonesim viz: {scenario}: file not found", file=sys.stderr)
         return 2
@@ -122,16 +153,15 @@ def launch(
             "Fill it with: bash scripts/solara_offline.sh",
             file=sys.stderr,
         )
-    shown = " and ".join(urls or [_url("127.0.0.1" if host in ("0.0.0.0", "::", "") else host, port)])
-    print(f"lonesim viz: {scenario or 'default settings'} at {shown}  (Ctrl+C to stop)", flush=True)
+    local = _url("127.0.0.1" if host in ("0.0.0.0", "::", "") else host, port)
+    shown = " and ".join(urls or [local])
+    print(f"lonesim viz: starting the server for {scenario or 'default settings'} ...", file=sys.stderr, flush=True)
     cmd = solara_command(host, port, open_browser)
     env = viz_environment(scenario)
-    if os.name == "posix":
-        # become the server: Ctrl+C and a terminate signal reach it directly, and no server can be
-        # left running after `lonesim viz` has gone
-        os.execve(cmd[0], cmd, env)
-    proc = subprocess.Popen(cmd, env=env)
+    proc = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
     try:
+        if wait_until_serving(local, proc):
+            print(f"lonesim viz: {scenario or 'default settings'} at {shown}  (Ctrl+C to stop)", flush=True)
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()

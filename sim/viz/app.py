@@ -5,31 +5,35 @@ file then comes from the ``LONESIM_VIZ_SCENARIO`` environment variable, and with
 the schema defaults with a small town of 500 people).
 
 The page shows
-* the social network (Mesa ``SpaceRenderer``, matplotlib backend, one PNG per step): each person
-  coloured by mood or loneliness (a switch), sized by health, the dead in grey; above 1,500 people
-  a neighbourhood of 600 is drawn, and the page says so;
-* live plots (Mesa ``make_plot_component``, Altair) of mean mood, loneliness and isolation prevalence,
-  smiles and kind acts per day, and mean relative hazard, over the whole population;
-* sliders for the parameters a user most wants to try; Reset rebuilds the model from them;
+* the social network (:class:`sim.viz.network.NetworkPicture`, lonesim's own matplotlib drawer, one PNG
+  per step): each person coloured by mood, loneliness or age group (a switch), sized by health, the dead
+  in grey; above 1,500 people a neighbourhood of 600 is drawn, and the page says so;
+* live plots (Altair) of mean mood, loneliness and isolation prevalence, smiles and kind acts per person
+  and day, and mean relative hazard, over the whole population: x axis "day", y axis in the measure's
+  unit, the run before the last Reset dashed beside the current one;
+* sliders for the parameters a user most wants to try, each showing its value; the sidebar says that
+  changes apply on Reset, and the settings of the model on screen are printed under the plots;
+* menus of programmes and targeting rules by their plain names (sim.config.display);
 * the YAML of the settings of the model on screen, to save and run in batch.
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 import os
 import zlib
 from pathlib import Path
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import solara
-from mesa import DataCollector
-from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from sim.config.display import programme_name, targeting_name
+from sim.model import ConnectionModel
 from sim.viz import SCENARIO_ENV
 from sim.viz.network import (
     AGE_COLORS,
@@ -42,9 +46,22 @@ from sim.viz.network import (
     make_renderer,
     network_png,
 )
-from sim.viz.params import DEFAULT_TARGETING, MAX_PAGE_PEOPLE, model_params, values_from_scenario
+from sim.viz.params import (
+    DEFAULT_TARGETING,
+    MAX_PAGE_PEOPLE,
+    kind_of,
+    model_params,
+    rule_of,
+    setting_lines,
+    values_from_scenario,
+)
 
 TITLE = "lonesim: loneliness, connection and health"
+#: Play: the pause between steps (ms). Play runs with Mesa's "Use Threads" on: the model steps in one thread
+#: and the page redraws in another as often as it can (a redraw of the picture and the plots takes about
+#: 0.2 s, a day at 2,000 people a few ms), so Play is not held to one redraw per day: at least 5 days a second
+#: at 2,000 people (measured by tests/test_viz_browser.py). Step still advances one day and redraws.
+PLAY_INTERVAL_MS = 100
 
 #: Colour people by mood, loneliness or age group, and ties plain or by kind (one value per browser session).
 color_mode = solara.reactive("mood")
@@ -53,12 +70,6 @@ NOTE_STYLE = {"font-size": "12px", "color": "#555"}
 
 
 # =========================================================================== the model
-def _base_model_class() -> type:
-    from sim.model import ConnectionModel
-
-    return ConnectionModel
-
-
 def _as_seed(seed: Any) -> int:
     """The seed from the text box: a whole number, or (for any other text) a stable number from it."""
     if isinstance(seed, int):
@@ -70,77 +81,56 @@ def _as_seed(seed: Any) -> int:
         return zlib.crc32(text.encode("utf-8"))
 
 
-@functools.cache
-def viz_model_class() -> type:
-    """The model class the page runs: the connection model with only keyword arguments.
+class LonesimViz(ConnectionModel):
+    """The connection model with the page's inputs as keyword-only arguments; None takes the scenario's value.
 
-    SolaraViz rebuilds the model on Reset from the sliders' keyword arguments. It also treats a
-    constructor argument called ``scenario`` (or ``**kwargs``) as taking a Mesa scenario object and
-    would pass one, so the scenario file is passed here as ``scenario_file``.
+    SolaraViz rebuilds the model on Reset from the sliders' keyword arguments. It also treats a constructor
+    argument called ``scenario`` (or ``**kwargs``) as taking a Mesa scenario object and would pass one, so the
+    scenario file is passed here as ``scenario_file``; the menus give display names (``Befriending visits``),
+    turned back into the schema's kinds here (:func:`sim.viz.params.kind_of`).
     """
-    base = _base_model_class()
-    params = inspect.signature(base.__init__).parameters
-    takes_any = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values())
 
-    class LonesimViz(base):  # type: ignore[misc, valid-type]
-        """The connection model with the page's inputs as keyword arguments; None takes the scenario's value."""
+    def __init__(
+        self,
+        *,
+        scenario_file: str | None = None,
+        n_people: int | None = None,
+        isolation_fraction: float | None = None,
+        contact_multiplier: float | None = None,
+        smile_propensity: float | None = None,
+        kind_rate: float | None = None,
+        intervention: str = "none",
+        targeting: str = DEFAULT_TARGETING,
+        seed: int | str | None = None,
+        progress: bool = False,
+    ):
+        seed = None if seed is None else _as_seed(seed)
+        n = None if n_people is None else min(int(n_people), MAX_PAGE_PEOPLE)
+        # people as Mesa agents on a Network (the page draws them); the page lays out the people it draws
+        # itself (sim/viz/layout.py), so the model skips its own layout
+        super().__init__(scenario=scenario_file or None, seed=seed, n_people=n, isolation_fraction=isolation_fraction,
+                         contact_multiplier=contact_multiplier, smile_propensity=smile_propensity, kind_rate=kind_rate,
+                         agents=True, layout=False, progress=progress,
+                         **_intervention_arguments(scenario_file, kind_of(intervention), rule_of(targeting)))
+        self.viz_seed = self.config.seed
+        self.viz_scenario_file = scenario_file
+        self.viz_capped = n_people is not None and int(n_people) > MAX_PAGE_PEOPLE
 
-        def __init__(
-            self,
-            *,
-            scenario_file: str | None = None,
-            n_people: int | None = None,
-            isolation_fraction: float | None = None,
-            contact_multiplier: float | None = None,
-            smile_propensity: float | None = None,
-            kind_rate: float | None = None,
-            intervention: str = "none",
-            targeting: str = DEFAULT_TARGETING,
-            seed: int | str | None = None,
-            progress: bool = False,
-        ):
-            seed = None if seed is None else _as_seed(seed)
-            n = None if n_people is None else min(int(n_people), MAX_PAGE_PEOPLE)
-            kwargs: dict[str, Any] = {
-                "scenario": scenario_file or None,
-                "seed": seed,
-                "n_people": n,
-                "isolation_fraction": isolation_fraction,
-                "contact_multiplier": contact_multiplier,
-                "smile_propensity": smile_propensity,
-                "kind_rate": kind_rate,
-                # people as Mesa agents on a Network (the page draws them); the page lays out the
-                # people it draws itself (sim/viz/layout.py), so the model skips its own layout
-                "agents": True,
-                "layout": False,
-                "progress": progress,
-            }
-            kwargs.update(_intervention_arguments(scenario_file, intervention, targeting))
-            super().__init__(**{k: v for k, v in kwargs.items() if takes_any or k in params})
-            if isinstance(getattr(self, "datacollector", None), DataCollector):
-                self.datacollector.__class__ = ConsistentDataCollector
-            self.viz_seed = self.config.seed
-            self.viz_scenario_file = scenario_file
-            self.viz_capped = n_people is not None and int(n_people) > MAX_PAGE_PEOPLE
 
-    LonesimViz.__name__ = LonesimViz.__qualname__ = "LonesimViz"
+def viz_model_class() -> type:
+    """The model class the page runs (:class:`LonesimViz`)."""
     return LonesimViz
 
 
-class ConsistentDataCollector(DataCollector):
-    """Mesa's DataCollector, read safely while a step is adding to it.
+def model_frame(model) -> pd.DataFrame:
+    """The model's DataCollector variables as a DataFrame, cut to the days every column has.
 
-    With Play, SolaraViz steps the model in a worker thread while the page re-renders the plots;
-    a plot can then read the model variables half-way through ``collect()``, when some columns
-    already have today's value and others not (pandas: "All arrays must be of the same length").
-    This reads only the days every column has.
-    """
-
-    def get_model_vars_dataframe(self):
-        """The model variables as a DataFrame, cut to the days every column has."""
-        columns = dict(self.model_vars)
-        n = min((len(v) for v in columns.values()), default=0)
-        return pd.DataFrame({k: list(v[:n]) for k, v in columns.items()})
+    With Play, SolaraViz steps the model in a worker thread while the page re-renders the plots; a plot can
+    then read the variables half-way through ``collect()``, when some columns already have today's value
+    and others not. This reads Mesa's public ``model_vars`` and keeps the days every column has."""
+    columns = dict(getattr(model.datacollector, "model_vars", {}) or {})
+    n = min((len(v) for v in columns.values()), default=0)
+    return pd.DataFrame({k: list(v[:n]) for k, v in columns.items()})
 
 
 def _intervention_arguments(scenario_file: str | None, intervention: str | None,
@@ -196,6 +186,7 @@ def NetworkView(model):
     renderer = solara.use_memo(lambda: make_renderer(model, color_mode=mode, tie_mode=ties), dependencies=[id(model)])
     renderer.color_mode = mode
     renderer.tie_mode = ties
+    ResetNote()
     with solara.Column(gap="4px", style={"padding": "4px 8px"}):
         with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Text("Colour by", style={"font-weight": "500"})
@@ -207,6 +198,29 @@ def NetworkView(model):
         if renderer.plan.note:
             solara.Info(renderer.plan.note, dense=True)
         NetworkChart(model, renderer, (mode, ties))
+
+
+#: Page styles: every slider shows its value beside its thumb at all times (Vuetify shows the thumb label only
+#: while dragging; its container is hidden with an inline style, which this rule overrides).
+PAGE_CSS = """
+.v-slider__thumb-label-container { display: block !important; }
+.v-slider__thumb-label { transform: translateY(-12px) translateX(-50%) rotate(0deg) !important; border-radius: 4px !important;
+  width: auto !important; min-width: 34px; height: 20px !important; padding: 0 4px; font-size: 11px; }
+.v-slider__thumb-label > * { transform: none !important; }
+.v-input--selection-controls, .v-input.v-input--is-label-active { margin-top: 6px; }
+.v-slider { margin-top: 14px; }
+"""
+#: What the sidebar says above the parameters.
+RESET_NOTE = "Slider and menu changes apply when you press Reset (the model on screen keeps its settings until then)."
+
+
+@solara.component
+def ResetNote():
+    """The sidebar note that parameter changes wait for Reset, and the page's styles (Solara's public Sidebar
+    and Style components: the note appears in SolaraViz's sidebar, beside its controls)."""
+    solara.Style(PAGE_CSS)
+    with solara.Sidebar():
+        solara.Info(RESET_NOTE, dense=True, classes=["lonesim-reset-note"])
 
 
 def _swatches(items: list[tuple[str, str]], label: str):
@@ -245,33 +259,81 @@ def NetworkChart(model, renderer, mode):
     solara.Image(png, width="100%", classes=["lonesim-network"])
 
 
-def _plot_style(measure: dict[str, str], title: str, width: int = 360, height: int = 200):
-    """Post-processing for Mesa's Altair plot: title and size; one line needs no legend."""
-
-    def post(chart):
-        # the description becomes the Vega view's aria-label (the browser test finds plots by it)
-        chart = chart.properties(title=title, width=width, height=height, description=f"plot: {title}")
-        if len(measure) == 1:
-            chart = chart.encode(color=alt.value(next(iter(measure.values()))))
-        return chart.configure_legend(orient="bottom", title=None, labelLimit=300)
-
-    return post
-
-
+#: The live plots: (title, unit on the y axis, [(column or per-person measure, series name, colour)], lowest
+#: value of the y axis, first day drawn). Titles start as the browser test finds them. The relative hazard is
+#: first computed on day 1 (day 0 would show the start value 1.0, a jump that is no change), and smiles and
+#: kind acts are counted from day 1.
 PLOTS = [
-    ({"mean_mood": "#1f77b4"}, "Mean mood (-1 to 1)"),
-    ({"loneliness_prevalence": "#d62728", "isolation_prevalence": "#7f7f7f"}, "Loneliness and isolation prevalence"),
-    ({"smiles": "#ff7f0e", "kind_acts": "#2ca02c"}, "Smiles and kind acts per day"),
-    ({"mean_relative_hazard": "#9467bd"}, "Mean relative hazard of death"),
+    ("Mean mood", "mood (−1 to 1)", [("mean_mood", "mean mood", "#1f77b4")], -1.0, 0),
+    ("Loneliness and isolation", "adults (%)", [("loneliness_prevalence", "lonely", "#d62728"),
+                                                ("isolation_prevalence", "isolated", "#7f7f7f")], 0.0, 0),
+    ("Smiles and kind acts per person", "per person per day", [("smiles", "smiles", "#ff7f0e"),
+                                                               ("kind_acts", "kind acts", "#2ca02c")], 0.0, 1),
+    ("Mean relative hazard of death", "× baseline hazard (1 = neither isolated nor lonely)",
+     [("mean_relative_hazard", "mean relative hazard", "#9467bd")], 1.0, 1),
 ]
 
 
+def plot_data(frame: pd.DataFrame, series: list[tuple[str, str, str]], first_day: int) -> pd.DataFrame:
+    """Long table (day, series, value) of one plot: shares in %, counts per living person, from ``first_day``."""
+    if frame.empty or "day" not in frame:
+        return pd.DataFrame(columns=["day", "series", "value"])
+    frame = frame[frame["day"] >= first_day]
+    parts = []
+    for column, name, _ in series:
+        values = frame[column].astype(float)
+        if column.endswith("_prevalence"):
+            values = 100 * values
+        elif column in ("smiles", "kind_acts"):
+            values = values / frame["alive"].clip(lower=1)
+        parts.append(pd.DataFrame({"day": frame["day"].to_numpy(), "series": name, "value": values.to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def plot_chart(title: str, unit: str, series: list[tuple[str, str, str]], floor: float, now: pd.DataFrame,
+               previous: pd.DataFrame | None = None, width: int = 360, height: int = 190) -> alt.Chart:
+    """One live plot: x "day", y in its unit from a fixed floor; the run before the last Reset dashed."""
+    data = now.assign(run="this run")
+    if previous is not None and len(previous):
+        data = pd.concat([data, previous.assign(run="previous run")], ignore_index=True)
+    top = float(np.nanmax(data["value"])) if len(data) and np.isfinite(data["value"]).any() else floor + 1.0
+    upper = 1.0 if floor == -1.0 else floor + max(top - floor, 0.2 if floor == 1.0 else 1e-6) * 1.15
+    colours = alt.Scale(domain=[n for _, n, _ in series], range=[c for _, _, c in series])
+    chart = alt.Chart(data).mark_line().encode(
+        x=alt.X("day:Q", title="day"),
+        y=alt.Y("value:Q", title=unit, scale=alt.Scale(domain=[floor, upper], nice=False)),
+        color=alt.Color("series:N", scale=colours, title=None),
+        strokeDash=alt.StrokeDash("run:N", scale=alt.Scale(domain=["this run", "previous run"], range=[[1, 0], [4, 3]]),
+                                  title=None),
+        opacity=alt.Opacity("run:N", scale=alt.Scale(domain=["this run", "previous run"], range=[1.0, 0.5]),
+                            legend=None),
+    )
+    # the description becomes the Vega view's aria-label (the browser test finds plots by it)
+    return chart.properties(title=title, width=width, height=height, description=f"plot: {title}").configure_legend(
+        orient="bottom", labelLimit=300)
+
+
+def make_plot(title: str, unit: str, series: list[tuple[str, str, str]], floor: float, first_day: int):
+    """A page component: one live plot of the model, keeping the run before the last Reset for comparison."""
+
+    @solara.component
+    def LivePlot(model):
+        update_counter.get()
+        memory = solara.use_ref({"model": None, "previous": None})
+        last = memory.current["model"]
+        if last is not None and last is not model:  # Reset: this plot keeps the run it showed until now
+            memory.current["previous"] = plot_data(model_frame(last), series, first_day)
+        memory.current["model"] = model
+        now = plot_data(model_frame(model), series, first_day)
+        solara.FigureAltair(plot_chart(title, unit, series, floor, now, memory.current["previous"]))
+
+    LivePlot.__name__ = LivePlot.__qualname__ = f"LivePlot_{title.split()[0]}"
+    return LivePlot
+
+
 def plot_components() -> list:
-    """The page's live plots (Mesa plot components, Altair backend)."""
-    return [
-        make_plot_component(measure, post_process=_plot_style(measure, title), backend="altair")
-        for measure, title in PLOTS
-    ]
+    """The page's live plots (Altair), one component each."""
+    return [(make_plot(*spec), 0) for spec in PLOTS]
 
 
 @solara.component
@@ -293,6 +355,7 @@ def SettingsPanel(model):
             style={"font-weight": "500"},
         )
         solara.Text(programme_line(model), style={"font-size": "13px"})
+        solara.Text(setting_lines(model.config), classes=["lonesim-running"], style={"font-size": "12px", "color": "#555"})
         with solara.Row(gap="8px"):
             solara.Button(
                 "Hide YAML" if show_yaml else "Show YAML of these settings",
@@ -305,7 +368,7 @@ def SettingsPanel(model):
                 solara.FileDownload(text, filename="lonesim-viz.yaml", label="Download YAML")
         if show_yaml:
             solara.Text(
-                "Settings of the model on screen (slider changes apply when you press Reset). "
+                "Settings of the model on screen (slider and menu changes apply when you press Reset). "
                 "Save as a file and run it with: lonesim run FILE.yaml",
                 style={"font-size": "12px", "color": "#555"},
             )
@@ -324,8 +387,8 @@ def programme_line(model) -> str:
     if not programmes:
         return "Programme: none"
     mask = enrolled_mask(model)
-    names = ", ".join(f"{p.kind} ({p.targeting}, {p.coverage:.0%}, days {p.start_day}-{p.start_day + p.duration_days - 1})"
-                      for p in programmes)
+    names = ", ".join(f"{programme_name(p.kind)} ({targeting_name(p.targeting)}, {p.coverage:.0%}, days {p.start_day}-"
+                      f"{p.start_day + p.duration_days - 1})" for p in programmes)
     if mask is None:
         return f"Programme: {names}; nobody enrolled yet"
     return f"Programme: {names}; enrolled: {int(mask.sum()):,} people (ringed in black)"
@@ -358,4 +421,5 @@ def Page():
     )
     params = solara.use_memo(lambda: model_params(values, scenario_file), dependencies=[scenario_file])
     comps = solara.use_memo(components, dependencies=[])
-    return SolaraViz(model, components=comps, model_params=params, name=TITLE, play_interval=150)
+    return SolaraViz(model, components=comps, model_params=params, name=TITLE, play_interval=PLAY_INTERVAL_MS,
+                     use_threads=True)

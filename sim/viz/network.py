@@ -1,17 +1,20 @@
-"""Drawing the social network with Mesa's SpaceRenderer (matplotlib backend, one PNG per step).
+"""Drawing the social network for the browser page: :class:`NetworkPicture`, lonesim's own drawer (matplotlib,
+one PNG per step), documented and tested here (tests/test_viz.py) instead of a subclass of Mesa's
+``SpaceRenderer`` that overrode its private methods.
 
-What differs from Mesa's defaults:
+How it draws:
 
 * positions come from the model's layout when it has one (``model.layout``), else from a seeded
-  layout of the drawn people computed once per model (:func:`sim.viz.layout.force_layout`); Mesa's
-  network drawer would otherwise run an unseeded spring layout for every new renderer (seconds at
-  a few thousand nodes);
+  layout of the drawn people computed once per picture (:func:`sim.viz.layout.force_layout`);
 * above :data:`~sim.viz.params.MAX_DRAWN_PEOPLE` people only a neighbourhood of
   :data:`~sim.viz.params.NEIGHBOURHOOD_SIZE` is drawn (a breadth-first ball around one person), so
   the picture stays legible and a step stays fast; the plots still cover the whole population;
-* the lines are the model's active ties now (``model.sim.ties``), not the graph at day 0;
-* the picture is made once per step as PNG bytes (:func:`network_png`), instead of handing a
-  figure or a Vega-Lite spec with all the data to Solara's element tree.
+* the lines are the model's active ties now (``model.sim.ties``), redrawn only when they change;
+* the people are one scatter whose colours, sizes and outlines are computed from the model's state
+  arrays in one go (the same colour as :func:`person_color` gives a person), so a step redraws in
+  a few hundredths of a second;
+* Mesa's public :class:`~mesa.visualization.components.AgentPortrayalStyle` describes one person
+  (:meth:`NetworkPicture.agent_portrayal`), for code that wants a person's style.
 """
 
 from __future__ import annotations
@@ -27,10 +30,7 @@ import networkx as nx
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
-from mesa.discrete_space import Network
-from mesa.visualization import SpaceRenderer
 from mesa.visualization.components import AgentPortrayalStyle
-from mesa.visualization.space_drawers import NetworkSpaceDrawer
 
 from sim._core import TIE_KINDS
 from sim.readouts import AGE_BANDS
@@ -163,130 +163,161 @@ def plan_drawing(model: Any, limit: int = MAX_DRAWN_PEOPLE, size: int = NEIGHBOU
     return DrawPlan(nodes=drawn, total=total, centre=centre, note=note)
 
 
-class _AgentsView:
-    """The part of the space whose agents are drawn (what ``collect_agent_data`` iterates)."""
+class NetworkPicture:
+    """The network as a picture: the drawn people (:class:`DrawPlan`) at fixed positions, their active ties as
+    lines (grey, or coloured by kind), each person a dot coloured by mood, loneliness or age group, sized
+    by health, ringed in black when enrolled, grey when dead. :meth:`png` gives the picture now."""
 
-    def __init__(self, agents):
-        self.agents = agents
+    def __init__(self, model, plan: DrawPlan | None = None, color_mode: str = "mood", tie_mode: str = "plain",
+                 width_in: float = 5.4, height_in: float = 2.9):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
 
-
-class LonesimRenderer(SpaceRenderer):
-    """A SpaceRenderer that uses a precomputed layout, follows the model's ties, and may draw only
-    some of the people."""
-
-    def __init__(self, model, backend: str = "matplotlib", plan: DrawPlan | None = None, color_mode: str = "mood",
-                 tie_mode: str = "plain"):
         self.model = model
         self.plan = plan if plan is not None else plan_drawing(model)
         self.color_mode = color_mode
         self.tie_mode = tie_mode
         self.enrolled: np.ndarray | None = None  # who is enrolled, as of the last drawing
-        self._structure = None
-        self._tie_key: Any = None
-        self._drawn_mask: np.ndarray | None = None
-        self._people = None
-        self.positions: dict = {}
         self.lock = threading.Lock()
-        super().__init__(model, backend=backend)
-
-    # -- positions: the model's layout, or one computed once for the drawn people --------------
-    def _get_space_drawer(self):
-        if not isinstance(self.space, Network):
-            return super()._get_space_drawer()
-        nodes = self.plan.nodes if self.plan.nodes is not None else list(self.space.G.nodes)
-        layout = getattr(self.model, "layout", None)
+        graph = model.grid.G
+        nodes = self.plan.nodes if self.plan.nodes is not None else list(graph.nodes)
+        layout = getattr(model, "layout", None)
         if layout is not None and all(n in layout for n in nodes):
-            pos = {n: tuple(layout[n]) for n in nodes}
+            self.positions = {n: tuple(layout[n]) for n in nodes}
         else:
-            seed = int(getattr(self.model, "viz_seed", 0) or 0)
-            pos = force_layout(self.space.G.subgraph(nodes), seed=seed)
-        self.positions = pos
-        drawer = NetworkSpaceDrawer(self.space, layout_alg=lambda graph, **_: pos, layout_kwargs={})
-        drawer.graph = self._tie_graph(nodes)
-        return drawer
+            self.positions = force_layout(graph.subgraph(nodes), seed=int(getattr(model, "viz_seed", 0) or 0))
+        self.nodes = np.asarray(nodes, dtype=np.int64)
+        self.xy = np.array([self.positions[n] for n in nodes], dtype=float).reshape(-1, 2)
+        self._where = np.full(max(self.plan.total, int(self.nodes.max(initial=-1)) + 1), -1, dtype=np.int64)
+        self._where[self.nodes] = np.arange(self.nodes.size)
+        drawn = max(self.plan.drawn, 1)
+        self.scale = float(np.clip(math.sqrt(300 / drawn), 0.6, 2.5))  # bigger dots for small pictures
+        self.edge_alpha = 0.45 if drawn <= 100 else (0.3 if drawn <= 400 else 0.2)
+        self.figure = Figure(figsize=(width_in, height_in - (0.55 if self.plan.nodes is not None else 0.0)))
+        FigureCanvasAgg(self.figure)
+        self.ax = self.figure.add_axes((0.01, 0.01, 0.98, 0.98))
+        self.ax.set_axis_off()
+        pad = 0.05
+        if self.xy.size:
+            lo, hi = self.xy.min(axis=0), self.xy.max(axis=0)
+            span = np.maximum(hi - lo, 1e-6)
+            self.ax.set_xlim(lo[0] - pad * span[0], hi[0] + pad * span[0])
+            self.ax.set_ylim(lo[1] - pad * span[1], hi[1] + pad * span[1])
+        self.graph = nx.Graph()  # the drawn ties, with their kind (what the lines show)
+        self.ties_drawn: Any = None  # the ties and tie mode the lines were last drawn for
+        self._lines = None
+        self._dots = self.ax.scatter(self.xy[:, 0], self.xy[:, 1], s=1.0, zorder=2)
+        self._update_ties()
 
-    # -- the ties drawn: the model's active ties now (they change: kind acts, shocks, deaths) ----
+    # -- the ties --------------------------------------------------------------------------------
     def _drawn_ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Active ties between drawn people as (u, v, kind) arrays, or None without the array engine."""
         ties = getattr(getattr(self.model, "sim", None), "ties", None)
         if ties is None or not hasattr(ties, "active_ids"):
             return None
         ids = ties.active_ids()
-        u = np.asarray(ties.u)[ids]
-        v = np.asarray(ties.v)[ids]
-        kind = np.asarray(ties.kind)[ids]
-        if self.plan.nodes is not None and len(u):
-            if self._drawn_mask is None or len(self._drawn_mask) <= max(int(u.max()), int(v.max())):
-                mask = np.zeros(max(self.plan.total, int(u.max()) + 1, int(v.max()) + 1), dtype=bool)
-                mask[np.asarray(self.plan.nodes, dtype=np.int64)] = True
-                self._drawn_mask = mask
-            keep = self._drawn_mask[u] & self._drawn_mask[v]
+        u, v, kind = np.asarray(ties.u)[ids], np.asarray(ties.v)[ids], np.asarray(ties.kind)[ids]
+        if len(u):
+            inside = (u < self._where.size) & (v < self._where.size)
+            u, v, kind = u[inside], v[inside], kind[inside]
+            keep = (self._where[u] >= 0) & (self._where[v] >= 0)
             u, v, kind = u[keep], v[keep], kind[keep]
         return u, v, kind
 
-    def _tie_graph(self, nodes) -> nx.Graph:
-        graph = nx.Graph()
-        graph.add_nodes_from(nodes)
-        ties = self._drawn_ties()
-        if ties is not None:
-            u, v, kind = ties
-            graph.add_edges_from((a, b, {"kind": TIE_KINDS[k]}) for a, b, k in zip(u.tolist(), v.tolist(), kind.tolist()))
-            self._tie_key = _key(u, v, kind)
-        else:
-            graph.add_edges_from(self.space.G.subgraph(nodes).edges())
-            self._tie_key = self.space.G.number_of_edges()
-        return graph
-
-    def _ties_changed(self) -> bool:
-        ties = self._drawn_ties()
-        if ties is None:
-            return self._tie_key != self.space.G.number_of_edges()
-        return self._tie_key != _key(*ties)
-
     def tie_colors(self, edges: list) -> list[str] | str:
-        """Colours of ``edges`` of the drawn graph: by kind, or one grey."""
+        """Colours of ``edges`` of :attr:`graph`: by kind, or one grey."""
         if self.tie_mode != "by kind":
             return TIE_COLOR
-        data = self.space_drawer.graph.edges
-        return [TIE_KIND_COLORS.get(data[e].get("kind"), TIE_COLOR) for e in edges]
+        return [TIE_KIND_COLORS.get(self.graph.edges[e].get("kind"), TIE_COLOR) for e in edges]
 
-    # -- the people drawn -----------------------------------------------------------------------
+    def _update_ties(self) -> None:
+        """Redraw the lines when the ties or the tie mode changed since the last drawing."""
+        from matplotlib.collections import LineCollection
+
+        ties = self._drawn_ties()
+        if ties is None:
+            sub = self.model.grid.G.subgraph(self.nodes.tolist())
+            u = np.array([a for a, _ in sub.edges()], dtype=np.int64)
+            v = np.array([b for _, b in sub.edges()], dtype=np.int64)
+            kind = np.full(u.size, TIE_KINDS.index("acquaintance"))
+        else:
+            u, v, kind = ties
+        key = (_key(u, v, kind), self.tie_mode)
+        if key == self.ties_drawn:
+            return
+        self.graph = nx.Graph()
+        self.graph.add_nodes_from(self.nodes.tolist())
+        self.graph.add_edges_from((a, b, {"kind": TIE_KINDS[k]}) for a, b, k in zip(u.tolist(), v.tolist(), kind.tolist()))
+        if self._lines is not None:
+            self._lines.remove()
+        segments = np.stack([self.xy[self._where[u]], self.xy[self._where[v]]], axis=1) if u.size else np.zeros((0, 2, 2))
+        colours = ([TIE_KIND_COLORS[TIE_KINDS[k]] for k in kind.tolist()] if self.tie_mode == "by kind" else TIE_COLOR)
+        self._lines = LineCollection(segments, colors=colours, linewidths=0.9 if self.tie_mode == "by kind" else 0.5,
+                                     alpha=self.edge_alpha, zorder=1)
+        self.ax.add_collection(self._lines)
+        self.ties_drawn = key
+
+    # -- the people ------------------------------------------------------------------------------
     def drawn_people(self) -> list:
-        """The Person agents this renderer draws (everyone, or the neighbourhood)."""
-        if self._people is None:
-            people = list(getattr(self.model, "people", None) or self.space.agents)
-            if self.plan.nodes is not None:
-                keep = set(self.plan.nodes)
-                people = [p for p in people if _node_of(p) in keep]
-            self._people = people
-        return self._people
+        """The Person agents this picture draws (everyone, or the neighbourhood)."""
+        people = list(getattr(self.model, "people", None) or self.model.agents)
+        if self.plan.nodes is None:
+            return people
+        keep = set(self.plan.nodes)
+        return [p for p in people if _node_of(p) in keep]
 
-    def draw_structure(self, **kwargs):
-        """Draw the active ties among the drawn people."""
-        # the ties change (kind acts, shocks, deaths): follow the model's active ties
-        if self._structure is None or self._ties_changed():
-            self.space_drawer.graph = self._tie_graph(list(self.space_drawer.pos))
-            self._structure = True
-        edges = list(self.space_drawer.graph.edges())
-        edge_kwargs = self.draw_space_kwargs.setdefault("edge_kwargs", {})
-        edge_kwargs["edgelist"] = edges
-        edge_kwargs["edge_color"] = self.tie_colors(edges)
-        edge_kwargs["width"] = 0.9 if self.tie_mode == "by kind" else 0.5
-        self.drawn_tie_mode = self.tie_mode
-        self.space_mesh = super().draw_structure(**kwargs)
-        return self.space_mesh
+    def agent_portrayal(self, person) -> AgentPortrayalStyle:
+        """One person's style (Mesa's public AgentPortrayalStyle): colour, size, outline."""
+        node = _node_of(person)
+        enrolled = self.enrolled is not None and bool(self.enrolled[getattr(person, "index", node)])
+        alive = getattr(person, "alive", True)
+        return AgentPortrayalStyle(x=node, y=node, color=person_color(person, self.color_mode),
+                                   size=person_size(person, self.scale), alpha=1.0 if alive else 0.7, marker="o",
+                                   zorder=2, edgecolors=ENROLLED_EDGE if enrolled else "#ffffff",
+                                   linewidths=1.4 if enrolled else 0.3)
 
-    def draw_agents(self, agent_portrayal=None, **kwargs):
-        """Draw the drawn people, coloured by the current colour mode and sized by health."""
-        if agent_portrayal is not None or kwargs:
-            return super().draw_agents(agent_portrayal, **kwargs)
+    def colours(self) -> np.ndarray:
+        """Face colours (hex) of the drawn people now, as :func:`person_color` gives them, from the state arrays."""
+        people = self.model.sim.people
+        idx = self.nodes
+        if self.color_mode == "loneliness":
+            out = _lookup(_LONELY_TABLE, people.loneliness[idx])
+        elif self.color_mode == "age group":
+            highs = np.array([hi for _, hi, _ in AGE_GROUPS[:-1]], dtype=float)
+            out = np.array(AGE_COLORS, dtype=object)[np.searchsorted(highs, people.age[idx], side="right")]
+        else:
+            out = _lookup(_MOOD_TABLE, (people.mood[idx] + 1.0) / 2.0)
+        out[~people.alive[idx]] = DEAD_COLOR
+        return out
+
+    def _update_people(self) -> None:
+        people = self.model.sim.people
+        idx = self.nodes
+        health = np.nan_to_num(people.health[idx].astype(float), nan=0.5)
         self.enrolled = enrolled_mask(self.model)
-        arguments = self.backend_renderer.collect_agent_data(
-            _AgentsView(self.drawn_people()), self.agent_portrayal, default_size=self.space_drawer.s_default
-        )
-        arguments = self._map_coordinates(arguments)
-        self.agent_mesh = self.backend_renderer.draw_agents(arguments, **self.draw_agent_kwargs)
-        return self.agent_mesh
+        enrolled = self.enrolled[idx] if self.enrolled is not None else np.zeros(idx.size, dtype=bool)
+        dots = self._dots
+        dots.set_facecolors(self.colours().tolist())
+        dots.set_sizes(self.scale * (6.0 + 34.0 * np.clip(health, 0.0, 1.0)))
+        dots.set_edgecolors(np.where(enrolled, ENROLLED_EDGE, "#ffffff").tolist())
+        dots.set_linewidths(np.where(enrolled, 1.4, 0.3))
+
+    def png(self, dpi: int = 100) -> bytes:
+        """The picture now, as PNG bytes (one drawing at a time: Play steps in a worker thread)."""
+        with self.lock:
+            self._update_ties()
+            self._update_people()
+            buf = io.BytesIO()
+            # fast PNG compression: the picture is replaced at every step, a few KB more do not matter
+            self.figure.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+            return buf.getvalue()
+
+
+def _lookup(table: list[str], x: np.ndarray) -> np.ndarray:
+    """Colour-table entries of values in 0..1 (as :func:`_table`, for arrays)."""
+    x = np.asarray(x, dtype=float)
+    i = np.rint(np.clip(np.nan_to_num(x, nan=0.0), 0.0, 1.0) * (len(table) - 1)).astype(np.int64)
+    return np.array(table, dtype=object)[i]
 
 
 def _key(*arrays: np.ndarray) -> int:
@@ -299,67 +330,12 @@ def _node_of(person: Any) -> Any:
 
 
 def make_renderer(model, color_mode: str = "mood", width_in: float = 5.4, height_in: float = 2.9,
-                  tie_mode: str = "plain") -> LonesimRenderer:
-    """Build the renderer for ``model``: ties as lines, one marker per drawn person.
-
-    Matplotlib backend: a step redraws in about 0.1 s and the browser swaps one PNG (~100 KB); the
-    Altair backend sends the whole network as Vega-Lite data on each step (~600 KB for 600 people
-    and their ties), which took the browser well over a second to show.
-    """
-    renderer = LonesimRenderer(model, backend="matplotlib", color_mode=color_mode, tie_mode=tie_mode)
-    drawn = renderer.plan.drawn
-    if renderer.plan.nodes is not None:
-        height_in -= 0.55  # room for the note saying what is drawn
-    # bigger markers and darker ties for small pictures
-    scale = float(np.clip(math.sqrt(300 / max(drawn, 1)), 0.6, 2.5))
-    edge_alpha = 0.45 if drawn <= 100 else (0.3 if drawn <= 400 else 0.2)
-
-    def portrayal(person):
-        node = _node_of(person)
-        alive = getattr(person, "alive", True)
-        enrolled = renderer.enrolled is not None and bool(renderer.enrolled[getattr(person, "index", node)])
-        return AgentPortrayalStyle(
-            x=node,
-            y=node,
-            color=person_color(person, renderer.color_mode),
-            size=person_size(person, scale),
-            alpha=1.0 if alive else 0.7,
-            marker="o",
-            zorder=2,
-            edgecolors=ENROLLED_EDGE if enrolled else "#ffffff",
-            linewidths=1.4 if enrolled else 0.3,
-        )
-
-    renderer.setup_structure(
-        node_kwargs={"alpha": 0.0, "node_size": 0},
-        edge_kwargs={"alpha": edge_alpha, "style": "solid", "edge_color": TIE_COLOR, "width": 0.5},
-    )
-    renderer.setup_agents(portrayal)
-    fig = renderer.canvas.get_figure()
-    fig.set_size_inches(width_in, height_in)
-    renderer.render()
-    return renderer
+                  tie_mode: str = "plain") -> NetworkPicture:
+    """The picture of ``model``'s network the page shows (a PNG of about 100 KB per step: the browser swaps
+    one image, instead of receiving the whole network as Vega-Lite data each step)."""
+    return NetworkPicture(model, color_mode=color_mode, tie_mode=tie_mode, width_in=width_in, height_in=height_in)
 
 
-def network_png(renderer: LonesimRenderer, dpi: int = 100) -> bytes:
-    """The network now, as PNG bytes: Mesa's SpaceRenderer redraws the people on its axes (and the
-    ties, when they changed)."""
-    with renderer.lock:  # Play steps and redraws in a worker thread; one drawing at a time
-        return _draw_png(renderer, dpi)
-
-
-def _draw_png(renderer: LonesimRenderer, dpi: int) -> bytes:
-    ax = renderer.canvas
-    structure = getattr(renderer, "_structure_artists", None)
-    if structure is None or renderer._ties_changed() or getattr(renderer, "drawn_tie_mode", None) != renderer.tie_mode:
-        for artist in [*ax.collections, *ax.lines, *ax.patches]:
-            artist.remove()
-        renderer.draw_structure()
-        renderer._structure_artists = set(map(id, ax.collections))
-    else:
-        for artist in [a for a in ax.collections if id(a) not in structure]:
-            artist.remove()
-    renderer.draw_agents()
-    buf = io.BytesIO()
-    ax.get_figure().savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+def network_png(renderer: NetworkPicture, dpi: int = 100) -> bytes:
+    """The network now, as PNG bytes."""
+    return renderer.png(dpi)

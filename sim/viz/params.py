@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import Scenario, get_path, load_scenario
+from sim.config.display import programme_name, targeting_name
 from sim.config.programmes import PROGRAMME_KINDS, TARGETING_RULES
 from sim.model import AGENT_THRESHOLD, KEYWORD_PATHS
 
@@ -23,13 +24,27 @@ NEIGHBOURHOOD_SIZE = 600
 #: The page runs at most as many people as the model builds Mesa agents for (beyond that use ``lonesim run``).
 MAX_PAGE_PEOPLE = AGENT_THRESHOLD
 
-#: Interventions the page can switch on ("none" = off): every programme kind (sim.model.PROGRAMME_DEFAULTS).
-INTERVENTIONS = ["none", *PROGRAMME_KINDS]
+#: Interventions the page can switch on ("none" = off): every programme kind (sim.model.PROGRAMME_DEFAULTS),
+#: shown by its display name (sim.config.display).
+INTERVENTIONS = ["none", *(programme_name(k) for k in PROGRAMME_KINDS)]
 
-#: Targeting rules of the page's menu; "programme default" keeps the programme's own (the file's, or the
-#: page default's). ``most_central`` is left out: it is the old name of ``most_connected``.
+#: Targeting rules of the page's menu, by display name; "programme default" keeps the programme's own (the
+#: file's, or the page default's). ``most_central`` is left out: it is the old name of ``most_connected``.
 DEFAULT_TARGETING = "programme default"
-TARGETINGS = [DEFAULT_TARGETING, *(t for t in TARGETING_RULES if t != "most_central")]
+TARGETINGS = [DEFAULT_TARGETING, *(targeting_name(t) for t in TARGETING_RULES if t != "most_central")]
+
+_KINDS = {programme_name(k): k for k in PROGRAMME_KINDS}
+_RULES = {targeting_name(t): t for t in TARGETING_RULES if t != "most_central"}
+
+
+def kind_of(choice: str | None) -> str:
+    """The programme kind of a menu choice (a display name, or already a kind)."""
+    return _KINDS.get(choice or "none", choice or "none")
+
+
+def rule_of(choice: str | None) -> str:
+    """The targeting rule of a menu choice (a display name, "programme default", or already a rule)."""
+    return _RULES.get(choice or DEFAULT_TARGETING, choice or DEFAULT_TARGETING)
 
 #: The model keywords the page shows as sliders and inputs (their schema paths: ``sim.model.KEYWORD_PATHS``).
 SLIDER_KEYWORDS = ("n_people", "isolation_fraction", "contact_multiplier", "smile_propensity", "kind_rate")
@@ -47,7 +62,7 @@ def values_from_scenario(scenario_file: str | Path | None) -> dict[str, Any]:
     values["seed"] = scenario.seed
     if not scenario_file:
         values["n_people"] = DEFAULT_PAGE_POPULATION
-    values["intervention"] = scenario.interventions[0].kind if scenario.interventions else "none"
+    values["intervention"] = programme_name(scenario.interventions[0].kind) if scenario.interventions else "none"
     values["targeting"] = DEFAULT_TARGETING
     return values
 
@@ -91,7 +106,7 @@ def model_params(values: dict[str, Any], scenario_file: str | None) -> dict[str,
         },
         "kind_rate": {
             "type": "SliderFloat",
-            "label": "Kind acts /person/day",
+            "label": "Kind acts per person per day",
             "value": float(values["kind_rate"]),
             "min": 0.0,
             "max": max(1.0, float(values["kind_rate"])),
@@ -115,3 +130,13 @@ def model_params(values: dict[str, Any], scenario_file: str | None) -> dict[str,
             "value": str(values["seed"]),
         },
     }
+
+
+def setting_lines(config: Scenario) -> str:
+    """The settings of the model on screen, with their values (what the sliders said at the last Reset)."""
+    get = lambda name: get_path(config.model_dump(), KEYWORD_PATHS[name])  # noqa: E731
+    programmes = ", ".join(f"{programme_name(p.kind)} for {targeting_name(p.targeting)}" for p in config.interventions)
+    return (f"Running now: population {config.population.size:,} · isolation level {get('isolation_fraction'):.2f} · "
+            f"contact frequency × {get('contact_multiplier'):.2f} · smile propensity {get('smile_propensity'):.2f} · "
+            f"kind acts {get('kind_rate'):.2f} per person per day · {programmes or 'no programme'} · "
+            f"seed {config.seed}")
