@@ -166,7 +166,10 @@ TARGETS = {  # measure: (target, tolerance)
 }
 
 #: The best point of the last full search, tried first (the search is seeded; its result is printed).
-WARM_START = {"desired": 1.7, "d18": 0.943, "d30": 1.316, "d65": 1.055, "d80": 0.58, "rho": 0.061, "vigilance_sigma": 1.041, "mood_bias": 0.665, "kappa": 0.629, "omega": 0.212, "groups65": 0.873, "selection": 0.709, "item_sd": 0.327, "t1": 0.595, "t_gap": 0.387, "family_rate": 0.188, "friend_rate": 0.245}
+WARM_START = {"desired": 1.7, "d18": 0.943, "d30": 1.316, "d65": 1.055, "d80": 0.58, "rho": 0.061,
+              "vigilance_sigma": 1.041, "mood_bias": 0.665, "kappa": 0.629, "omega": 0.212, "groups65": 0.873,
+              "selection": 0.709, "item_sd": 0.327, "t1": 0.595, "t_gap": 0.387, "family_rate": 0.188,
+              "friend_rate": 0.245}
 #: The full search's box; ``population_refine`` searches +-30% around ``WARM_START`` inside it.
 SPACE = {"desired": (1.5, 5.0), "d18": (0.9, 2.0), "d30": (0.9, 1.6), "d65": (0.5, 1.1), "d80": (0.5, 1.3),
          "rho": (0.0, 0.95), "vigilance_sigma": (0.1, 1.5), "mood_bias": (0.05, 0.8), "kappa": (0.2, 0.8),
