@@ -234,3 +234,86 @@ def test_sensitivity_is_locked_and_resume_restores_an_emptied_samples_table(tmp_
     res = lonesim_limited("sensitivity", scen, "--out", out, "--resume", "--no-figures", "-q", timeout=240)
     assert res.returncode == 0, res.stderr
     assert (out / "samples.csv").read_bytes() == samples
+
+
+# =========================================================================== plausible bounds, survey days, --seed
+@pytest.mark.timeout(120)
+def test_plausible_bounds_survey_days_and_seed(tmp_path):
+    base = write(tmp_path, "b.yaml", "name: b\npopulation:\n  size: 100\noutput:\n  survey_days: [3]\n")
+    cases = [
+        (["--set", "burn_in_days=1000000000"], f"{base} (--set): burn_in_days: Input should be less than or equal to 36500"),
+        (["--set", "output.survey_days=[-1]"], f"{base} (--set): output.survey_days[0]: Input should be greater than"),
+        (["--set", "output.survey_days=[3, 400]"], f"{base} (--set): output: survey_days: day(s) [400] are after the "
+                                                   "last day of the run (day 364"),
+        (["--set", "output.survey_days=[100000000000000000000]"], "output.survey_days"),
+        (["--set", "interventions=[{kind: big_joy, kind_acts_per_day: 1.0e+9}]"],
+         "interventions[0].kind_acts_per_day: Input should be less than or equal to 100"),
+    ]
+    for args, expected in cases:
+        assert_one_clear_error(lonesim_limited("validate", base, *args, timeout=60), expected)
+    late = write(tmp_path, "late.yaml", "name: l\ndays: 10\npopulation:\n  size: 100\noutput:\n  survey_days: [3, 12]\n")
+    assert_one_clear_error(lonesim_limited("validate", late, timeout=60), f"{late}:5: output: survey_days: day(s) [12]")
+    res = lonesim_limited("run", base, "--seed", "-1", "--out", tmp_path / "r", timeout=60)
+    assert_one_clear_error(res, "--seed -1: a seed is a whole number")
+    assert "--set" not in res.stderr and not (tmp_path / "r").exists()
+
+
+# =========================================================================== comparisons that would mislead
+COMPARE = """\
+name: c
+days: 20
+burn_in_days: 0
+population:
+  size: 100
+  age_max: 40
+comparison:
+  replicates: 2
+  follow_up_days: [30]
+  arms:
+{arms}"""
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("arms, expected", [
+    ("    - {name: Control, kind: phone_calls}\n", ":11: comparison.arms[0].name: 'Control' is (in any case) the name"),
+    ("    - {name: calls, kind: phone_calls}\n    - {name: CALLS, kind: big_joy}\n",
+     ":12: comparison.arms[1].name: duplicate arm name 'CALLS' (also arms[0]; names are compared without case"),
+    ("    - {name: none, kind: phone_calls, coverage: 0}\n", ":11: comparison.arms[0].coverage: 0 enrols nobody"),
+])
+def test_comparison_arms_that_cannot_be_told_apart_or_enrol_nobody(tmp_path, arms, expected):
+    path = write(tmp_path, "c.yaml", COMPARE.format(arms=arms))
+    for cmd in (["compare", path, "--dry-run"], ["compare", path, "--out", tmp_path / "out"]):
+        assert_one_clear_error(lonesim_limited(*cmd, timeout=60), f"{path}{expected}")
+    assert not (tmp_path / "out").exists()
+    short = write(tmp_path, "h.yaml", COMPARE.format(arms="    - {name: calls, kind: phone_calls}\n")
+                  + "  horizon_years: 0.001\n")
+    assert_one_clear_error(lonesim_limited("compare", short, "--dry-run", timeout=60),
+                           f"{short}:12: comparison.horizon_years: 0.001 years is less than a day")
+
+
+@pytest.mark.timeout(300)
+def test_a_comparison_says_what_it_cuts_ignores_and_cannot_rank(tmp_path):
+    arms = ("    - {name: old, kind: phone_calls, targeting: aged_65plus, start_day: 2, duration_days: 30,"
+            " kind_acts_per_day: 3}\n    - {name: calls, kind: phone_calls}\n")
+    path = write(tmp_path, "c.yaml", COMPARE.format(arms=arms).replace("  follow_up_days: [30]\n",
+                 "  follow_up_days: [30]\n  hr_isolation_interval: [2, 3]\n") + "sweep:\n  grid:\n    days: [5]\n")
+    out = tmp_path / "out"
+    res = lonesim_limited("compare", path, "--out", out, timeout=280)
+    assert res.returncode == 0, res.stderr
+    err = res.stderr
+    for text in (f"warning: {path}:12: comparison.arms[0].duration_days: the programme runs to day 31, past the last "
+                 "day (19", f"warning: {path}:9: comparison.follow_up_days: arm 'old' ends on day 19, so follow-up(s) "
+                 "[30] fall after the last day", f"note: {path}:12: comparison.arms[0].kind_acts_per_day: a setting of "
+                 "big_joy / kindness_campaign, ignored by this arm's programme (phone_calls)",
+                 f"note: {path}:10: comparison.hr_isolation_interval: [2, 3] does not contain mortality.hr_isolation",
+                 f"note: {path}:14: sweep: `lonesim compare` ignores the sweep block",
+                 "warning: arm old enrolled nobody in any town", "is not ranked"):
+        assert text in err, (text, err)
+    assert "RuntimeWarning" not in err
+    import pandas as pd
+
+    table = pd.read_csv(out / "comparison.csv").set_index("arm")
+    assert table.loc["old", "enrolled"] == 0
+    assert pd.isna(table.loc["old", "deaths_averted_per_1000_enrolled"])
+    assert pd.isna(table.loc["old", "probability_best_deaths_averted"])
+    assert table.loc["calls", "probability_best_deaths_averted"] == 1.0

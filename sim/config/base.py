@@ -146,9 +146,10 @@ def probability(default: float, desc: str) -> Any:
     return Field(default, ge=0.0, le=1.0, description=desc)
 
 
-def rate(default: float, desc: str) -> Any:
-    """A non-negative rate field (its unit is in ``desc`` and in the key name)."""
-    return Field(default, ge=0.0, description=desc)
+def rate(default: float, desc: str, le: float | None = None) -> Any:
+    """A non-negative rate field (its unit is in ``desc`` and in the key name), with a plausible upper
+    bound ``le`` where the rate has one (say it in ``desc`` too)."""
+    return Field(default, ge=0.0, le=le, description=desc)
 
 
 def assumption(default: float, desc: str, *, low: float, high: float, log: bool = False, **constraints: Any) -> Any:
