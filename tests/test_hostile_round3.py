@@ -317,3 +317,34 @@ def test_a_comparison_says_what_it_cuts_ignores_and_cannot_rank(tmp_path):
     assert pd.isna(table.loc["old", "deaths_averted_per_1000_enrolled"])
     assert pd.isna(table.loc["old", "probability_best_deaths_averted"])
     assert table.loc["calls", "probability_best_deaths_averted"] == 1.0
+
+
+# =========================================================================== edge lists, memory of analyses
+@pytest.mark.timeout(180)
+def test_edge_lists_that_are_not_edge_lists(tmp_path):
+    cases = {
+        "header.csv": ("source,target\n", ":1: network.path: the edge list's only line (source, target) looks like a "
+                       "header: the file has no ties"),
+        "graph.csv": ('<?xml version="1.0"?>\n<graphml><graph>\n<edge source="a" target="b"/></graph></graphml>\n',
+                      ":1: network.path: this looks like XML (GraphML?)"),
+        "flat.csv": ("1,2 " * 200_000, ":1: network.path: a line longer than 65,536 bytes"),
+    }
+    for name, (text, expected) in cases.items():
+        (tmp_path / name).write_text(text)
+        scen = write(tmp_path, f"{name}.yaml", f"name: e\nnetwork:\n  kind: edgelist\n  path: {name}\n")
+        for cmd in (["validate", scen], ["run", scen, "--out", tmp_path / "r"]):
+            # (a file without newlines is refused at its first 64 KB: far under this memory cap)
+            assert_one_clear_error(lonesim_limited(*cmd, timeout=120, memory_mb=3000), f"{tmp_path / name}{expected}")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.timeout(120)
+def test_the_memory_of_a_comparisons_analysis_is_checked_before_any_run(tmp_path):
+    out = tmp_path / "cmp"
+    res = lonesim_limited("compare", "scenarios/programmes.yaml", "--set", "comparison.hr_draws=100000",
+                          "--out", out, timeout=100, memory_mb=8000)
+    # 100,000 draws x (5,000 people + 1,856 days): ~24 GB whatever the machine has free
+    assert_one_clear_error(res, "scenarios/programmes.yaml (--set): comparison.hr_draws: the comparison's analysis "
+                           "(100,000 hazard-ratio draws x (5,000 people + 1,856 days)) needs about",
+                           "(make comparison.hr_draws smaller)")
+    assert not out.exists()

@@ -80,6 +80,12 @@ def plan_or_fail(scenario: Path, sets: list[str] | None, seed: int | None) -> tu
         fail(str(exc))
     for line in comparison_notes(sc, str(scenario), linemap):  # legal, but not what it seems
         typer.echo(one_line(line), err=True)
+    from sim.memory import check_analysis_fits
+
+    try:  # the analysis after the runs (comparison.hr_draws): refused now, not after every run is done
+        check_analysis_fits(sc, lambda key: linemap.where(str(scenario), key))
+    except ScenarioError as exc:
+        fail(str(exc))
     return sc, plan
 
 
