@@ -277,7 +277,7 @@ comparison:
 @pytest.mark.parametrize("arms, expected", [
     ("    - {name: Control, kind: phone_calls}\n", ":11: comparison.arms[0].name: 'Control' is (in any case) the name"),
     ("    - {name: calls, kind: phone_calls}\n    - {name: CALLS, kind: big_joy}\n",
-     ":12: comparison.arms[1].name: duplicate arm name 'CALLS' (also arms[0]; names are compared without case"),
+     ":12: comparison.arms[1].name: duplicate arm name 'CALLS' (also arms[0]); names are compared without case"),
     ("    - {name: none, kind: phone_calls, coverage: 0}\n", ":11: comparison.arms[0].coverage: 0 enrols nobody"),
 ])
 def test_comparison_arms_that_cannot_be_told_apart_or_enrol_nobody(tmp_path, arms, expected):
@@ -348,3 +348,13 @@ def test_the_memory_of_a_comparisons_analysis_is_checked_before_any_run(tmp_path
                            "(100,000 hazard-ratio draws x (5,000 people + 1,856 days)) needs about",
                            "(make comparison.hr_draws smaller)")
     assert not out.exists()
+
+
+@pytest.mark.timeout(120)
+def test_a_huge_sensitivity_dry_run_is_refused_at_once(tmp_path):
+    path = write(tmp_path, "s.yaml", "name: s\npopulation:\n  size: 100\nsensitivity:\n  method: morris\n"
+                 "  trajectories: 10000\n  parameters: assumptions\n")
+    t0 = time.monotonic()
+    res = lonesim_limited("sensitivity", path, "--dry-run", timeout=100)
+    assert_one_clear_error(res, f"{path}:6: sensitivity.trajectories: 10,000 x ", "sample points is more than the 50,000")
+    assert time.monotonic() - t0 < 60

@@ -109,11 +109,17 @@ class Strict(BaseModel):
     @classmethod
     def _representable_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         """Every number is one the kernels can hold (:data:`FLOAT32_MAX`, :data:`INT64_MAX`)."""
-        if info.field_name and _numeric(cls.model_fields[info.field_name].annotation):
+        if info.field_name and _numeric_field(cls, info.field_name):
             why = _unrepresentable(value)
             if why is not None:
                 raise PydanticCustomError("number_out_of_range", why)
         return value
+
+
+@functools.cache
+def _numeric_field(cls: type[BaseModel], name: str) -> bool:
+    """Whether field ``name`` of ``cls`` holds numbers (cached: checked on every validation of every field)."""
+    return _numeric(cls.model_fields[name].annotation)
 
 
 @functools.cache

@@ -79,8 +79,8 @@ def check_comparison(scenario: Scenario, source: str = "<scenario>", linemap: Li
                                 f"'{arm.name}' is (in any case) the name of the town without a programme; choose another")
         if arm.name.lower() in seen:
             raise ScenarioError(f"{where('comparison', 'arms', i, 'name')}: comparison.arms[{i}].name: duplicate arm "
-                                f"name '{arm.name}' (also arms[{seen[arm.name.lower()]}]; names are compared "
-                                "without case, as folder names on many file systems)")
+                                f"name '{arm.name}' (also arms[{seen[arm.name.lower()]}]); names are compared "
+                                "without case, as folder names on many file systems")
         seen[arm.name.lower()] = i
         if arm.coverage == 0:
             raise ScenarioError(f"{where('comparison', 'arms', i, 'coverage')}: comparison.arms[{i}].coverage: 0 "
