@@ -293,8 +293,8 @@ def test_comparison_arms_that_cannot_be_told_apart_or_enrol_nobody(tmp_path, arm
 
 @pytest.mark.timeout(300)
 def test_a_comparison_says_what_it_cuts_ignores_and_cannot_rank(tmp_path):
-    arms = ("    - {name: old, kind: phone_calls, targeting: aged_65plus, start_day: 2, duration_days: 30,"
-            " kind_acts_per_day: 3}\n    - {name: calls, kind: phone_calls}\n")
+    arms = ("    - {name: old, kind: phone_calls, targeting: aged_65plus, start_day: 2, duration_days: 30}\n"
+            "    - {name: calls, kind: phone_calls}\n")
     path = write(tmp_path, "c.yaml", COMPARE.format(arms=arms).replace("  follow_up_days: [30]\n",
                  "  follow_up_days: [30]\n  hr_isolation_interval: [2, 3]\n") + "sweep:\n  grid:\n    days: [5]\n")
     out = tmp_path / "out"
@@ -303,8 +303,7 @@ def test_a_comparison_says_what_it_cuts_ignores_and_cannot_rank(tmp_path):
     err = res.stderr
     for text in (f"warning: {path}:12: comparison.arms[0].duration_days: the programme runs to day 31, past the last "
                  "day (19", f"warning: {path}:9: comparison.follow_up_days: arm 'old' ends on day 19, so follow-up(s) "
-                 "[30] fall after the last day", f"note: {path}:12: comparison.arms[0].kind_acts_per_day: a setting of "
-                 "big_joy / kindness_campaign, ignored by this arm's programme (phone_calls)",
+                 "[30] fall after the last day",
                  f"note: {path}:10: comparison.hr_isolation_interval: [2, 3] does not contain mortality.hr_isolation",
                  f"note: {path}:14: sweep: `lonesim compare` ignores the sweep block",
                  "warning: arm old enrolled nobody in any town", "is not ranked"):

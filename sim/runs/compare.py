@@ -91,24 +91,12 @@ def check_comparison(scenario: Scenario, source: str = "<scenario>", linemap: Li
                                 f"0-{scenario.days - 1})")
 
 
-def programme_of(key: str) -> list[str]:
-    """The programme kinds a setting of an ``interventions:`` item belongs to (its description starts
-    with them: ``befriending: ...``, ``big_joy / kindness_campaign: ...``); [] for shared settings."""
-    from typing import get_args
-
-    from sim.config.programmes import InterventionConfig, ProgrammeKind
-
-    field = InterventionConfig.model_fields.get(key)
-    head = (field.description or "").split(":", 1)[0] if field is not None else ""
-    kinds = [k.strip() for k in head.split("/")]
-    return kinds if kinds and all(k in get_args(ProgrammeKind) for k in kinds) else []
-
-
 def comparison_notes(scenario: Scenario, source: str = "<scenario>", linemap: LineMap | None = None) -> list[str]:
     """``warning: ...`` / ``note: ...`` lines for a comparison that is valid but will not do what it seems
     to: a programme cut at the last day, follow-ups after it (reported as missing), a hazard-ratio
-    interval that does not contain the scenario's ratio (only its width is used), and settings the
-    comparison ignores (a ``sweep:`` block, the settings of another programme on an arm)."""
+    interval that does not contain the scenario's ratio (only its width is used), and blocks the
+    comparison ignores (``sweep:``, ``sensitivity:``). (Another programme's settings on an arm are an
+    error of the schema: each programme is its own model.)"""
     comp = scenario.comparison
     if comp is None:
         return []
@@ -133,11 +121,6 @@ def comparison_notes(scenario: Scenario, source: str = "<scenario>", linemap: Li
             out.append(f"warning: {where('comparison', 'follow_up_days')}: comparison.follow_up_days: arm "
                        f"'{arm.name}' ends on day {min(last, last_day)}, so follow-up(s) {late} fall after the last "
                        f"day ({last_day}) and are reported as missing (make days larger)")
-        for key in sorted(arm.model_fields_set):
-            kinds = programme_of(key)
-            if kinds and arm.kind not in kinds:
-                out.append(f"note: {where('comparison', 'arms', i, key)}: comparison.arms[{i}].{key}: a setting of "
-                           f"{' / '.join(kinds)}, ignored by this arm's programme ({arm.kind})")
     for key, ratio in (("hr_isolation_interval", scenario.mortality.hr_isolation),
                        ("hr_loneliness_interval", scenario.mortality.hr_loneliness)):
         low, high = getattr(comp, key)
