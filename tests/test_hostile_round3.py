@@ -275,7 +275,8 @@ comparison:
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("arms, expected", [
-    ("    - {name: Control, kind: phone_calls}\n", ":11: comparison.arms[0].name: 'Control' is (in any case) the name"),
+    ("    - {name: Control, kind: phone_calls}\n",
+     ":11: comparison.arms[0].name: 'Control' is the name of the town without a programme (names are compared without case)"),
     ("    - {name: calls, kind: phone_calls}\n    - {name: CALLS, kind: big_joy}\n",
      ":12: comparison.arms[1].name: duplicate arm name 'CALLS' (also arms[0]); names are compared without case"),
     ("    - {name: none, kind: phone_calls, coverage: 0}\n", ":11: comparison.arms[0].coverage: 0 enrols nobody"),

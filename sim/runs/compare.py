@@ -76,7 +76,8 @@ def check_comparison(scenario: Scenario, source: str = "<scenario>", linemap: Li
         # Windows) would, so 'Control' or 'calls' and 'CALLS' cannot end up in one folder.
         if arm.name.lower() == CONTROL:
             raise ScenarioError(f"{where('comparison', 'arms', i, 'name')}: comparison.arms[{i}].name: "
-                                f"'{arm.name}' is (in any case) the name of the town without a programme; choose another")
+                                f"'{arm.name}' is the name of the town without a programme (names are compared "
+                                "without case); choose another")
         if arm.name.lower() in seen:
             raise ScenarioError(f"{where('comparison', 'arms', i, 'name')}: comparison.arms[{i}].name: duplicate arm "
                                 f"name '{arm.name}' (also arms[{seen[arm.name.lower()]}]); names are compared "
