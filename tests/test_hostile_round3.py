@@ -358,3 +358,13 @@ def test_a_huge_sensitivity_dry_run_is_refused_at_once(tmp_path):
     res = lonesim_limited("sensitivity", path, "--dry-run", timeout=100)
     assert_one_clear_error(res, f"{path}:6: sensitivity.trajectories: 10,000 x ", "sample points is more than the 50,000")
     assert time.monotonic() - t0 < 60
+
+
+@pytest.mark.timeout(120)
+def test_experiment_out_with_a_foreign_validation_table(tmp_path):
+    for text in ("my,own,data\n", "", "\x00\xff binary"):
+        (tmp_path / "validation.csv").write_text(text, encoding="latin-1")
+        res = lonesim_limited("experiment", "experiments/contagion.yaml", "--quick", "--out", tmp_path, timeout=100)
+        assert_one_clear_error(res, f"{tmp_path / 'validation.csv'}: exists and is not a validation table lonesim wrote")
+        assert (tmp_path / "validation.csv").read_text(encoding="latin-1") == text
+        assert not (tmp_path / "validation").exists()
