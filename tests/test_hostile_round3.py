@@ -368,3 +368,22 @@ def test_experiment_out_with_a_foreign_validation_table(tmp_path):
         assert_one_clear_error(res, f"{tmp_path / 'validation.csv'}: exists and is not a validation table lonesim wrote")
         assert (tmp_path / "validation.csv").read_text(encoding="latin-1") == text
         assert not (tmp_path / "validation").exists()
+
+
+@pytest.mark.timeout(180)
+def test_viz_ends_a_ctrl_c_as_an_interruption_and_stops_its_server(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = start_lonesim("viz", "--port", port)
+    deadline = time.monotonic() + 120
+    line = ""
+    while "Ctrl+C" not in line and time.monotonic() < deadline and proc.poll() is None:
+        line = proc.stdout.readline()
+    assert "Ctrl+C" in line, proc.communicate(timeout=30)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]  # not the server's "Aborted!" and status 1
+    assert "Aborted" not in err and "Traceback" not in err
+    with socket.socket() as s:  # the server is gone: its port is free again
+        s.bind(("127.0.0.1", port))
