@@ -387,3 +387,16 @@ def test_viz_ends_a_ctrl_c_as_an_interruption_and_stops_its_server(tmp_path):
     assert "Aborted" not in err and "Traceback" not in err
     with socket.socket() as s:  # the server is gone: its port is free again
         s.bind(("127.0.0.1", port))
+
+
+@pytest.mark.timeout(120)
+def test_network_path_that_is_a_folder_fifo_or_device_says_what_it_is(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for target, expected in ((tmp_path, "is a folder, not an edge-list file"),
+                             (fifo, "is not a regular file (a named pipe, device or socket)"),
+                             ("/dev/zero", "is not a regular file")):
+        res = lonesim_limited("validate", "scenarios/baseline.yaml", "--set", "network.kind=edgelist",
+                              "--set", f"network.path={target}", timeout=60)
+        assert_one_clear_error(res, f"scenarios/baseline.yaml (--set): network.path: {target} {expected}")
+        assert "not found" not in res.stderr
