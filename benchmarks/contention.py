@@ -9,8 +9,8 @@ Every measurement is a fresh process that builds the town of ``--scenario`` (def
 by one; the figure is the median day. Thread settings (each a fresh process; the environment is what a
 user would set):
 
-* ``default``: lonesim as shipped: threads chosen from the free cores (``sim/_threads.py``), OpenMP
-  threads waiting passively;
+* ``default``: lonesim as shipped: every core of the process's affinity, OpenMP threads waiting
+  passively (``sim/_threads.py``);
 * ``LONESIM_THREADS=1``: one thread;
 * ``LONESIM_THREADS=free``: only the cores other processes leave free (``sim/_threads.py``);
 * ``v0.2 (2 threads, spinning)``: what v0.2 did: every core, OpenMP's default spin-wait
@@ -193,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="conditions, comma-separated (default: all three)")
     ap.add_argument("--no-old", dest="old", action="store_false", help="skip the v0.2 setting")
     ap.add_argument("--starsim", action="store_true", help="add Starsim's bare SIS on the same graph (quiet)")
+    ap.add_argument("--name", default="contention", help="results file name (benchmarks/results/NAME.md, .json)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -228,9 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     text = report(table, starsim, modes, a, started)
     print(text)
     res = ROOT / "benchmarks" / "results"
-    (res / "contention.md").write_text(text)
-    (res / "contention.json").write_text(json.dumps({"table": table, "starsim": starsim, "args": vars(a)}, indent=1))
-    print("wrote benchmarks/results/contention.md and contention.json")
+    (res / f"{a.name}.md").write_text(text)
+    (res / f"{a.name}.json").write_text(json.dumps({"table": table, "starsim": starsim, "args": vars(a)}, indent=1))
+    print(f"wrote benchmarks/results/{a.name}.md and {a.name}.json")
     return 0
 
 
@@ -259,22 +260,24 @@ def report(table: dict, starsim, modes: list[str], a, started: str) -> str:
     ]
     for cond, per_mode in table.items():
         cells = [f"{_med(per_mode[m]):.3f} s" for m in modes]
-        ratio = _med(per_mode["default"]) / _med(per_mode["LONESIM_THREADS=1"])
+        ratio = (f"{_med(per_mode['default']) / _med(per_mode['LONESIM_THREADS=1']):.2f}"
+                 if {"default", "LONESIM_THREADS=1"} <= set(modes) else "–")
         loads = [r["load_before"] for m in modes for r in per_mode[m] if "load_before" in r]
-        lines.append(f"| {cond} | " + " | ".join(cells) + f" | {ratio:.2f} | {min(loads):.1f}–{max(loads):.1f} |")
+        lines.append(f"| {cond} | " + " | ".join(cells) + f" | {ratio} | {min(loads):.1f}–{max(loads):.1f} |")
     lines += ["", "Ratios:", ""]
-    quiet = {m: _med(table["quiet"][m]) for m in modes}
+    quiet = {m: _med(table["quiet"][m]) for m in modes} if "quiet" in table else {}
     for cond, per_mode in table.items():
         for m in modes:
-            if cond != "quiet":
+            if cond != "quiet" and quiet:
                 lines.append(f"- {cond} / quiet, {m}: {_med(per_mode[m]) / quiet[m]:.2f}x")
-    if isinstance(starsim, dict):
+    if isinstance(starsim, dict) and "default" in quiet:
         lines.append(f"- quiet, lonesim default / Starsim {starsim['runs'][0]['version']} bare SIS: "
                      f"{quiet['default'] / starsim['day_s']:.2f}x ({quiet['default']:.3f} vs {starsim['day_s']:.3f} s "
                      "per day, same graph)")
     elif isinstance(starsim, str):
         lines.append(f"- Starsim row {starsim}")
-    threads = {c: statistics.median(t for r in table[c]["default"] for t in r["threads"]) for c in table}
+    threads = {c: statistics.median(t for r in table[c]["default"] for t in r["threads"])
+               for c in table if table[c].get("default")}
     lines += ["", "Threads the default chose (median over the timed days): "
               + ", ".join(f"{c} {t:.0f}" for c, t in threads.items()), ""]
     return "\n".join(lines)

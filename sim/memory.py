@@ -201,3 +201,37 @@ def _own_rss() -> float:
         return float(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0.0
+
+
+#: Float64 arrays of (hazard-ratio draws x days) and (draws x people) a comparison's read-outs hold at
+#: once per arm and replicate (sim.runs.compare_stats.policy_readout: the daily differences and their
+#: window sums; per person the deaths averted, their product with life expectancy, and a selection).
+ANALYSIS_ARRAYS_PER_DAY = 3
+ANALYSIS_ARRAYS_PER_PERSON = 4
+
+
+def analysis_bytes(scenario: Scenario) -> float:
+    """Bytes a comparison's analysis needs at its peak (0 without a comparison block): it scales with
+    ``comparison.hr_draws`` x (people + days), after every run is done."""
+    comp = scenario.comparison
+    if comp is None:
+        return 0.0
+    per_draw = 8 * (ANALYSIS_ARRAYS_PER_DAY * scenario.days + ANALYSIS_ARRAYS_PER_PERSON * scenario.population.size)
+    return MARGIN * comp.hr_draws * per_draw
+
+
+def check_analysis_fits(scenario: Scenario, where: Callable[[str], str] | str = "<scenario>") -> float:
+    """Raise :class:`ScenarioError` naming ``comparison.hr_draws`` when the comparison's analysis cannot fit
+    in this machine's memory (checked before any run, not after all of them); return the bytes."""
+    need = analysis_bytes(scenario)
+    if need <= 0:
+        return need
+    key = "comparison.hr_draws"
+    for have, what in room():
+        if need > have:
+            text = where(key) if callable(where) else where
+            comp = scenario.comparison
+            raise ScenarioError(f"{text}: {key}: the comparison's analysis ({comp.hr_draws:,} hazard-ratio draws x "
+                                f"({scenario.population.size:,} people + {scenario.days:,} days)) needs about "
+                                f"{human(need)} of memory; {what} is {human(have)} (make {key} smaller)")
+    return need

@@ -310,6 +310,10 @@ def _fields(line: str, lineno: int, path: Path) -> list[str]:
     return line.split()
 
 
+#: Longest line of a text edge list read (a tie is a few dozen bytes; labels are short).
+MAX_LINE_BYTES = 64 * 1024
+
+
 def _read_text_edges(path: Path, notes: list[str]) -> tuple[list, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
     """Stream a text edge list: provisional ids in order of appearance, then ids in sorted label order."""
     ids: dict[str, int] = {}
@@ -329,13 +333,20 @@ def _read_text_edges(path: Path, notes: list[str]) -> tuple[list, np.ndarray, np
 
     try:
         with open(path, "rb") as f:  # noqa: PTH123
-            for lineno, raw in enumerate(f, start=1):
+            # (lines read at most MAX_LINE_BYTES at a time: a file without newlines is never read whole)
+            for lineno, raw in enumerate(iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""), start=1):
+                if len(raw) > MAX_LINE_BYTES:
+                    raise ScenarioError(f"{path}:{lineno}: network.path: a line longer than {MAX_LINE_BYTES:,} bytes: "
+                                        "not an edge list (one tie per line; is the file missing its newlines?)")
                 try:
                     line = raw.decode("utf-8").lstrip("\ufeff").strip()
                 except UnicodeDecodeError:
                     raise ScenarioError(f"{path}:{lineno}: network.path: not a text edge list (not UTF-8)") from None
                 if not line or line.startswith(("#", "%")):
                     continue
+                if first is None and line.startswith("<"):
+                    raise ScenarioError(f"{path}:{lineno}: network.path: this looks like XML (GraphML?), not a text "
+                                        "edge list: name the file .graphml to read it as GraphML")
                 fields = _fields(line, lineno, path)
                 if len(fields) < 2:
                     raise ScenarioError(f"{path}:{lineno}: network.path: expected two node columns, got {line[:80]!r}")
@@ -353,6 +364,9 @@ def _read_text_edges(path: Path, notes: list[str]) -> tuple[list, np.ndarray, np
     if first is None:
         return [], np.zeros(0, np.int64), np.zeros(0, np.int64), None, np.zeros(0, np.int64)
     lineno, fields = first
+    if not ids and not (_INT.fullmatch(fields[0]) and _INT.fullmatch(fields[1])):
+        raise ScenarioError(f"{path}:{lineno}: network.path: the edge list's only line ({', '.join(fields[:4])[:80]}) "
+                            "looks like a header: the file has no ties")
     if _is_header(fields, ids, numeric_labels, weights):
         notes.append(f"{path}:{lineno}: first line read as a header ({', '.join(fields[:4])}), not as a tie")
     else:

@@ -247,3 +247,73 @@ def test_validate_answers_every_file_with_ok_or_error_lines(tmp_path_factory, do
         assert bool(ok) != bool(errors), (path.read_text(errors="replace")[:500], ok, errors)
     assert all(ln.startswith(("ok: ",)) for ln in res.stdout.splitlines())
     assert all(ln.startswith(("error: ", "warning: ", "note: ")) for ln in res.stderr.splitlines() if ln.strip())
+
+
+# --------------------------------------------------------------------------- comparison, sensitivity and experiment blocks
+block_scalars = (st.none() | st.booleans() | st.integers(-5, 10**6) | st.floats(allow_nan=True, allow_infinity=True)
+                 | st.sampled_from(["", "control", "Control", "calls", "CALLS", "phone_calls", "big_joy", "morris",
+                                   "sobol", "assumptions", "0365", "1:00", "0x10", "1e39", "-1"]))
+arm = st.fixed_dictionaries({}, optional={
+    "name": st.sampled_from(["calls", "CALLS", "control", "Control", "a b", "", "x" * 50]) | block_scalars,
+    "kind": st.sampled_from(["phone_calls", "big_joy", "befriending", "smile_campaign", "nope"]) | block_scalars,
+    "coverage": block_scalars, "start_day": block_scalars, "duration_days": block_scalars,
+    "cost_per_enrolled": block_scalars, "targeting": st.sampled_from(["random", "aged_65plus", "x"]),
+    "kind_acts_per_day": block_scalars, "call_value": block_scalars})
+comparison_blocks = st.fixed_dictionaries({}, optional={
+    "arms": st.lists(arm, max_size=3) | block_scalars, "replicates": block_scalars, "horizon_years": block_scalars,
+    "follow_up_days": st.lists(block_scalars, max_size=3) | block_scalars, "hr_draws": block_scalars,
+    "hr_isolation_interval": st.lists(block_scalars, max_size=3), "currency": block_scalars})
+sensitivity_blocks = st.fixed_dictionaries({}, optional={
+    "method": st.sampled_from(["morris", "sobol", "x"]) | block_scalars, "trajectories": block_scalars,
+    "samples": block_scalars, "levels": block_scalars, "replicates": block_scalars, "bootstrap": block_scalars,
+    "parameters": st.sampled_from(["assumptions", {}, {"smiles.propensity": [0.3, 0.7]}, {"days": [1, 2]},
+                                   {"smiles.propensity": [0.7, 0.3]}, {"nope": [0, 1]}]) | block_scalars,
+    "outputs": st.lists(st.sampled_from(["loneliness_prevalence", "nope"]), max_size=2) | block_scalars})
+
+
+@pytest.mark.timeout(300)
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(comparison_blocks, sensitivity_blocks, st.sampled_from([5, 30, 400]))
+def test_comparison_and_sensitivity_blocks_plan_or_fail_with_clear_lines(tmp_path, comparison, sensitivity, days):
+    """Random comparison and sensitivity blocks: the plan each command makes (file loaded, block checked,
+    points validated) is a plan or ScenarioError lines naming the file — never another exception."""
+    from sim.runs.compare import comparison_notes, plan_comparison
+    from sim.runs.sensitivity import plan_sensitivity
+
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump({"name": "b", "days": days, "population": {"size": 50}, "comparison": comparison,
+                                    "sensitivity": sensitivity}, allow_unicode=True), encoding="utf-8")
+    with memory_limit():
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as err:
+            check_error(err, path)
+            return
+        for plan in (plan_comparison, lambda s, src: plan_sensitivity(s, src, check_outputs_by_run=False)):
+            try:
+                plan(sc, str(path))
+            except ScenarioError as err:
+                assert all(ln.isprintable() and ln.startswith(str(path)) for ln in str(err).split("\n")), str(err)
+        for line in comparison_notes(sc, str(path)):
+            assert line.startswith(("warning: ", "note: ")) and line.isprintable(), line
+
+
+@pytest.mark.timeout(300)
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["name", "study", "kind", "seed", "replicates", "scenario", "days", "quick",
+                                           "population.size", "scenario.days", "arms"]) | weird_text, values),
+                max_size=6))
+def test_experiment_files_load_or_fail_with_clear_lines(tmp_path, pairs):
+    """Random experiment files: an experiment or ScenarioError lines naming the file, never another exception."""
+    from sim.validation import load_experiment
+
+    path = tmp_path / "e.yaml"
+    path.write_text(yaml.safe_dump(tree_from(pairs), allow_unicode=True), encoding="utf-8")
+    with memory_limit():
+        try:
+            load_experiment(path)
+        except ScenarioError as err:
+            for line in str(err).split("\n"):
+                assert line.isprintable() and line.startswith(str(path)), repr(line)

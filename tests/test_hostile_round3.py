@@ -113,8 +113,8 @@ def test_numbers_beyond_the_kernels_range_are_refused(tmp_path):
     prog = write(tmp_path, "p.yaml", "name: p\npopulation:\n  size: 100\ninterventions:\n  - kind: phone_calls\n"
                  "    call_value: 4.0e+38\n")
     for cmd in (["validate", prog], ["run", prog, "--out", tmp_path / "r"]):
-        assert_one_clear_error(lonesim_limited(*cmd, timeout=60), f"{prog}:6: interventions[0].call_value: 4e+38 is "
-                               "beyond the range")
+        assert_one_clear_error(lonesim_limited(*cmd, timeout=60), f"{prog}:6: interventions[0].call_value: Input should "
+                               "be less than or equal to 1000 (got 4e+38)")  # (its plausible bound comes first)
     tiny = write(tmp_path, "t.yaml", "name: t\npopulation:\n  size: 100\nsmiles:\n  propensity: 1.0e-40\n")
     assert_one_clear_error(lonesim_limited("validate", tiny, timeout=60), f"{tiny}:5: smiles.propensity: 1e-40 is too "
                            "small for the simulation's 32-bit kernels")
@@ -234,3 +234,169 @@ def test_sensitivity_is_locked_and_resume_restores_an_emptied_samples_table(tmp_
     res = lonesim_limited("sensitivity", scen, "--out", out, "--resume", "--no-figures", "-q", timeout=240)
     assert res.returncode == 0, res.stderr
     assert (out / "samples.csv").read_bytes() == samples
+
+
+# =========================================================================== plausible bounds, survey days, --seed
+@pytest.mark.timeout(120)
+def test_plausible_bounds_survey_days_and_seed(tmp_path):
+    base = write(tmp_path, "b.yaml", "name: b\npopulation:\n  size: 100\noutput:\n  survey_days: [3]\n")
+    cases = [
+        (["--set", "burn_in_days=1000000000"], f"{base} (--set): burn_in_days: Input should be less than or equal to 36500"),
+        (["--set", "output.survey_days=[-1]"], f"{base} (--set): output.survey_days[0]: Input should be greater than"),
+        (["--set", "output.survey_days=[3, 400]"], f"{base} (--set): output: survey_days: day(s) [400] are after the "
+                                                   "last day of the run (day 364"),
+        (["--set", "output.survey_days=[100000000000000000000]"], "output.survey_days"),
+        (["--set", "interventions=[{kind: big_joy, kind_acts_per_day: 1.0e+9}]"],
+         "interventions[0].kind_acts_per_day: Input should be less than or equal to 100"),
+    ]
+    for args, expected in cases:
+        assert_one_clear_error(lonesim_limited("validate", base, *args, timeout=60), expected)
+    late = write(tmp_path, "late.yaml", "name: l\ndays: 10\npopulation:\n  size: 100\noutput:\n  survey_days: [3, 12]\n")
+    assert_one_clear_error(lonesim_limited("validate", late, timeout=60), f"{late}:5: output: survey_days: day(s) [12]")
+    res = lonesim_limited("run", base, "--seed", "-1", "--out", tmp_path / "r", timeout=60)
+    assert_one_clear_error(res, "--seed -1: a seed is a whole number")
+    assert "--set" not in res.stderr and not (tmp_path / "r").exists()
+
+
+# =========================================================================== comparisons that would mislead
+COMPARE = """\
+name: c
+days: 20
+burn_in_days: 0
+population:
+  size: 100
+  age_max: 40
+comparison:
+  replicates: 2
+  follow_up_days: [30]
+  arms:
+{arms}"""
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("arms, expected", [
+    ("    - {name: Control, kind: phone_calls}\n",
+     ":11: comparison.arms[0].name: 'Control' is the name of the town without a programme (names are compared without case)"),
+    ("    - {name: calls, kind: phone_calls}\n    - {name: CALLS, kind: big_joy}\n",
+     ":12: comparison.arms[1].name: duplicate arm name 'CALLS' (also arms[0]); names are compared without case"),
+    ("    - {name: none, kind: phone_calls, coverage: 0}\n", ":11: comparison.arms[0].coverage: 0 enrols nobody"),
+])
+def test_comparison_arms_that_cannot_be_told_apart_or_enrol_nobody(tmp_path, arms, expected):
+    path = write(tmp_path, "c.yaml", COMPARE.format(arms=arms))
+    for cmd in (["compare", path, "--dry-run"], ["compare", path, "--out", tmp_path / "out"]):
+        assert_one_clear_error(lonesim_limited(*cmd, timeout=60), f"{path}{expected}")
+    assert not (tmp_path / "out").exists()
+    short = write(tmp_path, "h.yaml", COMPARE.format(arms="    - {name: calls, kind: phone_calls}\n")
+                  + "  horizon_years: 0.001\n")
+    assert_one_clear_error(lonesim_limited("compare", short, "--dry-run", timeout=60),
+                           f"{short}:12: comparison.horizon_years: 0.001 years is less than a day")
+
+
+@pytest.mark.timeout(300)
+def test_a_comparison_says_what_it_cuts_ignores_and_cannot_rank(tmp_path):
+    arms = ("    - {name: old, kind: phone_calls, targeting: aged_65plus, start_day: 2, duration_days: 30}\n"
+            "    - {name: calls, kind: phone_calls}\n")
+    path = write(tmp_path, "c.yaml", COMPARE.format(arms=arms).replace("  follow_up_days: [30]\n",
+                 "  follow_up_days: [30]\n  hr_isolation_interval: [2, 3]\n") + "sweep:\n  grid:\n    days: [5]\n")
+    out = tmp_path / "out"
+    res = lonesim_limited("compare", path, "--out", out, timeout=280)
+    assert res.returncode == 0, res.stderr
+    err = res.stderr
+    for text in (f"warning: {path}:12: comparison.arms[0].duration_days: the programme runs to day 31, past the last "
+                 "day (19", f"warning: {path}:9: comparison.follow_up_days: arm 'old' ends on day 19, so follow-up(s) "
+                 "[30] fall after the last day",
+                 f"note: {path}:10: comparison.hr_isolation_interval: [2, 3] does not contain mortality.hr_isolation",
+                 f"note: {path}:14: sweep: `lonesim compare` ignores the sweep block",
+                 "warning: arm old enrolled nobody in any town", "is not ranked"):
+        assert text in err, (text, err)
+    assert "RuntimeWarning" not in err
+    import pandas as pd
+
+    table = pd.read_csv(out / "comparison.csv").set_index("arm")
+    assert table.loc["old", "enrolled"] == 0
+    assert pd.isna(table.loc["old", "deaths_averted_per_1000_enrolled"])
+    assert pd.isna(table.loc["old", "probability_best_deaths_averted"])
+    assert table.loc["calls", "probability_best_deaths_averted"] == 1.0
+
+
+# =========================================================================== edge lists, memory of analyses
+@pytest.mark.timeout(180)
+def test_edge_lists_that_are_not_edge_lists(tmp_path):
+    cases = {
+        "header.csv": ("source,target\n", ":1: network.path: the edge list's only line (source, target) looks like a "
+                       "header: the file has no ties"),
+        "graph.csv": ('<?xml version="1.0"?>\n<graphml><graph>\n<edge source="a" target="b"/></graph></graphml>\n',
+                      ":1: network.path: this looks like XML (GraphML?)"),
+        "flat.csv": ("1,2 " * 200_000, ":1: network.path: a line longer than 65,536 bytes"),
+    }
+    for name, (text, expected) in cases.items():
+        (tmp_path / name).write_text(text)
+        scen = write(tmp_path, f"{name}.yaml", f"name: e\nnetwork:\n  kind: edgelist\n  path: {name}\n")
+        for cmd in (["validate", scen], ["run", scen, "--out", tmp_path / "r"]):
+            # (a file without newlines is refused at its first 64 KB: far under this memory cap)
+            assert_one_clear_error(lonesim_limited(*cmd, timeout=120, memory_mb=3000), f"{tmp_path / name}{expected}")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.timeout(120)
+def test_the_memory_of_a_comparisons_analysis_is_checked_before_any_run(tmp_path):
+    out = tmp_path / "cmp"
+    res = lonesim_limited("compare", "scenarios/programmes.yaml", "--set", "comparison.hr_draws=100000",
+                          "--out", out, timeout=100, memory_mb=8000)
+    # 100,000 draws x (5,000 people + 1,856 days): ~24 GB whatever the machine has free
+    assert_one_clear_error(res, "scenarios/programmes.yaml (--set): comparison.hr_draws: the comparison's analysis "
+                           "(100,000 hazard-ratio draws x (5,000 people + 1,856 days)) needs about",
+                           "(make comparison.hr_draws smaller)")
+    assert not out.exists()
+
+
+@pytest.mark.timeout(120)
+def test_a_huge_sensitivity_dry_run_is_refused_at_once(tmp_path):
+    path = write(tmp_path, "s.yaml", "name: s\npopulation:\n  size: 100\nsensitivity:\n  method: morris\n"
+                 "  trajectories: 10000\n  parameters: assumptions\n")
+    t0 = time.monotonic()
+    res = lonesim_limited("sensitivity", path, "--dry-run", timeout=100)
+    assert_one_clear_error(res, f"{path}:6: sensitivity.trajectories: 10,000 x ", "sample points is more than the 50,000")
+    assert time.monotonic() - t0 < 60
+
+
+@pytest.mark.timeout(120)
+def test_experiment_out_with_a_foreign_validation_table(tmp_path):
+    for text in ("my,own,data\n", "", "\x00\xff binary"):
+        (tmp_path / "validation.csv").write_text(text, encoding="latin-1")
+        res = lonesim_limited("experiment", "experiments/contagion.yaml", "--quick", "--out", tmp_path, timeout=100)
+        assert_one_clear_error(res, f"{tmp_path / 'validation.csv'}: exists and is not a validation table lonesim wrote")
+        assert (tmp_path / "validation.csv").read_text(encoding="latin-1") == text
+        assert not (tmp_path / "validation").exists()
+
+
+@pytest.mark.timeout(180)
+def test_viz_ends_a_ctrl_c_as_an_interruption_and_stops_its_server(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = start_lonesim("viz", "--port", port)
+    deadline = time.monotonic() + 120
+    line = ""
+    while "Ctrl+C" not in line and time.monotonic() < deadline and proc.poll() is None:
+        line = proc.stdout.readline()
+    assert "Ctrl+C" in line, proc.communicate(timeout=30)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]  # not the server's "Aborted!" and status 1
+    assert "Aborted" not in err and "Traceback" not in err
+    with socket.socket() as s:  # the server is gone: its port is free again
+        s.bind(("127.0.0.1", port))
+
+
+@pytest.mark.timeout(120)
+def test_network_path_that_is_a_folder_fifo_or_device_says_what_it_is(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for target, expected in ((tmp_path, "is a folder, not an edge-list file"),
+                             (fifo, "is not a regular file (a named pipe, device or socket)"),
+                             ("/dev/zero", "is not a regular file")):
+        res = lonesim_limited("validate", "scenarios/baseline.yaml", "--set", "network.kind=edgelist",
+                              "--set", f"network.path={target}", timeout=60)
+        assert_one_clear_error(res, f"scenarios/baseline.yaml (--set): network.path: {target} {expected}")
+        assert "not found" not in res.stderr

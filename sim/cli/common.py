@@ -49,6 +49,8 @@ def load_with_lines_or_fail(path: Path, sets: list[str] | None, seed: int | None
     """:func:`load_or_fail`, also returning the file's line map (for messages that come later:
     ``functools.partial(linemap.where, str(path))`` gives ``<file>:<line>`` of a key)."""
     notes: list[str] = []
+    if seed is not None and not 0 <= seed <= 2**63 - 1:  # blamed on --seed, not on --set or the file
+        fail(f"--seed {seed}: a seed is a whole number from 0 to {2**63 - 1}")
     try:
         overrides = parse_set_options(sets)
         if seed is not None:

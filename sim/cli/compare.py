@@ -21,7 +21,7 @@ from sim.cli.batch import (
     kept_message,
     where_runs,
 )
-from sim.cli.common import SET_HELP, check_scheduler_or_fail, fail, load_or_fail
+from sim.cli.common import SET_HELP, check_scheduler_or_fail, fail, load_or_fail, one_line
 from sim.cli.estimate import estimate_line
 from sim.config import LineMap, ScenarioError, parse_set_options
 
@@ -69,13 +69,21 @@ def compare(
 
 def plan_or_fail(scenario: Path, sets: list[str] | None, seed: int | None) -> tuple[Any, Any]:
     """The scenario and its comparison plan, or exit 2 with the error (file, key, line)."""
-    from sim.runs.compare import plan_comparison
+    from sim.runs.compare import comparison_notes, plan_comparison
 
     sc = load_or_fail(scenario, sets, seed)
     try:
         linemap = LineMap(scenario.read_text(encoding="utf-8"))
         linemap.overridden = {tuple(k.split(".")) for k in parse_set_options(sets)}  # blamed on --set, not a line
         plan = plan_comparison(sc, source=str(scenario), linemap=linemap)
+    except ScenarioError as exc:
+        fail(str(exc))
+    for line in comparison_notes(sc, str(scenario), linemap):  # legal, but not what it seems
+        typer.echo(one_line(line), err=True)
+    from sim.memory import check_analysis_fits
+
+    try:  # the analysis after the runs (comparison.hr_draws): refused now, not after every run is done
+        check_analysis_fits(sc, lambda key: linemap.where(str(scenario), key))
     except ScenarioError as exc:
         fail(str(exc))
     return sc, plan
@@ -91,6 +99,10 @@ def _print_summary(folder: Path) -> None:
 
     table = pd.read_csv(folder / "comparison.csv")
     for _, r in table.iterrows():
+        if not r["enrolled"] > 0:
+            typer.echo(f"warning: arm {r['arm']} enrolled nobody in any town (its targeting found no one): it has "
+                       "no effect per enrolled person and is not ranked", err=True)
+            continue
         typer.echo(f"  {r['arm']}: trial SMD {r['trial_smd']:+.2f} ({r['trial_smd_low']:+.2f} to {r['trial_smd_high']:+.2f}); "
                    f"deaths averted per 1,000 enrolled {r['deaths_averted_per_1000_enrolled']:.2f} "
                    f"({r['deaths_averted_low']:.2f} to {r['deaths_averted_high']:.2f})", err=True)

@@ -49,8 +49,10 @@ def experiment(
         fail(str(exc))
     checked = check_files(files, quick, overrides, workers)
     from sim.results import check_writable
+    from sim.validation import check_validation_csv
 
     try:
+        check_validation_csv(out / "validation.csv")  # (first: nothing is created beside a foreign table)
         check_writable(out / "validation")
     except ScenarioError as exc:
         fail(str(exc))

@@ -109,11 +109,17 @@ class Strict(BaseModel):
     @classmethod
     def _representable_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         """Every number is one the kernels can hold (:data:`FLOAT32_MAX`, :data:`INT64_MAX`)."""
-        if info.field_name and _numeric(cls.model_fields[info.field_name].annotation):
+        if info.field_name and _numeric_field(cls, info.field_name):
             why = _unrepresentable(value)
             if why is not None:
                 raise PydanticCustomError("number_out_of_range", why)
         return value
+
+
+@functools.cache
+def _numeric_field(cls: type[BaseModel], name: str) -> bool:
+    """Whether field ``name`` of ``cls`` holds numbers (cached: checked on every validation of every field)."""
+    return _numeric(cls.model_fields[name].annotation)
 
 
 @functools.cache
@@ -146,9 +152,10 @@ def probability(default: float, desc: str) -> Any:
     return Field(default, ge=0.0, le=1.0, description=desc)
 
 
-def rate(default: float, desc: str) -> Any:
-    """A non-negative rate field (its unit is in ``desc`` and in the key name)."""
-    return Field(default, ge=0.0, description=desc)
+def rate(default: float, desc: str, le: float | None = None) -> Any:
+    """A non-negative rate field (its unit is in ``desc`` and in the key name), with a plausible upper
+    bound ``le`` where the rate has one (say it in ``desc`` too)."""
+    return Field(default, ge=0.0, le=le, description=desc)
 
 
 def assumption(default: float, desc: str, *, low: float, high: float, log: bool = False, **constraints: Any) -> Any:

@@ -6,6 +6,8 @@ the key path and (for YAML) the line.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +93,17 @@ def load_scenario_lines(path: str | Path, overrides: dict[str, Any] | None = Non
             f"{path}:{linemap.line_for(('network', 'path'))}"
         edge_path = scenario.network.path
         try:
-            found = Path(edge_path).is_file()
+            st = os.stat(edge_path)
         except (OSError, ValueError):
-            found = False
-        if not found:
-            raise ScenarioError(f"{where}: network.path: edge-list file not found: {printable(edge_path)[1:-1]}")
+            st = None
+        shown_path = printable(edge_path)[1:-1]
+        if st is None:
+            raise ScenarioError(f"{where}: network.path: edge-list file not found: {shown_path}")
+        if stat.S_ISDIR(st.st_mode):
+            raise ScenarioError(f"{where}: network.path: {shown_path} is a folder, not an edge-list file")
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read, a device never end
+            raise ScenarioError(f"{where}: network.path: {shown_path} is not a regular file (a named pipe, device or "
+                                "socket): give an edge-list file")
     if notes is not None:
         for loc, message in scenario.calendar_warnings():
             where = f"{path} (--set)" if linemap.is_overridden(loc) else f"{path}:{linemap.line_for(loc)}"

@@ -180,9 +180,10 @@ class LineMap:
         return f"{source}:{line}" if line else str(source)
 
     def is_overridden(self, loc: tuple) -> bool:
-        """Whether ``loc`` is, or lies inside, a key path set with ``--set``."""
+        """Whether ``loc`` is, or lies inside, a key path set with ``--set`` (or is a section holding one:
+        a check of ``output`` that a ``--set output.survey_days=...`` failed is blamed on ``--set``)."""
         loc = _text_path(loc)
-        return any(loc[: len(k)] == k for k in self.overridden)
+        return any(loc[: len(k)] == k or (loc and k[: len(loc)] == loc) for k in self.overridden)
 
 
 def _text_path(loc: Any) -> tuple:

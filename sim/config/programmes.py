@@ -54,14 +54,15 @@ class ProgrammeBase(Strict):
 
 def _kind_acts(default: float = 1.0) -> Any:
     return rate(default, "big_joy / kindness_campaign: extra kind acts per enrolled person per day (Big Joy: daily "
-                "micro-acts).")
+                "micro-acts; at most 100 a day).", le=100)
 
 
 class SmileCampaign(ProgrammeBase):
     """smile_campaign: the enrolled smile more (odds multiplier on smiling)."""
 
     kind: Literal["smile_campaign"] = Field(..., description="Programme type (docs/programmes.md).")
-    smile_odds_multiplier: float = rate(2.0, "smile_campaign: odds multiplier on smiling for the enrolled.")
+    smile_odds_multiplier: float = rate(2.0, "smile_campaign: odds multiplier on smiling for the enrolled (at most "
+                                        "1,000).", le=1_000)
 
 
 class BigJoy(ProgrammeBase):
@@ -88,7 +89,8 @@ class Befriending(ProgrammeBase):
     """befriending: volunteer visits to the enrolled."""
 
     kind: Literal["befriending"] = Field(..., description="Programme type (docs/programmes.md).")
-    visits_per_week: float = rate(2.0, "befriending: volunteer contacts per enrolled person per week.")
+    visits_per_week: float = rate(2.0, "befriending: volunteer contacts per enrolled person per week (at most 100).",
+                                  le=100)
     visit_closeness: float = Field(
         0.5, ge=0, le=1, description="befriending: closeness (0–1) of a volunteer contact, for close connection. Assumption."
     )
@@ -102,13 +104,15 @@ class PhoneCalls(ProgrammeBase):
         5, ge=0, description="phone_calls: days of daily calls at the start (Kahlon et al. 2021: daily for the first 5 days)."
     )
     calls_per_week: float = rate(
-        2.0, "phone_calls: calls per week after the daily days (Kahlon et al. 2021: at least 2 a week, for 4 weeks)."
+        2.0, "phone_calls: calls per week after the daily days (Kahlon et al. 2021: at least 2 a week, for 4 weeks; "
+        "at most 100).", le=100,
     )
     call_value: float = rate(
         5.13,
         "phone_calls: connection one empathy-focused call gives, in contact-equivalents of received connection "
         "(all of it close: closeness 1), counted as that many contacts. Calibrated (experiments/calibrate_programmes.py) "
-        "so the simulated trial finds Kahlon et al. 2021's UCLA-3 difference (-1.1 points at 4 weeks).",
+        "so the simulated trial finds Kahlon et al. 2021's UCLA-3 difference (-1.1 points at 4 weeks). At most 1,000.",
+        le=1_000,
     )
 
 
@@ -190,8 +194,8 @@ class ArmFields(Strict):
     name: str = Field(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$",
                       description="Arm name (letters, digits, _ and -): names its run folders and table rows.")
     cost_per_enrolled: float | None = Field(
-        None, ge=0, description="Cost of the programme per enrolled person (currency of comparison.currency); "
-        "optional. Enables cost per life-year and per loneliness-free year."
+        None, ge=0, le=1e9, description="Cost of the programme per enrolled person (currency of comparison.currency; "
+        "at most 1e9); optional. Enables cost per life-year and per loneliness-free year."
     )
 
     def programme(self) -> ProgrammeBase:

@@ -9,10 +9,11 @@ to be swept.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from sim.config.base import Strict
 from sim.config.errors import ScenarioError
@@ -57,6 +58,11 @@ def safe_name(text: str, fallback: str = "scenario") -> str:
     return name if NAME_PATTERN.fullmatch(name) else fallback
 
 
+#: Longest burn-in, days (100 years): a model settles in months; a billion days would run for years
+#: unrecorded (``days`` is bounded by the memory its records take, sim/memory.py; the burn-in records nothing).
+MAX_BURN_IN_DAYS = 36_500
+
+
 class OutputConfig(Strict):
     """What a run writes."""
 
@@ -67,7 +73,7 @@ class OutputConfig(Strict):
     max_draw_nodes: int = Field(2_000, gt=0, description="Not used any more (the network figure now draws a few "
                                 "people's ego networks, cheap at any size); accepted so older files still load.")
     agents_file: bool = Field(True, description="Write agents.parquet (one row per person).")
-    survey_days: list[int] = Field(
+    survey_days: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list,
         description="Recorded days (0-based) on which everyone is surveyed (UCLA-3, isolation index, positive affect, "
         "with measurement error): survey.parquet, one row per person and day. The last day is always surveyed "
@@ -108,7 +114,7 @@ class Scenario(Strict):
                       description="Root seed. Replicate r of any point uses SeedSequence(seed).spawn()[r].")
     days: int = Field(365, gt=0, description="Days to simulate (one step = one day).")
     burn_in_days: int = Field(
-        60, ge=0,
+        60, ge=0, le=MAX_BURN_IN_DAYS,
         description="Days simulated before day 0 and not recorded (no shocks, programmes or deaths), so the "
         "run starts near the model's steady state.",
     )
@@ -137,6 +143,18 @@ class Scenario(Strict):
     @classmethod
     def _safe_name(cls, value: str) -> str:
         return check_name(value)
+
+    @field_validator("output")
+    @classmethod
+    def _survey_days_inside_the_run(cls, output: OutputConfig, info: ValidationInfo) -> OutputConfig:
+        """A survey day the run never reaches would be dropped silently (and still recorded in the manifest)."""
+        days = info.data.get("days")
+        late = [d for d in output.survey_days if days is not None and d >= days]
+        if late:
+            raise PydanticCustomError(
+                "survey_day_after_run", "survey_days: day(s) {late} are after the last day of the run "
+                "(day {last}; days: {days}; days are 0-based)", {"late": late[:5], "last": days - 1, "days": days})
+        return output
 
     # -- convenience -------------------------------------------------------------------------
     def calendar_warnings(self) -> list[tuple[tuple, str]]:

@@ -67,19 +67,76 @@ def check_comparison(scenario: Scenario, source: str = "<scenario>", linemap: Li
     if comp is None:
         raise ScenarioError(f"{where()}: comparison: no comparison block (add comparison: with a list of arms; "
                             "see scenarios/programmes.yaml)")
+    if horizon_days(scenario) < 1:
+        raise ScenarioError(f"{where('comparison', 'horizon_years')}: comparison.horizon_years: "
+                            f"{comp.horizon_years:g} years is less than a day (the read-outs need at least one day)")
     seen: dict[str, int] = {}
     for i, arm in enumerate(comp.arms):
-        if arm.name == CONTROL:
+        # Names become folder names: compared without case, as a case-insensitive file system (macOS,
+        # Windows) would, so 'Control' or 'calls' and 'CALLS' cannot end up in one folder.
+        if arm.name.lower() == CONTROL:
             raise ScenarioError(f"{where('comparison', 'arms', i, 'name')}: comparison.arms[{i}].name: "
-                                f"'{CONTROL}' is the name of the town without a programme; choose another")
-        if arm.name in seen:
+                                f"'{arm.name}' is the name of the town without a programme (names are compared "
+                                "without case); choose another")
+        if arm.name.lower() in seen:
             raise ScenarioError(f"{where('comparison', 'arms', i, 'name')}: comparison.arms[{i}].name: duplicate arm "
-                                f"name '{arm.name}' (also arms[{seen[arm.name]}])")
-        seen[arm.name] = i
+                                f"name '{arm.name}' (also arms[{seen[arm.name.lower()]}]); names are compared "
+                                "without case, as folder names on many file systems")
+        seen[arm.name.lower()] = i
+        if arm.coverage == 0:
+            raise ScenarioError(f"{where('comparison', 'arms', i, 'coverage')}: comparison.arms[{i}].coverage: 0 "
+                                "enrols nobody, so the arm has no effect to estimate (give a share above 0)")
         if arm.start_day >= scenario.days:
             raise ScenarioError(f"{where('comparison', 'arms', i, 'start_day')}: comparison.arms[{i}].start_day: "
                                 f"day {arm.start_day} is after the last day (the scenario has {scenario.days} days: "
                                 f"0-{scenario.days - 1})")
+
+
+def comparison_notes(scenario: Scenario, source: str = "<scenario>", linemap: LineMap | None = None) -> list[str]:
+    """``warning: ...`` / ``note: ...`` lines for a comparison that is valid but will not do what it seems
+    to: a programme cut at the last day, follow-ups after it (reported as missing), a hazard-ratio
+    interval that does not contain the scenario's ratio (only its width is used), and blocks the
+    comparison ignores (``sweep:``, ``sensitivity:``). (Another programme's settings on an arm are an
+    error of the schema: each programme is its own model.)"""
+    comp = scenario.comparison
+    if comp is None:
+        return []
+
+    def where(*loc: Any) -> str:
+        text = tuple(str(p) for p in loc)
+        if linemap is not None and any(text[: len(k)] == k for k in linemap.overridden):
+            return f"{source} (--set)"
+        line = linemap.line_for(loc) if linemap is not None else None
+        return f"{source}:{line}" if line else source
+
+    out: list[str] = []
+    last_day = scenario.days - 1
+    for i, arm in enumerate(comp.arms):
+        last = arm.start_day + arm.duration_days - 1
+        if last > last_day:
+            out.append(f"warning: {where('comparison', 'arms', i, 'duration_days')}: comparison.arms[{i}]"
+                       f".duration_days: the programme runs to day {last}, past the last day ({last_day}; days: "
+                       f"{scenario.days}): it is cut there, and its 'end' read-out is day {last_day}")
+        late = [f for f in comp.follow_up_days if last + f > last_day]
+        if late:
+            out.append(f"warning: {where('comparison', 'follow_up_days')}: comparison.follow_up_days: arm "
+                       f"'{arm.name}' ends on day {min(last, last_day)}, so follow-up(s) {late} fall after the last "
+                       f"day ({last_day}) and are reported as missing (make days larger)")
+    for key, ratio in (("hr_isolation_interval", scenario.mortality.hr_isolation),
+                       ("hr_loneliness_interval", scenario.mortality.hr_loneliness)):
+        low, high = getattr(comp, key)
+        if not low <= ratio <= high:
+            what = key.removeprefix("hr_").removesuffix("_interval")
+            out.append(f"note: {where('comparison', key)}: comparison.{key}: [{low:g}, {high:g}] does not contain "
+                       f"mortality.hr_{what} ({ratio:g}): the draws are centred on {ratio:g} and take only the "
+                       "interval's width")
+    if scenario.sweep is not None:
+        out.append(f"note: {where('sweep')}: sweep: `lonesim compare` ignores the sweep block "
+                   "(`lonesim sweep` runs it)")
+    if scenario.sensitivity is not None:
+        out.append(f"note: {where('sensitivity')}: sensitivity: `lonesim compare` ignores the sensitivity block "
+                   "(`lonesim sensitivity` runs it)")
+    return out
 
 
 # =========================================================================== the plan

@@ -84,8 +84,8 @@ def comparison_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[st
                                "time_point": label, "day": day, "smd": g, "smd_low": lo, "smd_high": hi,
                                "difference_ucla3": d, "difference_low": dlo, "difference_high": dhi,
                                "paired_smd": pe, "paired_smd_low": plo, "paired_smd_high": phi,
-                               "mean_ucla3_programme": float(np.nanmean([e["mean_programme"] for e in ests])),
-                               "mean_ucla3_usual_life": float(np.nanmean([e["mean_usual"] for e in ests])),
+                               "mean_ucla3_programme": _nanmean([e["mean_programme"] for e in ests]),
+                               "mean_ucla3_usual_life": _nanmean([e["mean_usual"] for e in ests]),
                                "n_programme": float(np.mean([e["n_programme"] for e in ests])),
                                "n_usual_life": float(np.mean([e["n_usual"] for e in ests]))})
             if label == "baseline":
@@ -95,12 +95,14 @@ def comparison_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[st
             row[f"trial_smd{suffix}"], row[f"trial_smd{suffix}_low"], row[f"trial_smd{suffix}_high"] = g, lo, hi
             if label == "end":
                 row["trial_difference_ucla3"], row["trial_difference_low"], row["trial_difference_high"] = d, dlo, dhi
-        per1000 = 1000 / np.maximum(enrolled, 1)[:, None]
+        # An arm that enrolled nobody has no per-enrolled effect: NaN, never 0.00 (0.00 to 0.00), and never ranked.
+        per1000 = np.where(enrolled > 0, 1000 / np.maximum(enrolled, 1), np.nan)[:, None]
         deaths = np.stack([p["deaths_averted"] for p in policy])  # replicates x draws
         seed = scenario.seed
         row["deaths_averted_per_1000_enrolled"], row["deaths_averted_low"], row["deaths_averted_high"] = \
             cs.draws_interval(deaths * per1000, seed)
-        draws[arm_cfg.name] = cs.replicate_draws(deaths * per1000, seed)
+        if (enrolled > 0).all():
+            draws[arm_cfg.name] = cs.replicate_draws(deaths * per1000, seed)
         res = 1000 / np.maximum(residents, 1)[:, None]
         row["deaths_averted_per_1000_residents"], row["deaths_averted_per_1000_residents_low"], \
             row["deaths_averted_per_1000_residents_high"] = cs.draws_interval(deaths * res, seed)
@@ -132,10 +134,18 @@ def comparison_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[st
         rows.append(row)
     table = pd.DataFrame(rows)
     if draws:
-        stacked = np.stack([draws[n] for n in table["arm"]])
-        best = np.bincount(np.argmax(stacked, axis=0), minlength=len(table)) / stacked.shape[1]
-        table["probability_best_deaths_averted"] = best
+        ranked = [n for n in table["arm"] if n in draws]  # (arms that enrolled nobody are not ranked)
+        stacked = np.stack([draws[n] for n in ranked])
+        best = dict(zip(ranked, np.bincount(np.argmax(stacked, axis=0), minlength=len(ranked)) / stacked.shape[1]))
+        table["probability_best_deaths_averted"] = [best.get(n, math.nan) for n in table["arm"]]
     return table, pd.DataFrame(trial_rows), draws
+
+
+def _nanmean(values) -> float:
+    """Mean of the values that are numbers; NaN (quietly) when none is (an arm that enrolled nobody)."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else math.nan
 
 
 def _last_follow_up(time_points: dict[str, int | None]) -> int | None:

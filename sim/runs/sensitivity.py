@@ -55,6 +55,7 @@ from pydantic import ValidationError
 
 from sim.config import Scenario, ScenarioError, set_path
 from sim.config.base import unranged_assumptions
+from sim.config.expand import _copy_along
 from sim.config.paths import LineMap, format_loc
 from sim.config.sensitivity import Parameter, base_dump, check_outputs, resolve_parameters, where
 from sim.runs.executors import run_batch
@@ -76,6 +77,9 @@ SAMPLES = "samples.csv"
 RUN_FOLDERS = "run_folders"
 #: Most runs an analysis may have: far beyond what can be run, small enough to plan in memory.
 MAX_RUNS = 2_000_000
+#: Most sample points an analysis may have: each is validated when the plan is made (about 1 ms each),
+#: so a plan (and a --dry-run) answers within a minute or is refused at once.
+MAX_POINTS = 50_000
 #: Keys of sensitivity.json that define the runs: a folder started with other values cannot be resumed.
 DEFINING = ("seed", "method", "size", "levels", "replicates", "parameters", "base", "run_folders")
 
@@ -235,11 +239,19 @@ def plan_sensitivity(scenario: Scenario, source: str = "<scenario>", linemap: Li
     if runs > MAX_RUNS:
         raise ScenarioError(f"{where(source, linemap, 'sensitivity')}: sensitivity: {runs:,} runs is more than the "
                             f"{MAX_RUNS:,} an analysis may have (fewer parameters, a smaller size or fewer replicates)")
+    points = runs // cfg.replicates
+    if points > MAX_POINTS:  # every point is validated before anything runs (dry run included): bounded time
+        key = "trajectories" if cfg.method == "morris" else "samples"
+        raise ScenarioError(f"{where(source, linemap, 'sensitivity', key)}: sensitivity.{key}: {size:,} x "
+                            f"{runs // cfg.replicates // size} points each = {points:,} sample points is more "
+                            f"than the {MAX_POINTS:,} an analysis may have (checking them alone would take minutes; "
+                            f"use fewer {key} or parameters)")
     design = make_design(cfg.method, params, size, cfg.levels, cfg.replicates, scenario.seed)
     base = base_dump(scenario)
     for i in range(design.points):
-        raw = copy.deepcopy(base)
+        raw = base
         for path, value in design.values(i).items():
+            raw = _copy_along(raw, path)  # (only the sections on the path are copied, not the whole scenario)
             set_path(raw, path, value)
         try:
             Scenario.model_validate(raw)

@@ -28,6 +28,7 @@ Studies
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,32 @@ def check_experiment_file(path: str | Path, quick: bool = False, overrides: dict
     return exp, check_experiment(exp, path, linemap, REPO, overrides, quick)
 
 
+def check_validation_csv(path: Path) -> None:
+    """Raise :class:`ScenarioError` unless ``path`` is absent or a validation table lonesim wrote (a regular
+    file whose CSV header is :data:`VALIDATION_COLUMNS`): an experiment never replaces a user's file, and
+    never fails after its runs on one it cannot read."""
+    import stat
+
+    from sim.config import ScenarioError
+
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot check ({exc.strerror or exc})") from None
+    if stat.S_ISREG(st.st_mode):
+        try:
+            with open(path, "rb") as f:
+                header = f.readline(4096).decode("utf-8").strip().split(",")
+        except (OSError, UnicodeDecodeError):
+            header = []
+        if header[: len(VALIDATION_COLUMNS)] == VALIDATION_COLUMNS:
+            return
+    raise ScenarioError(f"{path}: exists and is not a validation table lonesim wrote; it is left as it is "
+                        "(choose another --out)")
+
+
 def update_validation_csv(path: Path, rows: list[dict[str, Any]], study: str) -> pd.DataFrame:
     """Replace the study's rows in the validation table (other studies' rows are kept)."""
     new = pd.DataFrame(rows)
@@ -95,6 +122,7 @@ def run_experiment(path: str | Path, out: str | Path = REPO / "results" / "refer
     """Run one experiment file; write its table and figure under ``out/validation/`` and update
     ``out/validation.csv``."""
     exp = load_experiment(path, quick)
+    check_validation_csv(Path(out) / "validation.csv")  # before the study runs, not after
     result = STUDIES[exp.study](exp, workers=workers, overrides=overrides)
     out = Path(out)
     folder = out / "validation"

@@ -19,7 +19,7 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator, mo
 from sim.config import LineMap, Scenario, ScenarioError, load_scenario
 from sim.config.base import Strict, probability
 from sim.config.loading import read_yaml_file
-from sim.config.paths import describe_errors, format_loc
+from sim.config.paths import describe_errors, format_loc, printable
 from sim.config.schema import check_name, safe_name
 
 
@@ -308,9 +308,11 @@ def read_experiment(path: str | Path, quick: bool = False) -> tuple[Experiment, 
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: an experiment file is a YAML mapping of keys to values")
     study = data.get("study")
-    if study not in STUDY_MODELS:
+    if not isinstance(study, str) or study not in STUDY_MODELS:  # (a list or mapping is not a study name)
         line = linemap.line_for(("study",))
-        raise ScenarioError(f"{path}:{line}: study: must be one of {', '.join(STUDY_MODELS)} (got {study!r})")
+        where = f"{path}:{line}" if line else str(path)
+        got = printable(study) if isinstance(study, str) else repr(study)[:60]
+        raise ScenarioError(f"{where}: study: must be one of {', '.join(STUDY_MODELS)} (got {got})")
     model = STUDY_MODELS[study]
     _validate(model, data, str(path), linemap)
     chosen = data

@@ -158,7 +158,10 @@ def launch(
     print(f"lonesim viz: starting the server for {scenario or 'default settings'} ...", file=sys.stderr, flush=True)
     cmd = solara_command(host, port, open_browser)
     env = viz_environment(scenario)
-    proc = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+    # Its own session: a Ctrl-C in the terminal reaches only this process, which stops the server itself
+    # (the server's own "Aborted!" and exit status 1 would otherwise end the command).
+    proc = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                            start_new_session=True)
     try:
         if wait_until_serving(local, proc):
             print(f"lonesim viz: {scenario or 'default settings'} at {shown}  (Ctrl+C to stop)", flush=True)
@@ -166,7 +169,8 @@ def launch(
     except KeyboardInterrupt:
         proc.terminate()
         try:
-            return proc.wait(timeout=10)
+            proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-            return proc.wait()
+            proc.wait()
+        raise  # the command ends as every interrupted command does: one line, status 130
