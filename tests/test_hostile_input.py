@@ -446,7 +446,7 @@ def test_smaller_cases(tmp_path):
 
 
 def test_the_other_commands_with_hostile_input(tmp_path):
-    assert_one_clear_error(lonesim_limited("report", tmp_path / "nowhere"), "no such sweep folder")
+    assert_one_clear_error(lonesim_limited("report", tmp_path / "nowhere"), "nowhere: no such folder")
     (tmp_path / "fake").mkdir()
     (tmp_path / "fake" / "sweep.json").write_text('{"lonesim_sweep": 1, "points": 5}')
     assert_one_clear_error(lonesim_limited("report", tmp_path / "fake"), "not a lonesim sweep manifest")
